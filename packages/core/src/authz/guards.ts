@@ -1,0 +1,68 @@
+import type { OidcContext } from '../context.js'
+import { OidcError } from '../errors.js'
+import { escapeHtml, html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from '../http/types.js'
+import type { Claims } from '../session/store.js'
+
+/** What a guard asks of a signed-in user. `check` returns why access is refused, or undefined. */
+export interface Requirement {
+  check(context: OidcContext): string | undefined
+}
+
+export const signedIn: Requirement = { check: () => undefined }
+
+function groupList(name: string, groups: readonly string[]): string[] {
+  if (groups.length === 0 || groups.some((g) => typeof g !== 'string' || g === '')) {
+    throw new OidcError('invalid_options', `${name}() needs one or more group names, e.g. ${name}('admins')`)
+  }
+  return [...groups]
+}
+
+/** Any one of `groups`. */
+export function anyGroup(...groups: string[]): Requirement {
+  const wanted = groupList('requireGroup', groups)
+  return {
+    check: (context) => (wanted.some((g) => context.groups.includes(g)) ? undefined : `requires membership of ${wanted.length > 1 ? 'one of the groups' : 'the group'} ${wanted.join(', ')}`),
+  }
+}
+
+/** Every one of `groups`. */
+export function allGroups(...groups: string[]): Requirement {
+  const wanted = groupList('requireAllGroups', groups)
+  return {
+    check: (context) => {
+      const missing = wanted.filter((g) => !context.groups.includes(g))
+      return missing.length === 0 ? undefined : `requires membership of the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+    },
+  }
+}
+
+/** A predicate over the user's claims. */
+export function claimsMatch(predicate: (claims: Claims) => boolean): Requirement {
+  if (typeof predicate !== 'function') throw new OidcError('invalid_options', 'requireClaims() needs a function of the claims, e.g. requireClaims((c) => c.email_verified === true)')
+  return { check: (context) => (context.user && predicate(context.user) ? undefined : 'the account does not meet this page\'s requirements') }
+}
+
+/**
+ * The one place access decisions become responses. Not signed in: a browser navigation
+ * is sent to sign in and come back; anything else gets 401 with `WWW-Authenticate`.
+ * Signed in but not allowed: 403, never a redirect (which would loop).
+ */
+export function authorize(context: OidcContext | undefined, request: HttpRequest, requirement: Requirement): HttpResponse | undefined {
+  if (!context) throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
+  if (!context.isAuthenticated()) {
+    if (isBrowserNavigation(request)) return redirect(context.loginUrl(request.originalUrl ?? request.url))
+    return json(401, { error: 'unauthenticated', message: 'Sign in first, or send a bearer token.' }, { 'www-authenticate': 'Bearer realm="oidc-rp"' })
+  }
+  const refusal = requirement.check(context)
+  if (refusal === undefined) return undefined
+  if (wantsHtml(request)) return html(403, forbiddenPage(refusal, context))
+  return json(403, { error: 'forbidden', message: `Access denied: this ${refusal}.` })
+}
+
+function forbiddenPage(refusal: string, context: OidcContext): string {
+  const name = typeof context.user?.name === 'string' ? context.user.name : context.user?.sub ?? ''
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Access denied</title>
+<style>body{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1d2433;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:32rem}h1{margin-top:0;font-size:1.4rem}a{color:#2857d6}</style></head>
+<body><main><h1>Access denied</h1><p>You are signed in as <strong>${escapeHtml(name)}</strong>, but this page ${escapeHtml(refusal)}.</p>
+<p>Your groups: ${context.groups.length ? context.groups.map((g) => `<code>${escapeHtml(g)}</code>`).join(' ') : 'none'}</p><p><a href="/">Home</a> · <a href="${escapeHtml(context.logoutUrl())}">Sign out</a></p></main></body></html>`
+}

@@ -1,0 +1,60 @@
+import type { SessionStore } from '../session/store.js'
+
+/** Paths of the routes the middleware answers, relative to where it is mounted. */
+export interface Routes {
+  login: string
+  callback: string
+  logout: string
+  backchannelLogout: string
+}
+
+export interface SessionOptions {
+  /** Where sessions live. Default: an in-process `MemoryStore`. */
+  store?: SessionStore
+  /** Seconds without a request after which a session ends (like Dex's `validIfNotUsedFor`). Default 1 day. */
+  idleTimeout?: number
+  /** Seconds after sign-in after which a session ends, used or not (like Dex's `absoluteLifetime`). Default 7 days. */
+  absoluteTimeout?: number
+}
+
+export interface Logger {
+  warn(message: string): void
+  error(message: string): void
+}
+
+/** Options of `oidc()`. Every one of them can also come from the environment; an option given here wins. */
+export interface OidcOptions {
+  /** `OIDC_ISSUER`: the provider's issuer URL, e.g. `https://dex.example.com`. */
+  issuer?: string
+  /** `OIDC_CLIENT_ID`. */
+  clientId?: string
+  /** `OIDC_CLIENT_SECRET`. Omit for a public client (PKCE only). */
+  clientSecret?: string
+  /** `OIDC_BASE_URL`: the app's public URL; the callback is `${baseURL}/callback`. */
+  baseURL?: string
+  /** `OIDC_SECRET` (comma-separated): signs cookies. The first signs, all verify, so secrets can be rotated. */
+  secret?: string | string[]
+  /** `OIDC_SCOPE`. Default `openid profile email offline_access`. */
+  scope?: string
+  /** `OIDC_GROUPS_CLAIM`: dot path of the groups claim, e.g. `realm_access.roles`. Default `groups`. */
+  groupsClaim?: string
+  /** `OIDC_AUTH_REQUIRED`: every route needs sign-in unless a route is public. Default `true`. */
+  authRequired?: boolean
+  /** `OIDC_ALLOW_INSECURE_ISSUER`: allow an `http:` issuer that is not on loopback. Default `false`. */
+  allowInsecureIssuer?: boolean
+  /** `OIDC_CLOCK_TOLERANCE`: seconds of clock skew accepted on token times. Default 15. */
+  clockTolerance?: number
+  /** `OIDC_HTTP_TIMEOUT`: seconds before a request to the provider is given up. Default 10. */
+  httpTimeout?: number
+  /** ID token `alg` values to accept, further restricting what the provider advertises. */
+  idTokenSigningAlgs?: string[]
+  /** Extra authorization request parameters, e.g. `{ prompt: 'login' }`. */
+  authorizationParams?: Record<string, string>
+  /** Route paths. Defaults `/login`, `/callback`, `/logout`, `/backchannel-logout`. */
+  routes?: Partial<Routes>
+  /** Where the provider sends the browser after logout (a path of this app). Default `/`. */
+  postLogoutRedirect?: string
+  session?: SessionOptions
+  /** Where warnings go. Default `console`. Tokens and secrets are never logged. */
+  logger?: Logger
+}

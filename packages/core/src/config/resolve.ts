@@ -1,0 +1,204 @@
+import { OidcError } from '../errors.js'
+import { MemoryStore } from '../session/memory-store.js'
+import type { SessionStore } from '../session/store.js'
+import type { Logger, OidcOptions, Routes } from './options.js'
+
+/** The checked, frozen configuration the core runs on. */
+export interface ResolvedConfig {
+  readonly issuer: URL
+  readonly clientId: string
+  readonly clientSecret: string | undefined
+  readonly baseURL: URL
+  readonly secrets: readonly string[]
+  readonly scope: string
+  readonly groupsClaim: string
+  readonly authRequired: boolean
+  readonly clockTolerance: number
+  readonly httpTimeout: number
+  readonly idTokenSigningAlgs: readonly string[] | undefined
+  readonly authorizationParams: Readonly<Record<string, string>>
+  readonly routes: Readonly<Routes>
+  readonly redirectUri: string
+  readonly postLogoutRedirectUri: string
+  readonly secure: boolean
+  readonly store: SessionStore
+  readonly idleTimeout: number
+  readonly absoluteTimeout: number
+  readonly logger: Logger
+}
+
+type Env = Record<string, string | undefined>
+
+const KNOWN = new Set([
+  'issuer', 'clientId', 'clientSecret', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
+  'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
+  'routes', 'postLogoutRedirect', 'session', 'logger',
+])
+const KNOWN_SESSION = new Set(['store', 'idleTimeout', 'absoluteTimeout'])
+const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'])
+/** Parameters the middleware sets itself; letting options override them would undo its checks. */
+const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'])
+
+const DAY = 24 * 60 * 60
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+function parseBoolean(raw: string | undefined): boolean | undefined | 'invalid' {
+  if (raw === undefined || raw === '') return undefined
+  if (/^(1|true|yes|on)$/i.test(raw)) return true
+  if (/^(0|false|no|off)$/i.test(raw)) return false
+  return 'invalid'
+}
+
+function parseNumber(raw: string | undefined): number | undefined {
+  return raw === undefined || raw === '' ? undefined : Number(raw)
+}
+
+function parseUrl(raw: string): URL | undefined {
+  try { return new URL(raw) } catch { return undefined }
+}
+
+/**
+ * Merges options with the `OIDC_*` environment variables and checks everything once.
+ * Every problem is collected and reported together in one error naming the option and
+ * its variable. The caller's object is never modified.
+ */
+export function resolveConfig(options: OidcOptions = {}, env: Env = process.env): ResolvedConfig {
+  const problems: string[] = []
+  const problem = (option: string, variable: string | undefined, message: string) =>
+    problems.push(`${option}${variable ? ` (${variable})` : ''}: ${message}`)
+
+  if (typeof options !== 'object' || options === null) {
+    throw new OidcError('invalid_options', 'oidc-rp: options must be an object.')
+  }
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, undefined, 'is not an option of oidc-rp (check the spelling)')
+  for (const key of Object.keys(options.session ?? {})) if (!KNOWN_SESSION.has(key)) problem(`session.${key}`, undefined, 'is not a session option (store, idleTimeout, absoluteTimeout)')
+  for (const key of Object.keys(options.routes ?? {})) if (!KNOWN_ROUTES.has(key)) problem(`routes.${key}`, undefined, 'is not a route (login, callback, logout, backchannelLogout)')
+
+  const allowInsecureEnv = parseBoolean(env.OIDC_ALLOW_INSECURE_ISSUER)
+  if (allowInsecureEnv === 'invalid') problem('allowInsecureIssuer', 'OIDC_ALLOW_INSECURE_ISSUER', 'must be true or false')
+  const allowInsecureIssuer = options.allowInsecureIssuer ?? (allowInsecureEnv === true)
+
+  const issuerRaw = options.issuer ?? env.OIDC_ISSUER
+  let issuer: URL | undefined
+  if (!issuerRaw) problem('issuer', 'OIDC_ISSUER', 'is required: the URL of your OpenID Provider, e.g. https://dex.example.com')
+  else {
+    issuer = parseUrl(issuerRaw)
+    if (!issuer || (issuer.protocol !== 'https:' && issuer.protocol !== 'http:')) {
+      problem('issuer', 'OIDC_ISSUER', `must be an https URL (got "${issuerRaw}")`)
+      issuer = undefined
+    } else if (issuer.protocol === 'http:' && !isLoopbackHost(issuer.hostname) && !allowInsecureIssuer) {
+      problem('issuer', 'OIDC_ISSUER', 'must use https; http is allowed only on loopback hosts (set allowInsecureIssuer / OIDC_ALLOW_INSECURE_ISSUER=true to override)')
+      issuer = undefined
+    }
+  }
+
+  const clientId = options.clientId ?? env.OIDC_CLIENT_ID
+  if (!clientId) problem('clientId', 'OIDC_CLIENT_ID', 'is required: the client ID registered at your provider')
+  const clientSecret = options.clientSecret ?? (env.OIDC_CLIENT_SECRET || undefined)
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problem('clientSecret', 'OIDC_CLIENT_SECRET', 'must be a non-empty string')
+
+  const baseRaw = options.baseURL ?? env.OIDC_BASE_URL
+  let baseURL: URL | undefined
+  if (!baseRaw) problem('baseURL', 'OIDC_BASE_URL', 'is required: the public URL of this app, e.g. https://app.example.com')
+  else {
+    baseURL = parseUrl(baseRaw)
+    if (!baseURL || (baseURL.protocol !== 'https:' && baseURL.protocol !== 'http:') || baseURL.search || baseURL.hash) {
+      problem('baseURL', 'OIDC_BASE_URL', `must be an http(s) URL without query or fragment (got "${baseRaw}")`)
+      baseURL = undefined
+    }
+  }
+
+  const secretRaw = options.secret ?? env.OIDC_SECRET
+  const secrets = (Array.isArray(secretRaw) ? secretRaw : typeof secretRaw === 'string' ? secretRaw.split(',') : [])
+    .map((s) => (typeof s === 'string' ? s.trim() : ''))
+    .filter((s) => s !== '')
+  if (secrets.length === 0) problem('secret', 'OIDC_SECRET', 'is required: set it to a random string of at least 32 characters (comma-separate several to rotate)')
+  else if (secrets.some((s) => s.length < 32)) problem('secret', 'OIDC_SECRET', 'each secret must be at least 32 characters; generate one with `openssl rand -base64 32`')
+
+  const scope = (options.scope ?? env.OIDC_SCOPE ?? 'openid profile email offline_access').trim().replace(/\s+/g, ' ')
+  if (!scope.split(' ').includes('openid')) problem('scope', 'OIDC_SCOPE', `must include "openid" (got "${scope}")`)
+
+  const groupsClaim = options.groupsClaim ?? env.OIDC_GROUPS_CLAIM ?? 'groups'
+  if (typeof groupsClaim !== 'string' || groupsClaim.trim() === '') problem('groupsClaim', 'OIDC_GROUPS_CLAIM', 'must be a claim name or dot path, e.g. groups or realm_access.roles')
+
+  const authRequiredEnv = parseBoolean(env.OIDC_AUTH_REQUIRED)
+  if (authRequiredEnv === 'invalid') problem('authRequired', 'OIDC_AUTH_REQUIRED', 'must be true or false')
+  const authRequired = options.authRequired ?? (authRequiredEnv === 'invalid' ? true : authRequiredEnv ?? true)
+
+  const seconds = (option: string, variable: string | undefined, value: number | undefined, fallback: number, max: number) => {
+    if (value === undefined) return fallback
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+      problem(option, variable, `must be a number of seconds between 0 and ${max}`)
+      return fallback
+    }
+    return value
+  }
+  const clockTolerance = seconds('clockTolerance', 'OIDC_CLOCK_TOLERANCE', options.clockTolerance ?? parseNumber(env.OIDC_CLOCK_TOLERANCE), 15, 300)
+  const httpTimeout = seconds('httpTimeout', 'OIDC_HTTP_TIMEOUT', options.httpTimeout ?? parseNumber(env.OIDC_HTTP_TIMEOUT), 10, 120)
+  if (httpTimeout === 0) problem('httpTimeout', 'OIDC_HTTP_TIMEOUT', 'must be more than 0')
+  const idleTimeout = seconds('session.idleTimeout', undefined, options.session?.idleTimeout, DAY, 400 * DAY)
+  const absoluteTimeout = seconds('session.absoluteTimeout', undefined, options.session?.absoluteTimeout, 7 * DAY, 400 * DAY)
+  if (idleTimeout === 0 || absoluteTimeout === 0) problem('session', undefined, 'idleTimeout and absoluteTimeout must be more than 0')
+
+  const idTokenSigningAlgs = options.idTokenSigningAlgs
+  if (idTokenSigningAlgs !== undefined && (!Array.isArray(idTokenSigningAlgs) || idTokenSigningAlgs.length === 0 || idTokenSigningAlgs.some((a) => typeof a !== 'string' || a === 'none'))) {
+    problem('idTokenSigningAlgs', undefined, 'must be a non-empty list of JWS algorithms, never "none"')
+  }
+
+  const authorizationParams = { ...options.authorizationParams }
+  for (const [key, value] of Object.entries(authorizationParams)) {
+    if (RESERVED_PARAMS.has(key)) problem(`authorizationParams.${key}`, undefined, 'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)')
+    else if (typeof value !== 'string') problem(`authorizationParams.${key}`, undefined, 'must be a string')
+  }
+
+  const routes: Routes = { login: '/login', callback: '/callback', logout: '/logout', backchannelLogout: '/backchannel-logout', ...options.routes }
+  for (const [name, path] of Object.entries(routes)) {
+    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) problem(`routes.${name}`, undefined, 'must be a path starting with /')
+  }
+  const postLogoutRedirect = options.postLogoutRedirect ?? '/'
+  if (typeof postLogoutRedirect !== 'string' || !postLogoutRedirect.startsWith('/') || postLogoutRedirect.startsWith('//')) {
+    problem('postLogoutRedirect', undefined, 'must be a path of this app starting with /')
+  }
+
+  const store = options.session?.store
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
+    problem('session.store', undefined, 'must be a SessionStore (get, set, destroy, consumeOnce)')
+  }
+  const logger = options.logger ?? consoleLogger
+
+  if (problems.length > 0 || !issuer || !clientId || !baseURL) {
+    throw new OidcError('invalid_options', `oidc-rp: invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  }
+
+  const base = baseURL.href.replace(/\/+$/, '')
+  return Object.freeze({
+    issuer,
+    clientId,
+    clientSecret,
+    baseURL,
+    secrets: Object.freeze(secrets),
+    scope,
+    groupsClaim,
+    authRequired,
+    clockTolerance,
+    httpTimeout,
+    idTokenSigningAlgs: idTokenSigningAlgs ? Object.freeze([...idTokenSigningAlgs]) : undefined,
+    authorizationParams: Object.freeze(authorizationParams),
+    routes: Object.freeze(routes),
+    redirectUri: base + routes.callback,
+    postLogoutRedirectUri: base + postLogoutRedirect,
+    secure: baseURL.protocol === 'https:',
+    store: store ?? new MemoryStore({ logger }),
+    idleTimeout,
+    absoluteTimeout,
+    logger,
+  })
+}
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(`[oidc-rp] ${message}`),
+  error: (message) => console.error(`[oidc-rp] ${message}`),
+}

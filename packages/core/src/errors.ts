@@ -1,0 +1,97 @@
+/**
+ * One error model: every failure the middleware reports is an `OidcError` with a
+ * string-literal `code`. The HTTP status for each code is decided here, once, and carried
+ * on the error in the shapes the frameworks read (`status` for Express and Koa,
+ * `statusCode` for Fastify, `expose` for Koa), so each adapter surfaces it its own way.
+ */
+export type OidcErrorCode =
+  /** A missing or bad option, reported once at start-up. */
+  | 'invalid_options'
+  /** The middleware is used wrongly at run time (e.g. a guard without `oidc()` before it). */
+  | 'misconfigured'
+  /** The provider cannot be reached, timed out, or answered 5xx. */
+  | 'provider_unavailable'
+  /** The session store cannot be reached. */
+  | 'store_unavailable'
+  /** The callback request is not the answer to a login this browser started. */
+  | 'invalid_callback'
+  /** The login transaction is older than its lifetime. */
+  | 'login_expired'
+  /** The provider answered the authorization request with an error. */
+  | 'provider_error'
+  /** The token endpoint refused the code exchange or the refresh. */
+  | 'token_exchange_failed'
+  /** The ID token is missing or fails validation. */
+  | 'invalid_id_token'
+  /** A userinfo response that cannot be trusted. */
+  | 'invalid_userinfo'
+  /** A bearer token that fails validation. */
+  | 'invalid_token'
+  /** A back-channel logout token that fails validation. */
+  | 'invalid_logout_token'
+  /** The refresh token was refused (`invalid_grant`): the session is over. */
+  | 'session_ended'
+  /** Sign-in is required. */
+  | 'unauthenticated'
+  /** Signed in, but not allowed. */
+  | 'forbidden'
+  /** Anything unexpected. Never shown in detail. */
+  | 'internal'
+
+const STATUS: Record<OidcErrorCode, number> = {
+  invalid_options: 500,
+  misconfigured: 500,
+  provider_unavailable: 503,
+  store_unavailable: 503,
+  invalid_callback: 400,
+  login_expired: 400,
+  provider_error: 400,
+  token_exchange_failed: 400,
+  invalid_id_token: 400,
+  invalid_userinfo: 502,
+  invalid_token: 401,
+  invalid_logout_token: 400,
+  session_ended: 401,
+  unauthenticated: 401,
+  forbidden: 403,
+  internal: 500,
+}
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 5
+
+export interface OidcErrorOptions {
+  cause?: unknown
+  headers?: Record<string, string>
+}
+
+export class OidcError extends Error {
+  override readonly name = 'OidcError'
+  readonly code: OidcErrorCode
+  /** HTTP status (Express, Koa). */
+  readonly status: number
+  /** HTTP status (Fastify). */
+  readonly statusCode: number
+  /** Koa shows the message of an exposed error; ours never hold tokens or secrets. */
+  readonly expose: boolean
+  /** Response headers the frameworks' default error handlers apply (e.g. Retry-After). */
+  readonly headers: Record<string, string>
+
+  constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = STATUS[code]
+    this.statusCode = this.status
+    this.expose = this.status < 500 || this.status === 503
+    this.headers = { ...options.headers }
+    if (this.status === 503) this.headers['retry-after'] ??= String(RETRY_AFTER_SECONDS)
+    // Default error pages (Express's finalhandler in development) print `stack`. These
+    // errors are expected outcomes, not bugs: show the message, never our frames. The
+    // original error, with its own stack, stays in `cause` for logs.
+    this.stack = `${this.name} [${code}]: ${message}`
+  }
+}
+
+export function isOidcError(value: unknown): value is OidcError {
+  return value instanceof OidcError
+}

@@ -1,0 +1,82 @@
+/**
+ * The small, framework-neutral shape adapters translate to and from. Adapters build an
+ * `HttpRequest` from their framework's request and write an `HttpResponse` back.
+ */
+export interface HttpRequest {
+  method: string
+  /** Path and query as routed to the middleware (relative to where it is mounted). */
+  url: string
+  /** Path and query as the browser sent it, for `returnTo`. Defaults to `url`. */
+  originalUrl?: string
+  headers: Record<string, string | string[] | undefined>
+  /** A body the framework already parsed (e.g. `express.urlencoded()`), if any. */
+  body?: unknown
+  /** The raw body, read when the framework did not parse it. */
+  rawBody?: () => AsyncIterable<Uint8Array | string>
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string | string[]>
+  body?: string
+}
+
+/** Lets the core set cookies on the response being built by the framework. */
+export type SetCookie = (header: string) => void
+
+export function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/**
+ * A browser navigation gets redirected to sign in; anything else (fetch, API clients,
+ * curl without Accept) gets a 401 it can act on.
+ */
+export function isBrowserNavigation(request: HttpRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false
+  const mode = header(request, 'sec-fetch-mode')
+  if (mode !== undefined && mode !== 'navigate') return false
+  return (header(request, 'accept') ?? '').includes('text/html')
+}
+
+export function wantsHtml(request: HttpRequest): boolean {
+  return (header(request, 'accept') ?? '').includes('text/html')
+}
+
+const MAX_FORM_BYTES = 64 * 1024
+
+/** The request's form or query parameters, merged; the body is read at most once and bounded. */
+export async function readForm(request: HttpRequest): Promise<URLSearchParams> {
+  const { body } = request
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8').slice(0, MAX_FORM_BYTES))
+  // A body parser that did not understand the type may leave `{}` without reading the stream.
+  if (typeof body === 'object' && body !== null && Object.keys(body).length > 0) {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') params.set(k, v)
+    return params
+  }
+  if (!request.rawBody) return new URLSearchParams()
+  let text = ''
+  for await (const chunk of request.rawBody()) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    if (text.length > MAX_FORM_BYTES) break
+  }
+  return new URLSearchParams(text.slice(0, MAX_FORM_BYTES))
+}
+
+export function json(status: number, value: unknown, headers: Record<string, string | string[]> = {}): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(value) }
+}
+
+export function redirect(location: string, headers: Record<string, string | string[]> = {}): HttpResponse {
+  return { status: 302, headers: { location, 'cache-control': 'no-store', ...headers } }
+}
+
+export function html(status: number, body: string, headers: Record<string, string | string[]> = {}): HttpResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers }, body }
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}

@@ -1,0 +1,208 @@
+import * as client from 'openid-client'
+import { authorize, signedIn } from './authz/guards.js'
+import type { OidcOptions } from './config/options.js'
+import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
+import { OidcContext, type ContextBackend } from './context.js'
+import { OidcError } from './errors.js'
+import { clearCookie, cookieName, CookieSigner, readCookies, serializeCookie } from './http/cookies.js'
+import { readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { toOidcError } from './protocol/errors.js'
+import { verifyIdToken } from './protocol/id-token.js'
+import { ProviderDiscovery } from './protocol/provider.js'
+import { safeReturnTo } from './protocol/return-to.js'
+import { decodeTransaction, encodeTransaction, isPlausibleState, TRANSACTION_COOKIE_PREFIX, TRANSACTION_LIFETIME, type Transaction } from './protocol/transaction.js'
+import { groupsFromClaims } from './session/groups.js'
+import { now, Sessions, type SessionRef } from './session/sessions.js'
+import type { Claims, SessionData } from './session/store.js'
+import { Refresher, tokenFields } from './session/refresh.js'
+
+/** What `handle()` tells an adapter: the context to put on the request, and/or a response to send instead of the app's. */
+export interface HandleResult {
+  context?: OidcContext
+  response?: HttpResponse
+}
+
+/**
+ * The framework-neutral relying party. Adapters call `handle()` for every request with a
+ * neutral `HttpRequest` and a way to set cookies, then either send `response` or expose
+ * `context` and go on to the app. Errors are thrown as `OidcError`.
+ */
+export class RelyingParty {
+  readonly config: ResolvedConfig
+  readonly #provider: ProviderDiscovery
+  readonly #signer: CookieSigner
+  readonly #sessions: Sessions
+  readonly #refresher: Refresher
+  readonly #backend: ContextBackend
+  readonly #txPrefix: string
+
+  constructor(options?: OidcOptions, env?: Record<string, string | undefined>) {
+    this.config = resolveConfig(options, env)
+    this.#provider = new ProviderDiscovery(this.config)
+    this.#signer = new CookieSigner(this.config.secrets)
+    this.#sessions = new Sessions(this.config, this.#signer)
+    this.#refresher = new Refresher(this.config, this.#provider, this.#sessions)
+    this.#txPrefix = cookieName(TRANSACTION_COOKIE_PREFIX, this.config.secure)
+    const mount = this.config.baseURL.pathname.replace(/\/$/, '')
+    this.#backend = {
+      loginPath: mount + this.config.routes.login,
+      logoutPath: mount + this.config.routes.logout,
+      groupsOf: (claims) => groupsFromClaims(claims, this.config.groupsClaim),
+      refresh: (context) => this.#refreshContext(context),
+      fetchUserInfo: (context) => this.#fetchUserInfo(context),
+    }
+  }
+
+  async handle(request: HttpRequest, setCookie: SetCookie): Promise<HandleResult> {
+    const path = pathOf(request.url)
+    const { routes } = this.config
+    const method = request.method
+    if (path === routes.login && (method === 'GET' || method === 'HEAD')) return { response: await this.#login(request, setCookie) }
+    if (path === routes.callback && (method === 'GET' || method === 'POST')) return { response: await this.#callback(request, setCookie) }
+    if (path === routes.logout && (method === 'GET' || method === 'POST')) return { response: await this.#logout(request, setCookie) }
+
+    const context = await this.authenticate(request, setCookie)
+    const response = this.config.authRequired ? authorize(context, request, signedIn) : undefined
+    return response ? { context, response } : { context }
+  }
+
+  /** The request's context: its session (refreshed if its tokens are about to expire), or signed out. */
+  async authenticate(request: HttpRequest, setCookie: SetCookie): Promise<OidcContext> {
+    const ref = await this.#sessions.load(readCookies(request)[this.#sessions.cookie], setCookie)
+    if (!ref) return new OidcContext(this.#backend, undefined)
+    const data = await this.#refresher.ensureFresh(ref, setCookie)
+    return new OidcContext(this.#backend, data, data ? ref.id : undefined)
+  }
+
+  async #login(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+    const provider = await this.#provider.get()
+    const query = new URL(request.url, 'http://x').searchParams
+    const codeVerifier = client.randomPKCECodeVerifier()
+    const tx: Transaction = {
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+      codeVerifier,
+      returnTo: safeReturnTo(query.get('returnTo'), this.config.baseURL),
+      createdAt: now(),
+    }
+    const url = client.buildAuthorizationUrl(provider.client, {
+      ...this.config.authorizationParams,
+      redirect_uri: this.config.redirectUri,
+      response_type: 'code',
+      scope: this.config.scope,
+      state: tx.state,
+      nonce: tx.nonce,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    })
+    setCookie(serializeCookie(this.#txPrefix + tx.state, encodeTransaction(tx, this.#signer), { secure: this.config.secure, maxAge: TRANSACTION_LIFETIME }))
+    return redirect(url.href)
+  }
+
+  async #callback(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+    const params = new URL(request.url, 'http://x').searchParams
+    if (request.method === 'POST') for (const [k, v] of await readForm(request)) params.set(k, v)
+
+    // The transaction is consumed before anything else: its cookie is cleared and its
+    // state marked used, whatever happens next, so a callback URL works once.
+    const state = params.get('state')
+    if (!isPlausibleState(state)) throw new OidcError('invalid_callback', 'The sign-in response has no valid state. Start again from the login page.')
+    const cookie = this.#txPrefix + state
+    const raw = readCookies(request)[cookie]
+    if (raw === undefined) throw new OidcError('invalid_callback', 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.')
+    setCookie(clearCookie(cookie, this.config.secure))
+    const tx = decodeTransaction(raw, this.#signer)
+    if (!tx || tx.state !== state) throw new OidcError('invalid_callback', 'The sign-in transaction cookie is not valid. Start again from the login page.')
+    if (!(await this.#sessions.consumeOnce(`tx:${state}`, TRANSACTION_LIFETIME))) throw new OidcError('invalid_callback', 'This sign-in response was already used. Start again from the login page.')
+    if (now() - tx.createdAt > TRANSACTION_LIFETIME) throw new OidcError('login_expired', 'The sign-in took too long and has expired. Start again from the login page.')
+
+    const provider = await this.#provider.get()
+    const currentUrl = new URL(this.config.redirectUri)
+    currentUrl.search = params.toString()
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
+    try {
+      tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {
+        pkceCodeVerifier: tx.codeVerifier,
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        idTokenExpected: true,
+      })
+    } catch (err) {
+      throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
+    }
+    if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
+    const claims = await verifyIdToken(tokens.id_token, {
+      issuer: provider.metadata.issuer,
+      clientId: this.config.clientId,
+      clientSecret: this.config.clientSecret,
+      algorithms: provider.idTokenAlgs,
+      jwks: provider.jwks,
+      clockTolerance: this.config.clockTolerance,
+      nonce: tx.nonce,
+    })
+
+    const previous = this.#signer.unsign(readCookies(request)[this.#sessions.cookie] ?? '')
+    if (previous !== undefined) await this.#sessions.destroy(previous)
+    const t = now()
+    const session: SessionData = {
+      sub: claims.sub,
+      claims,
+      idToken: tokens.id_token,
+      idTokenExpiresAt: claims.exp,
+      tokensAt: t,
+      createdAt: t,
+      touchedAt: t,
+      ...tokenFields(tokens, t),
+    }
+    if (typeof claims.sid === 'string') session.sid = claims.sid
+    await this.#sessions.create(session, setCookie)
+    return redirect(tx.returnTo)
+  }
+
+  async #logout(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+    const cookie = readCookies(request)[this.#sessions.cookie]
+    const id = cookie === undefined ? undefined : this.#signer.unsign(cookie)
+    const session = id === undefined ? undefined : await this.#sessions.reload(id)
+    if (id !== undefined) await this.#sessions.destroy(id, setCookie)
+    const local = redirect(this.config.postLogoutRedirectUri)
+    if (!session) return local
+    // The local session is gone whatever happens; the provider's logout is a courtesy
+    // that must not keep the user signed in here if the provider is down.
+    let provider
+    try {
+      provider = await this.#provider.get()
+    } catch {
+      return local
+    }
+    if (!provider.metadata.end_session_endpoint) return local
+    return redirect(client.buildEndSessionUrl(provider.client, {
+      id_token_hint: session.idToken,
+      post_logout_redirect_uri: this.config.postLogoutRedirectUri,
+      client_id: this.config.clientId,
+    }).href)
+  }
+
+  async #refreshContext(context: OidcContext): Promise<void> {
+    const id = context.sessionId
+    const data = context.session
+    if (id === undefined || data === undefined) throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first.')
+    const ref: SessionRef = { id, data }
+    context.replaceSession(await this.#refresher.refresh(ref, { force: true }))
+  }
+
+  async #fetchUserInfo(context: OidcContext): Promise<Claims> {
+    const session = context.session
+    if (!session?.accessToken) throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
+    const provider = await this.#provider.get()
+    try {
+      return (await client.fetchUserInfo(provider.client, session.accessToken, session.sub)) as Claims
+    } catch (err) {
+      throw toOidcError(err, 'invalid_userinfo', 'fetching userinfo')
+    }
+  }
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}

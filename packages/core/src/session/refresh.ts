@@ -1,0 +1,138 @@
+import * as client from 'openid-client'
+import type { ResolvedConfig } from '../config/resolve.js'
+import { OidcError } from '../errors.js'
+import { clearCookie } from '../http/cookies.js'
+import type { SetCookie } from '../http/types.js'
+import { toOidcError } from '../protocol/errors.js'
+import { verifyIdToken } from '../protocol/id-token.js'
+import type { ProviderDiscovery } from '../protocol/provider.js'
+import { now, type SessionRef, type Sessions } from './sessions.js'
+import type { SessionData } from './store.js'
+
+/** Seconds before expiry at which tokens are refreshed (never more than half their lifetime). */
+const LEEWAY = 60
+
+/**
+ * Refresh-token rotation that never logs anyone out by a race: concurrent requests of one
+ * session share one token-endpoint call (single-flight), and the session is re-read before
+ * refreshing so a refresh already done elsewhere is used instead of repeated.
+ */
+export class Refresher {
+  readonly #config: ResolvedConfig
+  readonly #provider: ProviderDiscovery
+  readonly #sessions: Sessions
+  readonly #inflight = new Map<string, Promise<SessionData>>()
+
+  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: Sessions) {
+    this.#config = config
+    this.#provider = provider
+    this.#sessions = sessions
+  }
+
+  /**
+   * The session's data, refreshed first when its tokens are about to expire. A refused
+   * refresh token ends the session (undefined: signed out). A provider that cannot be
+   * reached ends nothing: the request is served while its tokens are valid, else 503.
+   */
+  async ensureFresh(ref: SessionRef, setCookie: SetCookie): Promise<SessionData | undefined> {
+    const t = now()
+    if (!needsRefresh(ref.data, t)) return ref.data
+    try {
+      return await this.refresh(ref, { force: false })
+    } catch (err) {
+      if (err instanceof OidcError && err.code === 'session_ended') {
+        setCookie(clearCookie(this.#sessions.cookie, this.#config.secure))
+        return undefined
+      }
+      if (err instanceof OidcError && err.code === 'provider_unavailable' && !expired(ref.data, t)) return ref.data
+      throw err
+    }
+  }
+
+  /** Refreshes now (`force`) or if still needed once re-read; one token-endpoint call per session at a time. */
+  refresh(ref: SessionRef, options: { force: boolean }): Promise<SessionData> {
+    let pending = this.#inflight.get(ref.id)
+    if (!pending) {
+      pending = this.#refresh(ref, options.force).finally(() => this.#inflight.delete(ref.id))
+      this.#inflight.set(ref.id, pending)
+    }
+    return pending
+  }
+
+  async #refresh(ref: SessionRef, force: boolean): Promise<SessionData> {
+    const current = await this.#sessions.reload(ref.id)
+    if (!current) throw new OidcError('session_ended', 'The session has ended: sign in again.')
+    if (!force && !needsRefresh(current, now())) return current
+    if (!current.refreshToken) throw new OidcError('session_ended', 'The session has no refresh token and its tokens cannot be renewed: sign in again.')
+
+    const provider = await this.#provider.get()
+    let tokens: client.TokenEndpointResponse
+    try {
+      tokens = await client.refreshTokenGrant(provider.client, current.refreshToken)
+    } catch (err) {
+      const error = toOidcError(err, 'session_ended', 'refreshing the session')
+      if (error.code === 'provider_unavailable') throw error
+      this.#config.logger.warn(`refresh refused for a session of sub ${JSON.stringify(current.sub)}, ending it: ${error.message}`)
+      await this.#sessions.destroy(ref.id)
+      throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: error })
+    }
+
+    const t = now()
+    // A provider that does not rotate refresh tokens sends none back: keep the one we have.
+    const next: SessionData = { ...current, accessTokenExpiresAt: undefined, tokensAt: t, ...tokenFields(tokens, t) }
+    if (tokens.id_token) {
+      const claims = await verifyIdToken(tokens.id_token, {
+        issuer: provider.metadata.issuer,
+        clientId: this.#config.clientId,
+        clientSecret: this.#config.clientSecret,
+        algorithms: provider.idTokenAlgs,
+        jwks: provider.jwks,
+        clockTolerance: this.#config.clockTolerance,
+      }).catch(async (err: unknown) => {
+        await this.#sessions.destroy(ref.id)
+        throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
+      })
+      if (claims.iss !== current.claims.iss || claims.sub !== current.sub || !sameAudience(claims.aud, current.claims.aud)) {
+        this.#config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(current.sub)}: session ended`)
+        await this.#sessions.destroy(ref.id)
+        throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
+      }
+      next.claims = claims
+      next.idToken = tokens.id_token
+      next.idTokenExpiresAt = claims.exp
+    }
+    const saved = { id: ref.id, data: next }
+    await this.#sessions.save(saved)
+    ref.data = next
+    return next
+  }
+}
+
+/** Seconds before `expiresAt` to refresh: the leeway, but at most half the token's lifetime. */
+function dueAt(expiresAt: number, obtainedAt: number): number {
+  return expiresAt - Math.min(LEEWAY, Math.max(0, (expiresAt - obtainedAt) / 2))
+}
+
+export function needsRefresh(data: SessionData, t: number): boolean {
+  if (!data.refreshToken) return false
+  if (t >= dueAt(data.idTokenExpiresAt, data.tokensAt)) return true
+  return data.accessTokenExpiresAt !== undefined && t >= dueAt(data.accessTokenExpiresAt, data.tokensAt)
+}
+
+function expired(data: SessionData, t: number): boolean {
+  return t >= data.idTokenExpiresAt || (data.accessTokenExpiresAt !== undefined && t >= data.accessTokenExpiresAt)
+}
+
+function sameAudience(a: unknown, b: unknown): boolean {
+  const list = (v: unknown) => (Array.isArray(v) ? [...v].sort() : [v])
+  return JSON.stringify(list(a)) === JSON.stringify(list(b))
+}
+
+/** The access and refresh token fields of a token endpoint response. */
+export function tokenFields(tokens: client.TokenEndpointResponse, t: number): Partial<SessionData> {
+  const fields: Partial<SessionData> = { accessToken: tokens.access_token, tokenType: tokens.token_type }
+  if (typeof tokens.expires_in === 'number') fields.accessTokenExpiresAt = t + tokens.expires_in
+  if (tokens.refresh_token) fields.refreshToken = tokens.refresh_token
+  if (tokens.scope) fields.scope = tokens.scope
+  return fields
+}

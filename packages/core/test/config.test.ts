@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { OidcError, resolveConfig } from '../src/index.js'
+
+const valid = {
+  issuer: 'https://id.example.com',
+  clientId: 'app',
+  clientSecret: 'shh',
+  baseURL: 'https://app.example.com',
+  secret: 'x'.repeat(32),
+}
+
+function problemsOf(options: object, env: Record<string, string> = {}): string {
+  try {
+    resolveConfig(options, env)
+  } catch (err) {
+    expect(err).toBeInstanceOf(OidcError)
+    expect((err as OidcError).code).toBe('invalid_options')
+    return (err as Error).message
+  }
+  throw new Error('expected the configuration to be refused')
+}
+
+describe('configuration', () => {
+  it('reports every missing option in one error, naming each option and its variable', () => {
+    const message = problemsOf({})
+    for (const [option, variable] of [['issuer', 'OIDC_ISSUER'], ['clientId', 'OIDC_CLIENT_ID'], ['baseURL', 'OIDC_BASE_URL'], ['secret', 'OIDC_SECRET']]) {
+      expect(message).toContain(`${option} (${variable})`)
+    }
+  })
+
+  it('reads everything from the environment', () => {
+    const config = resolveConfig(undefined, {
+      OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'app', OIDC_CLIENT_SECRET: 's', OIDC_BASE_URL: 'https://app.example.com/',
+      OIDC_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(40)}`, OIDC_SCOPE: 'openid groups', OIDC_GROUPS_CLAIM: 'realm_access.roles',
+    })
+    expect(config.secrets).toEqual(['a'.repeat(32), 'b'.repeat(40)])
+    expect(config.redirectUri).toBe('https://app.example.com/callback')
+    expect(config.scope).toBe('openid groups')
+    expect(config.groupsClaim).toBe('realm_access.roles')
+    expect(config.secure).toBe(true)
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('lets options win over the environment and never modifies them', () => {
+    const options = Object.freeze({ ...valid, session: Object.freeze({ idleTimeout: 60 }) })
+    const config = resolveConfig(options, { OIDC_ISSUER: 'https://other.example.com' })
+    expect(config.issuer.href).toBe('https://id.example.com/')
+    expect(config.idleTimeout).toBe(60)
+  })
+
+  it('refuses short secrets, a scope without openid and unknown options', () => {
+    const message = problemsOf({ ...valid, secret: ['y'.repeat(32), 'short'], scope: 'profile', issuerBaseURL: 'x' })
+    expect(message).toContain('secret (OIDC_SECRET): each secret must be at least 32 characters')
+    expect(message).toContain('scope (OIDC_SCOPE): must include "openid"')
+    expect(message).toContain('issuerBaseURL: is not an option')
+  })
+
+  it('allows http issuers on loopback only, unless opted in', () => {
+    expect(resolveConfig({ ...valid, issuer: 'http://127.0.0.1:9000' }, {}).issuer.host).toBe('127.0.0.1:9000')
+    expect(resolveConfig({ ...valid, issuer: 'http://localhost:9000' }, {}).issuer.host).toBe('localhost:9000')
+    expect(problemsOf({ ...valid, issuer: 'http://id.example.com' })).toContain('issuer (OIDC_ISSUER): must use https')
+    expect(resolveConfig({ ...valid, issuer: 'http://id.internal' }, { OIDC_ALLOW_INSECURE_ISSUER: 'true' }).issuer.protocol).toBe('http:')
+  })
+
+  it('refuses authorization parameters that would undo the checks', () => {
+    expect(problemsOf({ ...valid, authorizationParams: { state: 'fixed', prompt: 'login' } })).toContain('authorizationParams.state')
+  })
+
+  it('refuses bad timeouts and route paths', () => {
+    const message = problemsOf({ ...valid, clockTolerance: -1, routes: { login: 'login' }, session: { idleTimeout: 'soon' } })
+    expect(message).toContain('clockTolerance (OIDC_CLOCK_TOLERANCE)')
+    expect(message).toContain('routes.login')
+    expect(message).toContain('session.idleTimeout')
+  })
+})

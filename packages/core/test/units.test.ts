@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryStore, type SessionData } from '../src/index.js'
+import { safeReturnTo } from '../src/protocol/return-to.js'
+import { groupsFromClaims } from '../src/session/groups.js'
+import { CookieSigner } from '../src/http/cookies.js'
+import { decodeTransaction, encodeTransaction } from '../src/protocol/transaction.js'
+
+const base = new URL('http://127.0.0.1:3000')
+
+describe('returnTo', () => {
+  it.each([
+    ['https://evil.example/x'], ['//evil.example'], ['/\\evil.example'], ['javascript:alert(1)'], ['/\t/evil.example'],
+    ['\\/evil.example'], ['evil'], [''], [undefined], [['/a']],
+  ])('%j lands on /', (value) => {
+    expect(safeReturnTo(value, base)).toBe('/')
+  })
+
+  it('keeps same-origin paths with query and fragment', () => {
+    expect(safeReturnTo('/me?x=1#top', base)).toBe('/me?x=1#top')
+  })
+})
+
+describe('groups', () => {
+  it('reads plain, dotted and namespaced claims', () => {
+    expect(groupsFromClaims({ sub: 'a', groups: ['x', 1, 'y'] }, 'groups')).toEqual(['x', 'y'])
+    expect(groupsFromClaims({ sub: 'a', realm_access: { roles: ['admins'] } }, 'realm_access.roles')).toEqual(['admins'])
+    expect(groupsFromClaims({ sub: 'a', 'https://example.com/groups': ['ns'] }, 'https://example.com/groups')).toEqual(['ns'])
+    expect(groupsFromClaims({ sub: 'a', groups: 'solo' }, 'groups')).toEqual(['solo'])
+    expect(groupsFromClaims({ sub: 'a' }, 'groups')).toEqual([])
+  })
+})
+
+describe('cookie signing', () => {
+  it('verifies with every secret, so secrets rotate, and refuses tampering', () => {
+    const old = new CookieSigner(['o'.repeat(32)])
+    const rotated = new CookieSigner(['n'.repeat(32), 'o'.repeat(32)])
+    const signed = old.sign('session-id')
+    expect(rotated.unsign(signed)).toBe('session-id')
+    expect(rotated.unsign(signed.slice(0, -1) + (signed.endsWith('A') ? 'B' : 'A'))).toBeUndefined()
+    expect(new CookieSigner(['z'.repeat(32)]).unsign(signed)).toBeUndefined()
+  })
+
+  it('refuses a transaction whose payload was altered', () => {
+    const signer = new CookieSigner(['k'.repeat(32)])
+    const tx = { state: 's'.repeat(43), nonce: 'n', codeVerifier: 'v', returnTo: '/', createdAt: 1 }
+    const encoded = encodeTransaction(tx, signer)
+    expect(decodeTransaction(encoded, signer)).toEqual(tx)
+    const [payload, mac] = encoded.split('.')
+    const forged = Buffer.from(JSON.stringify({ ...tx, returnTo: 'https://evil.example' })).toString('base64url')
+    expect(decodeTransaction(`${forged}.${mac}`, signer)).toBeUndefined()
+    expect(payload).toBeTruthy()
+  })
+})
+
+describe('MemoryStore', () => {
+  const session = (sub: string): SessionData => ({ sub, claims: { sub }, idToken: 't', idTokenExpiresAt: 0, tokensAt: 0, createdAt: 0, touchedAt: 0 })
+
+  it('stays within its bound, dropping the least recently written', async () => {
+    const store = new MemoryStore({ max: 3 })
+    for (const id of ['a', 'b', 'c', 'd']) await store.set(id, session(id), 60)
+    expect(store.size).toBe(3)
+    expect(await store.get('a')).toBeUndefined()
+    expect((await store.get('d'))?.sub).toBe('d')
+  })
+
+  it('forgets sessions after their TTL', async () => {
+    const store = new MemoryStore()
+    await store.set('a', session('a'), 0.01)
+    await new Promise((r) => setTimeout(r, 30))
+    expect(await store.get('a')).toBeUndefined()
+  })
+
+  it('consumes a key once', async () => {
+    const store = new MemoryStore()
+    expect(await store.consumeOnce('tx:1', 60)).toBe(true)
+    expect(await store.consumeOnce('tx:1', 60)).toBe(false)
+  })
+})

@@ -1,0 +1,72 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import {
+  allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
+  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
+} from '@oidc-rp/core'
+
+export * from '@oidc-rp/core'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The signed-in user, tokens and helpers, set by `oidc()`. */
+      oidc: OidcContext
+    }
+  }
+}
+
+function toHttpRequest(req: Request): HttpRequest {
+  return {
+    method: req.method,
+    url: req.url,
+    originalUrl: req.originalUrl,
+    headers: req.headers,
+    body: req.body,
+    rawBody: () => req,
+  }
+}
+
+function send(res: Response, response: HttpResponse): void {
+  res.status(response.status)
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
+  res.end(response.body)
+}
+
+/**
+ * Signs users in with OpenID Connect: answers `/login`, `/callback` and `/logout`, and
+ * puts `req.oidc` on every request. With `authRequired` (the default) every other route
+ * needs sign-in. Options not given come from the `OIDC_*` environment variables; a bad or
+ * missing option throws here, at start-up.
+ */
+export function oidc(options?: OidcOptions): RequestHandler {
+  const rp = new RelyingParty(options)
+  return (req, res, next) => {
+    rp.handle(toHttpRequest(req), (cookie) => res.append('Set-Cookie', cookie)).then((result) => {
+      if (result.context) req.oidc = result.context
+      if (result.response) send(res, result.response)
+      else next()
+    }, next)
+  }
+}
+
+function guard(requirement: Requirement): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const denial = authorize(req.oidc, toHttpRequest(req), requirement)
+      if (denial) send(res, denial)
+      else next()
+    } catch (err) {
+      next(err)
+    }
+  }
+}
+
+/** Signed in (session or bearer token). */
+export const requiresAuth = (): RequestHandler => guard(signedIn)
+/** Signed in and a member of any one of `groups`. */
+export const requireGroup = (...groups: string[]): RequestHandler => guard(anyGroup(...groups))
+/** Signed in and a member of every one of `groups`. */
+export const requireAllGroups = (...groups: string[]): RequestHandler => guard(allGroups(...groups))
+/** Signed in and `predicate(claims)` holds. */
+export const requireClaims = (predicate: (claims: Claims) => boolean): RequestHandler => guard(claimsMatch(predicate))

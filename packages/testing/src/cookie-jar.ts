@@ -1,0 +1,79 @@
+interface StoredCookie {
+  name: string
+  value: string
+  path: string
+  /** Epoch milliseconds; undefined for a session cookie. */
+  expiresAt: number | undefined
+}
+
+/**
+ * A tiny browser-like cookie jar: cookies belong to a host name (not a port, as in browsers),
+ * are matched by path prefix, and go away on `Max-Age<=0` or an `Expires` in the past.
+ * `Domain`, `Secure` and `SameSite` are ignored: everything here is one loopback host.
+ */
+export class CookieJar {
+  readonly #hosts = new Map<string, Map<string, StoredCookie>>()
+
+  /** Stores the `Set-Cookie` headers of a response to `url`. */
+  store(url: URL, response: Response): void {
+    for (const header of response.headers.getSetCookie()) this.#set(url, header)
+  }
+
+  /** The `Cookie` header a browser would send to `url`, or '' when it has none. */
+  header(url: URL): string {
+    const cookies = this.#hosts.get(url.hostname)
+    if (!cookies) return ''
+    const now = Date.now()
+    const matching: StoredCookie[] = []
+    for (const [key, cookie] of cookies) {
+      if (cookie.expiresAt !== undefined && cookie.expiresAt <= now) cookies.delete(key)
+      else if (pathMatches(url.pathname, cookie.path)) matching.push(cookie)
+    }
+    // Longer paths first, as browsers do.
+    matching.sort((a, b) => b.path.length - a.path.length)
+    return matching.map((c) => `${c.name}=${c.value}`).join('; ')
+  }
+
+  #set(url: URL, header: string): void {
+    const [pair = '', ...attributes] = header.split(';')
+    const eq = pair.indexOf('=')
+    if (eq <= 0) return
+    const name = pair.slice(0, eq).trim()
+    const value = pair.slice(eq + 1).trim()
+    let path = defaultPath(url.pathname)
+    let expiresAt: number | undefined
+    let maxAgeSeen = false
+    for (const attribute of attributes) {
+      const [rawKey = '', ...rest] = attribute.split('=')
+      const key = rawKey.trim().toLowerCase()
+      const attrValue = rest.join('=').trim()
+      if (key === 'path' && attrValue.startsWith('/')) path = attrValue
+      else if (key === 'max-age' && /^-?\d+$/.test(attrValue)) {
+        maxAgeSeen = true
+        expiresAt = Date.now() + Number(attrValue) * 1000
+      } else if (key === 'expires' && !maxAgeSeen) {
+        const time = Date.parse(attrValue)
+        if (!Number.isNaN(time)) expiresAt = time
+      }
+    }
+    let cookies = this.#hosts.get(url.hostname)
+    if (!cookies) {
+      cookies = new Map()
+      this.#hosts.set(url.hostname, cookies)
+    }
+    const key = `${name}\u0000${path}`
+    if (expiresAt !== undefined && expiresAt <= Date.now()) cookies.delete(key)
+    else cookies.set(key, { name, value, path, expiresAt })
+  }
+}
+
+function defaultPath(pathname: string): string {
+  const slash = pathname.lastIndexOf('/')
+  return slash <= 0 ? '/' : pathname.slice(0, slash)
+}
+
+function pathMatches(requestPath: string, cookiePath: string): boolean {
+  if (requestPath === cookiePath) return true
+  if (!requestPath.startsWith(cookiePath)) return false
+  return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/'
+}

@@ -1,0 +1,57 @@
+/**
+ * What the contract suite needs from an adapter. A new adapter (Fastify, Koa) needs only a
+ * driver in ./drivers/ and a line in ./drivers.ts; every contract test then runs against it.
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** The oidc() options of every adapter, minus baseURL (the driver knows its own port). */
+export interface AppOptions {
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** At least 32 characters; an array rotates secrets (first signs, all verify). */
+  secret: string | string[]
+  authRequired?: boolean
+  scope?: string
+  groupsClaim?: string
+  allowInsecureIssuer?: boolean
+  /** Seconds. */
+  clockTolerance?: number
+  /** Seconds. */
+  jwksCooldown?: number
+  session?: { idleTimeout?: number; absoluteTimeout?: number }
+}
+
+export interface RunningApp {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts the contract app on 127.0.0.1:0 with the adapter's oidc() and these routes:
+ * GET / (public, 200), GET /me (requiresAuth, JSON of the user's claims),
+ * GET /admin (requireGroup('admins'), JSON { ok: true }), plus the routes oidc() mounts.
+ * The app adds no error handler of its own: the framework's default one is part of the test.
+ */
+export interface Driver {
+  name: string
+  start(options: AppOptions): Promise<RunningApp>
+}
+
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return `http://127.0.0.1:${port}`
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()))
+    server.closeAllConnections()
+  })
+}

@@ -1,0 +1,24 @@
+import { createServer } from 'node:http'
+import express from 'express'
+import { oidc, requireGroup, requiresAuth } from '@oidc-rp/express'
+import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+
+export const expressDriver: Driver = {
+  name: 'express',
+  async start(options) {
+    const app = express()
+    const server = createServer(app)
+    const url = await listenOnLoopback(server)
+    app.use(oidc({ ...options, baseURL: url }))
+    app.get('/', (req, res) => {
+      res.json({ page: 'public', authenticated: req.oidc.isAuthenticated() })
+    })
+    app.get('/me', requiresAuth(), (req, res) => {
+      res.json(req.oidc.user)
+    })
+    app.get('/admin', requireGroup('admins'), (_req, res) => {
+      res.json({ ok: true })
+    })
+    return { url, close: () => closeServer(server) }
+  },
+}

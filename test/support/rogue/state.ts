@@ -1,0 +1,45 @@
+import type { Behaviour } from './behaviour.js'
+import type { RogueKeys } from './keys.js'
+
+export interface IssuedCode {
+  redirectUri: string
+  nonce: string | undefined
+  codeChallenge: string | undefined
+  scope: string
+  uses: number
+}
+
+export interface Grant {
+  sub: string
+  scope: string
+}
+
+export interface RequestCounts {
+  discovery: number
+  jwks: number
+  authorize: number
+  token: number
+  userinfo: number
+  end_session: number
+}
+
+/** Everything the endpoints share. */
+export interface RogueState {
+  readonly issuer: string
+  readonly clientId: string
+  readonly clientSecret: string
+  behaviour: Behaviour
+  keys: RogueKeys
+  readonly codes: Map<string, IssuedCode>
+  readonly accessTokens: Map<string, Grant>
+  readonly refreshTokens: Map<string, Grant>
+  readonly requests: RequestCounts
+  /** Query of the last authorization request, for asserting what the RP sent. */
+  lastAuthorize: URLSearchParams | undefined
+  /** Form of the last token request (client_secret removed). */
+  lastTokenRequest: URLSearchParams | undefined
+}
+
+export function zeroCounts(counts: RequestCounts): void {
+  for (const key of Object.keys(counts) as (keyof RequestCounts)[]) counts[key] = 0
+}
