@@ -76,7 +76,7 @@ export class Browser {
       status: response.status,
       headers: response.headers,
       rawLocation: locationHeader ?? undefined,
-      location: locationHeader !== null && URL.canParse(locationHeader, url) ? new URL(locationHeader, url) : undefined,
+      location: locationHeader !== null && URL.canParse(locationHeader, url.href) ? new URL(locationHeader, url) : undefined,
       setCookies,
       body: await response.text(),
     }

@@ -156,6 +156,8 @@ function protocolConfiguration(settings: Settings): Configuration {
       groups: ['groups'],
     },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    // The authorization code flow only (no implicit or hybrid).
+    responseTypes: ['code'],
     // Put the scope's claims in the ID token too, not only at userinfo.
     conformIdTokenClaims: false,
     clockTolerance: CLOCK_TOLERANCE,

@@ -114,7 +114,7 @@ async function followProvider(jar: CookieJar, start: URL, app: URL): Promise<Lan
 /** oidc-provider's `response_mode=form_post` page: one form of hidden inputs. */
 function autoSubmittedForm(html: string, base: URL): { url: URL; form: URLSearchParams } | undefined {
   const action = /<form method="post" action="([^"]*)">/.exec(html)?.[1]
-  const target = action === undefined ? null : URL.parse(unescapeHtml(action), base)
+  const target = action === undefined ? null : URL.parse(unescapeHtml(action), base.href)
   if (!target) return undefined
   const form = new URLSearchParams()
   for (const [, name = '', value = ''] of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g)) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose'
+import { exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 
 export type AsymmetricAlg = 'RS256' | 'ES256'
 

@@ -6,6 +6,7 @@ import { mintIdToken } from './id-token.js'
 import type { Grant, RogueState } from './state.js'
 
 interface TokenError {
+  kind: 'error'
   status: number
   error: string
   description: string
@@ -17,12 +18,12 @@ export async function handleToken(state: RogueState, req: IncomingMessage, res: 
   logged.delete('client_secret')
   state.lastTokenRequest = logged
   const outcome = authenticateClient(state, req, form) ?? grant(state, form)
-  if ('error' in outcome) {
+  if (outcome.kind === 'error') {
     const headers: Record<string, string> = outcome.status === 401 ? { 'www-authenticate': 'Basic realm="rogue"' } : {}
     sendJson(res, outcome.status, { error: outcome.error, error_description: outcome.description }, headers)
     return
   }
-  sendJson(res, state.behaviour.tokenStatus, bend(outcome, state.behaviour.tokenBody))
+  sendJson(res, state.behaviour.tokenStatus, bend(outcome.body, state.behaviour.tokenBody))
 }
 
 function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSearchParams): TokenError | undefined {
@@ -39,23 +40,23 @@ function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSe
     secret = form.get('client_secret')
   }
   if (id === state.clientId && secret !== null && same(secret, state.clientSecret)) return undefined
-  return { status: 401, error: 'invalid_client', description: 'client authentication failed' }
+  return { kind: 'error', status: 401, error: 'invalid_client', description: 'client authentication failed' }
 }
 
-function grant(state: RogueState, form: URLSearchParams): TokenError | Record<string, unknown> {
+function grant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
   switch (form.get('grant_type')) {
     case 'authorization_code':
       return codeGrant(state, form)
     case 'refresh_token':
       return refreshGrant(state, form)
     default:
-      return { status: 400, error: 'unsupported_grant_type', description: 'authorization_code or refresh_token' }
+      return { kind: 'error', status: 400, error: 'unsupported_grant_type', description: 'authorization_code or refresh_token' }
   }
 }
 
-function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Record<string, unknown> {
+function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
   const issued = state.codes.get(form.get('code') ?? '')
-  const invalid = (description: string): TokenError => ({ status: 400, error: 'invalid_grant', description })
+  const invalid = (description: string): TokenError => ({ kind: 'error', status: 400, error: 'invalid_grant', description })
   if (issued === undefined) return invalid('unknown code')
   issued.uses += 1
   if (issued.uses > 1 && !state.behaviour.reusableCodes) return invalid('code already used')
@@ -68,10 +69,10 @@ function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Recor
   return tokens(state, { nonce: issued.nonce, scope: issued.scope, refreshToken: undefined })
 }
 
-function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | Record<string, unknown> {
+function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
   const presented = form.get('refresh_token') ?? ''
   const known = state.refreshTokens.get(presented)
-  if (known === undefined) return { status: 400, error: 'invalid_grant', description: 'unknown refresh token' }
+  if (known === undefined) return { kind: 'error', status: 400, error: 'invalid_grant', description: 'unknown refresh token' }
   if (state.behaviour.rotateRefreshTokens) {
     state.refreshTokens.delete(presented)
     return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: undefined })
@@ -79,17 +80,22 @@ function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | Re
   return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: presented })
 }
 
+interface Tokens {
+  kind: 'tokens'
+  body: Record<string, unknown>
+}
+
 function tokens(
   state: RogueState,
   options: { nonce: string | undefined; scope: string; refreshToken: string | undefined },
-): Record<string, unknown> {
+): Tokens {
   const accessToken = randomBytes(24).toString('base64url')
   const idToken = mintIdToken({ ...state, nonce: options.nonce, accessToken })
   const record: Grant = { sub: typeof idToken.claims['sub'] === 'string' ? idToken.claims['sub'] : 'alice', scope: options.scope }
   const refreshToken = options.refreshToken ?? randomBytes(24).toString('base64url')
   state.accessTokens.set(accessToken, record)
   state.refreshTokens.set(refreshToken, record)
-  return {
+  const body = {
     access_token: accessToken,
     token_type: 'Bearer',
     expires_in: state.behaviour.expiresIn,
@@ -97,6 +103,7 @@ function tokens(
     refresh_token: refreshToken,
     scope: options.scope,
   }
+  return { kind: 'tokens', body }
 }
 
 /** application/x-www-form-urlencoded decoding of one Basic credential half (RFC 6749 §2.3.1). */

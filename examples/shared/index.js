@@ -1,0 +1,44 @@
+// @ts-check
+import { randomBytes } from 'node:crypto'
+import { startDevProvider } from '@oidc-rp/testing'
+export { homePage } from './pages.js'
+
+/**
+ * @typedef {object} ExampleSetup
+ * @property {Record<string, string>} options  oidc() options beyond what the OIDC_* variables give
+ * @property {string} host                     where to listen
+ * @property {(framework: string) => void} announce  prints the URL (and the dev users)
+ */
+
+/**
+ * With OIDC_ISSUER set, the OIDC_* variables configure everything (OIDC_BASE_URL defaults
+ * to http://127.0.0.1:$PORT). Without it, the embedded dev provider is started.
+ * @param {{ port: number }} args
+ * @returns {Promise<ExampleSetup>}
+ */
+export async function exampleSetup({ port }) {
+  const host = process.env.HOST ?? '127.0.0.1'
+  const baseURL = process.env.OIDC_BASE_URL ?? `http://127.0.0.1:${port}`
+  if (process.env.OIDC_ISSUER) {
+    return {
+      options: { baseURL },
+      host,
+      announce: (framework) => console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
+    }
+  }
+  const clientId = 'oidc-rp-example'
+  const clientSecret = randomBytes(24).toString('base64url')
+  const provider = await startDevProvider({
+    port: Number(process.env.DEV_PROVIDER_PORT ?? 0),
+    clients: [{ clientId, clientSecret, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] }],
+  })
+  return {
+    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url') },
+    host,
+    announce: (framework) => {
+      console.log(`oidc-rp ${framework} example: open ${baseURL}`)
+      console.log(`embedded dev provider at ${provider.issuer} (development only). Sign in as:`)
+      for (const user of provider.users) console.log(`  ${user.id.padEnd(8)} ${user.name} <${user.email}>  groups: ${user.groups.join(', ') || '(none)'}`)
+    },
+  }
+}

@@ -1,0 +1,22 @@
+// Installs the system packages the test suites need (Debian): redis-server for the Redis
+// suites, chromium for the browser suites. Does nothing when they are already there.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+const wanted = [
+  { command: 'redis-server', paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'], pkg: 'redis-server' },
+  { command: 'chromium', paths: ['/usr/bin/chromium'], pkg: 'chromium' },
+]
+const missing = wanted.filter((w) => !w.paths.some((p) => existsSync(p)))
+if (missing.length > 0) {
+  const pkgs = missing.map((m) => m.pkg)
+  const asRoot = process.getuid?.() === 0
+  if (!asRoot && !existsSync('/usr/bin/sudo')) {
+    console.error(`Missing system packages: ${pkgs.join(' ')}. Install them (apt-get install ${pkgs.join(' ')}) and run again.`)
+    process.exit(1)
+  }
+  const run = (args) => execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  console.log(`Installing ${pkgs.join(' ')} with apt-get...`)
+  run(['apt-get', 'update', '-qq'])
+  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs])
+}

@@ -1,0 +1,23 @@
+import { describe, it } from 'vitest'
+import type { Behaviour } from '../support/rogue-provider.js'
+import { drivers } from './drivers.js'
+import { expectRefused } from './expectations.js'
+import { useHarness } from './harness.js'
+
+const cases: { name: string; behaviour: Partial<Behaviour> }[] = [
+  { name: 'no ID token in the token response', behaviour: { omitIdToken: true } },
+  { name: 'a token endpoint 500', behaviour: { tokenStatus: 500, tokenBody: () => ({ error: 'server_error' }) } },
+  {
+    name: 'a token endpoint invalid_grant',
+    behaviour: { tokenStatus: 400, tokenBody: () => ({ error: 'invalid_grant', error_description: 'code expired' }) },
+  },
+]
+
+describe.each(drivers)('$name: token response refusals', (driver) => {
+  const harness = useHarness(driver)
+
+  it.each(cases)('refuses $name', async ({ behaviour }) => {
+    harness.rogue.bend(behaviour)
+    await expectRefused(harness, await harness.dance())
+  })
+})
