@@ -8,6 +8,8 @@ const cases: { name: string; behaviour: Partial<Behaviour> }[] = [
   { name: 'an RS256 ID token', behaviour: { sign: 'rs256' } },
   { name: 'an ES256 ID token', behaviour: { sign: 'es256' } },
   { name: 'an HS256 ID token keyed with the client secret', behaviour: { sign: 'hs256' } },
+  { name: 'an RS256 ID token without kid (one RSA key published)', behaviour: { header: { kid: undefined } } },
+  { name: 'an ID token whose aud is a one-element array', behaviour: { claims: { aud: ['rogue-client'] } } },
   {
     name: 'a provider without RFC 9207 (no iss parameter, not advertised)',
     behaviour: { discovery: { authorization_response_iss_parameter_supported: undefined } },
@@ -37,19 +39,12 @@ describe.each(drivers)('$name: accepted sign-ins', (driver) => {
     expect(request?.get('nonce')?.length).toBeGreaterThanOrEqual(16)
   })
 
-  it('accepts a key rotated in after the JWKS was fetched (default jwksCooldown)', async () => {
+  // No jwksCooldown option was needed (the contract's oidc() has none): the app refetches
+  // the JWKS at once when an ID token from the token endpoint names an unknown kid.
+  it('accepts a key rotated in after the app fetched the JWKS', async () => {
     await expectSignedIn(harness, await harness.dance())
     const fetched = harness.rogue.requests.jwks
     expect(fetched).toBeGreaterThan(0)
-    await harness.rogue.rotateKey()
-    await expectSignedIn(harness, await harness.dance())
-    expect(harness.rogue.requests.jwks).toBeGreaterThan(fetched)
-  })
-
-  it('accepts a key rotated in after the JWKS was fetched (jwksCooldown: 0)', async () => {
-    await harness.startApp({ jwksCooldown: 0 })
-    await expectSignedIn(harness, await harness.dance())
-    const fetched = harness.rogue.requests.jwks
     await harness.rogue.rotateKey()
     await expectSignedIn(harness, await harness.dance())
     expect(harness.rogue.requests.jwks).toBeGreaterThan(fetched)

@@ -18,8 +18,6 @@ export interface AppOptions {
   allowInsecureIssuer?: boolean
   /** Seconds. */
   clockTolerance?: number
-  /** Seconds. */
-  jwksCooldown?: number
   session?: { idleTimeout?: number; absoluteTimeout?: number }
 }
 

@@ -26,6 +26,7 @@ const cases: Case[] = [
     name: 'several audiences with azp not the client',
     claims: ({ clientId }) => ({ aud: [clientId, 'another-client'], azp: 'another-client' }),
   },
+  { name: 'azp not the client, with a single aud', claims: () => ({ azp: 'another-client' }) },
   { name: 'a missing sub', claims: () => ({ sub: undefined }) },
   { name: 'a missing iat', claims: () => ({ iat: undefined }) },
   { name: 'a missing exp', claims: () => ({ exp: undefined }) },

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { handleAuthorize } from './rogue/authorize.js'
 import { defaultBehaviour, mergeBehaviour, type Behaviour, type Endpoint } from './rogue/behaviour.js'
-import { handleDiscovery, handleEndSession, handleJwks, handleUserinfo } from './rogue/documents.js'
+import { handleDiscovery, handleEndSession, handleForeignJwks, handleJwks, handleUserinfo } from './rogue/documents.js'
 import { sendJson } from './rogue/http.js'
 import { generateRogueKey, generateRogueKeys, type RogueKeys } from './rogue/keys.js'
 import { zeroCounts, type RequestCounts, type RogueState } from './rogue/state.js'
@@ -37,7 +37,7 @@ export interface RogueProvider {
   readonly behaviour: Behaviour
   /** Merges knobs into the current behaviour (object knobs one level deep). */
   bend(changes: Partial<Behaviour>): void
-  /** Restores the start-up behaviour and zeroes the request counters (keys are kept). */
+  /** Restores the start-up behaviour and keys (undoing rotations) and zeroes the request counters. */
   reset(): void
   /** Publishes a NEW RS256 key (new kid) and signs with it from now on; the old one stays published. */
   rotateKey(): Promise<void>
@@ -58,6 +58,7 @@ const ROUTES: Readonly<Record<string, { endpoint: Endpoint; handle: Handler }>> 
   '/token': { endpoint: 'token', handle: (state, req, res) => handleToken(state, req, res) },
   '/userinfo': { endpoint: 'userinfo', handle: (state, req, res) => handleUserinfo(state, req, res) },
   '/end_session': { endpoint: 'end_session', handle: (_state, _req, res, url) => handleEndSession(url, res) },
+  '/foreign/jwks': { endpoint: 'foreign_jwks', handle: (state, _req, res) => handleForeignJwks(state, res) },
 }
 
 export async function startRogueProvider(options: RogueProviderOptions = {}): Promise<RogueProvider> {
@@ -78,7 +79,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     codes: new Map(),
     accessTokens: new Map(),
     refreshTokens: new Map(),
-    requests: { discovery: 0, jwks: 0, authorize: 0, token: 0, userinfo: 0, end_session: 0 },
+    requests: { discovery: 0, jwks: 0, authorize: 0, token: 0, userinfo: 0, end_session: 0, foreign_jwks: 0 },
     lastAuthorize: undefined,
     lastTokenRequest: undefined,
   }
@@ -104,6 +105,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     },
     reset() {
       state.behaviour = mergeBehaviour(defaultBehaviour(), options.behaviour ?? {})
+      state.keys = keys
       zeroCounts(state.requests)
     },
     async rotateKey() {

@@ -2,6 +2,8 @@ interface StoredCookie {
   name: string
   value: string
   path: string
+  /** The origin whose response set it. */
+  setBy: string
   /** Epoch milliseconds; undefined for a session cookie. */
   expiresAt: number | undefined
 }
@@ -19,15 +21,18 @@ export class CookieJar {
     for (const header of response.headers.getSetCookie()) this.#set(url, header)
   }
 
-  /** The `Cookie` header a browser would send to `url`, or '' when it has none. */
-  header(url: URL): string {
+  /**
+   * The `Cookie` header a browser would send to `url`, or '' when it has none; with `setBy`,
+   * only the cookies that responses from that origin set.
+   */
+  header(url: URL, setBy?: string): string {
     const cookies = this.#hosts.get(url.hostname)
     if (!cookies) return ''
     const now = Date.now()
     const matching: StoredCookie[] = []
     for (const [key, cookie] of cookies) {
       if (cookie.expiresAt !== undefined && cookie.expiresAt <= now) cookies.delete(key)
-      else if (pathMatches(url.pathname, cookie.path)) matching.push(cookie)
+      else if (pathMatches(url.pathname, cookie.path) && (setBy === undefined || cookie.setBy === setBy)) matching.push(cookie)
     }
     // Longer paths first, as browsers do.
     matching.sort((a, b) => b.path.length - a.path.length)
@@ -63,7 +68,7 @@ export class CookieJar {
     }
     const key = `${name}\u0000${path}`
     if (expiresAt !== undefined && expiresAt <= Date.now()) cookies.delete(key)
-    else cookies.set(key, { name, value, path, expiresAt })
+    else cookies.set(key, { name, value, path, setBy: url.origin, expiresAt })
   }
 }
 

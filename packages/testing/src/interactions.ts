@@ -46,8 +46,12 @@ export function handleInteraction(provider: Provider, users: UserDirectory, req:
 }
 
 async function showLogin(provider: Provider, users: UserDirectory, uid: string, req: IncomingMessage, res: ServerResponse) {
-  const interaction = await loginInteraction(provider, uid, req, res)
+  const interaction = await pendingInteraction(provider, uid, req, res)
   if (!interaction) return
+  if (interaction.prompt.name === 'consent') {
+    await grantConsent(provider, interaction, req, res)
+    return
+  }
   const clientId = typeof interaction.params['client_id'] === 'string' ? interaction.params['client_id'] : ''
   const scope = typeof interaction.params['scope'] === 'string' ? interaction.params['scope'] : ''
   send(res, 200, loginPage(uid, clientId, scope, users.list()))
@@ -55,8 +59,12 @@ async function showLogin(provider: Provider, users: UserDirectory, uid: string, 
 
 async function submitLogin(provider: Provider, users: UserDirectory, uid: string, req: IncomingMessage, res: ServerResponse) {
   const form = await readForm(req)
-  const interaction = await loginInteraction(provider, uid, req, res)
+  const interaction = await pendingInteraction(provider, uid, req, res)
   if (!interaction) return
+  if (interaction.prompt.name !== 'login') {
+    send(res, 400, errorPage('Already signed in', 'This sign-in request does not need a user any more. Start again from the application.'))
+    return
+  }
   const userId = form.get('user') ?? ''
   if (!users.get(userId)) {
     send(res, 400, errorPage('Unknown user', `There is no user "${userId}" at this provider. Go back and pick one from the list.`))
@@ -65,8 +73,33 @@ async function submitLogin(provider: Provider, users: UserDirectory, uid: string
   await provider.interactionFinished(req, res, { login: { accountId: userId } }, { mergeWithLastSubmission: false })
 }
 
-/** The pending login interaction for `uid`, or `undefined` after answering with an error page. */
-async function loginInteraction(provider: Provider, uid: string, req: IncomingMessage, res: ServerResponse): Promise<Interaction | undefined> {
+/**
+ * Consent is normally granted before it is asked for (loadExistingGrant in provider.ts); an
+ * RP that sends `prompt=consent` (for `offline_access`, say) still gets here, and everything
+ * it asked for is granted without a page.
+ */
+async function grantConsent(provider: Provider, interaction: Interaction, req: IncomingMessage, res: ServerResponse) {
+  const { details } = interaction.prompt
+  const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined
+  const grant = existing ?? new provider.Grant({ accountId: interaction.session?.accountId, clientId: String(interaction.params['client_id']) })
+  const scopes = strings(details['missingOIDCScope'])
+  if (scopes.length) grant.addOIDCScope(scopes)
+  const claims = strings(details['missingOIDCClaims'])
+  if (claims.length) grant.addOIDCClaims(claims)
+  const resources = details['missingResourceScopes']
+  if (resources && typeof resources === 'object') {
+    for (const [indicator, scope] of Object.entries(resources)) grant.addResourceScope(indicator, strings(scope))
+  }
+  const grantId = await grant.save()
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+}
+
+/** The pending interaction for `uid`, or `undefined` after answering with an error page. */
+async function pendingInteraction(provider: Provider, uid: string, req: IncomingMessage, res: ServerResponse): Promise<Interaction | undefined> {
   let interaction: Interaction
   try {
     interaction = await provider.interactionDetails(req, res)
@@ -81,8 +114,7 @@ async function loginInteraction(provider: Provider, uid: string, req: IncomingMe
     send(res, 400, errorPage('Sign-in mismatch', 'This page belongs to another sign-in request. Start again from the application.'))
     return undefined
   }
-  if (interaction.prompt.name !== 'login') {
-    // Consent is granted automatically (loadExistingGrant), so only login should get here.
+  if (interaction.prompt.name !== 'login' && interaction.prompt.name !== 'consent') {
     send(res, 400, errorPage('Unexpected prompt', `The provider asked for "${interaction.prompt.name}", which this dev provider does not handle.`))
     return undefined
   }

@@ -9,7 +9,10 @@ export interface SignInOptions {
 }
 
 export interface SignInResult {
-  /** A `Cookie` header value: every cookie the app's host holds at the end. */
+  /**
+   * A `Cookie` header value: the cookies the app set that a browser still holds at the end
+   * (not the provider's own, although a browser would send those too on the same host).
+   */
   cookie: string
   /** Where the app redirected after its callback (its `returnTo`). */
   location: string
@@ -87,7 +90,7 @@ export async function signIn(appUrl: string, userId: string, options: SignInOpti
   }
   const final = callback.location
   return {
-    cookie: jar.header(final.hostname === app.hostname ? final : app),
+    cookie: jar.header(final.origin === app.origin ? final : app, app.origin),
     location: callback.rawLocation ?? final.href,
   }
 }

@@ -43,6 +43,8 @@ export interface AuthorizeOptions {
   redirectUri?: string
   user?: string
   jar?: CookieJar
+  /** More authorization request parameters (prompt, max_age...). */
+  extra?: Record<string, string>
 }
 
 export interface Authorized {
@@ -73,6 +75,7 @@ export async function authorize(provider: DevProvider, options: AuthorizeOptions
     nonce,
     code_challenge: challenge,
     code_challenge_method: 'S256',
+    ...options.extra,
   }).toString()
 
   let step = await hop(jar, url)

@@ -148,6 +148,33 @@ describe('authorization code flow', () => {
     expect((await exchange(provider, authorized)).body['error']).toBe('invalid_grant')
   })
 
+  it('grants prompt=consent without a page, which keeps offline_access', async () => {
+    const plain = await exchange(provider, await authorize(provider, { scope: 'openid offline_access' }))
+    expect(plain.body['scope']).toBe('openid')
+    expect(plain.body['refresh_token']).toEqual(expect.any(String))
+    const consented = await exchange(provider, await authorize(provider, { scope: 'openid offline_access email', extra: { prompt: 'consent' } }))
+    expect(consented.status).toBe(200)
+    expect(consented.body['scope']).toBe('openid offline_access email')
+  })
+
+  it('signs in again without the login page while the provider session lasts, unless prompt=login', async () => {
+    const first = await authorize(provider, { user: 'bob' })
+    const again = await authorize(provider, { jar: first.jar, user: 'carol' })
+    expect((await verifyIdToken((await exchange(provider, again)).body['id_token']))['sub']).toBe('bob')
+    const forced = await authorize(provider, { jar: first.jar, user: 'carol', extra: { prompt: 'login' } })
+    expect((await verifyIdToken((await exchange(provider, forced)).body['id_token']))['sub']).toBe('carol')
+  })
+
+  it('answers prompt=none without a session with login_required and iss', async () => {
+    const url = new URL(`${provider.issuer}/auth`)
+    url.search = new URLSearchParams({
+      client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's', prompt: 'none',
+      code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+    }).toString()
+    const back = new URL((await hop(new CookieJar(), url)).location ?? '')
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'login_required', state: 's', iss: provider.issuer })
+  })
+
   it('requires PKCE', async () => {
     const url = new URL(`${provider.issuer}/auth`)
     url.search = new URLSearchParams({ client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's' }).toString()
@@ -202,6 +229,8 @@ describe('refresh tokens', () => {
     const first = await exchange(provider, authorized)
     const original = await verifyIdToken(first.body['id_token'])
     const refreshed = await verifyIdToken((await refresh(provider, first.body['refresh_token'])).body['id_token'])
+    expect(refreshed['sid']).toEqual(expect.any(String))
+    expect(refreshed['nonce']).toBe(authorized.nonce)
     for (const claim of ['iss', 'sub', 'aud', 'sid', 'nonce', 'auth_time'] as const) expect(refreshed[claim]).toEqual(original[claim])
   })
 

@@ -1,7 +1,12 @@
 import { createServer } from 'node:http'
 import express from 'express'
 import { oidc, requireGroup, requiresAuth } from '@oidc-rp/express'
-import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
+
+/** Compile-time contract check: every contract option is an option of this adapter's oidc(). */
+type Assert<T extends true> = T
+type Unsupported = Exclude<keyof AppOptions, keyof NonNullable<Parameters<typeof oidc>[0]>>
+export type ExpressTakesEveryContractOption = Assert<[Unsupported] extends [never] ? true : false>
 
 export const expressDriver: Driver = {
   name: 'express',

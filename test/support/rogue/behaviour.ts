@@ -20,7 +20,7 @@ export type SignMode =
   | 'bad-signature' // a correct RS256 token whose signature bytes are corrupted
   | 'hs256-with-public-key' // HMAC keyed with the RSA public key (alg confusion)
 
-export type Endpoint = 'discovery' | 'jwks' | 'authorize' | 'token' | 'userinfo' | 'end_session'
+export type Endpoint = 'discovery' | 'jwks' | 'authorize' | 'token' | 'userinfo' | 'end_session' | 'foreign_jwks'
 
 export interface AuthorizeOverrides {
   /** `null` omits the parameter; a string replaces it. */

@@ -35,6 +35,11 @@ export function handleJwks(state: RogueState, res: ServerResponse): void {
   sendJson(res, 200, bend(publishedJwks(state.keys), state.behaviour.jwks))
 }
 
+/** A JWKS with only the foreign key, at /foreign/jwks: what an attacker would point `jku` at. */
+export function handleForeignJwks(state: RogueState, res: ServerResponse): void {
+  sendJson(res, 200, { keys: [state.keys.foreign.publicJwk] })
+}
+
 export function handleUserinfo(state: RogueState, req: IncomingMessage, res: ServerResponse): void {
   const grant = state.accessTokens.get(bearerToken(req) ?? '')
   if (grant === undefined) {

@@ -21,6 +21,8 @@ export interface RequestCounts {
   token: number
   userinfo: number
   end_session: number
+  /** The attacker's JWKS (the foreign key), for jku/x5u-style header tests. */
+  foreign_jwks: number
 }
 
 /** Everything the endpoints share. */

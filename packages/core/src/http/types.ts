@@ -30,14 +30,11 @@ export function header(request: HttpRequest, name: string): string | undefined {
 }
 
 /**
- * A browser navigation gets redirected to sign in; anything else (fetch, API clients,
- * curl without Accept) gets a 401 it can act on.
+ * A browser navigation (GET, Accept has text/html) gets redirected to sign in; anything
+ * else (fetch and XHR without text/html, API clients, curl) gets a 401 it can act on.
  */
 export function isBrowserNavigation(request: HttpRequest): boolean {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false
-  const mode = header(request, 'sec-fetch-mode')
-  if (mode !== undefined && mode !== 'navigate') return false
-  return (header(request, 'accept') ?? '').includes('text/html')
+  return (request.method === 'GET' || request.method === 'HEAD') && wantsHtml(request)
 }
 
 export function wantsHtml(request: HttpRequest): boolean {

@@ -1,0 +1,93 @@
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import {
+  allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
+  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
+} from '@oidc-rp/core'
+
+export * from '@oidc-rp/core'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user, tokens and helpers, set by the oidc plugin. */
+    oidc: OidcContext
+  }
+  interface FastifyContextConfig {
+    /** @internal Marks the routes the oidc plugin answers itself. */
+    oidcRoute?: boolean
+  }
+}
+
+function toHttpRequest(request: FastifyRequest): HttpRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    originalUrl: request.originalUrl,
+    headers: request.headers,
+    body: request.body,
+    rawBody: () => request.raw,
+  }
+}
+
+function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(response.body ?? '')
+}
+
+/** Options Fastify's register() itself understands; they are not ours to check. */
+const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+
+const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions) => {
+  const options = Object.fromEntries(Object.entries(registerOptions).filter(([key]) => !REGISTER_OPTIONS.has(key))) as OidcOptions
+  const rp = new RelyingParty(options)
+  const setCookie = (reply: FastifyReply) => (cookie: string) => void reply.header('set-cookie', cookie)
+
+  fastify.decorateRequest('oidc', null as unknown as OidcContext)
+
+  // The callback (form_post) and back-channel logout are form POSTs.
+  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    })
+  }
+
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { response } = await rp.handle(toHttpRequest(request), setCookie(reply))
+    return send(reply, response ?? { status: 404, headers: {} })
+  }
+  const { login, callback, logout } = rp.config.routes
+  const config = { oidcRoute: true }
+  fastify.get(login, { config }, answer)
+  fastify.route({ method: ['GET', 'POST'], url: callback, config, handler: answer })
+  fastify.route({ method: ['GET', 'POST'], url: logout, config, handler: answer })
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.oidcRoute) return
+    const result = await rp.handle(toHttpRequest(request), setCookie(reply))
+    if (result.context) request.oidc = result.context
+    if (result.response) return send(reply, result.response)
+  })
+}
+
+/**
+ * The Fastify plugin: `await app.register(oidc, options?)`. Registers `/login`,
+ * `/callback` and `/logout`, and sets `request.oidc` on every request. Options not given
+ * come from the `OIDC_*` environment variables; a bad option fails registration.
+ */
+export const oidc = fp(plugin, { name: '@oidc-rp/fastify', fastify: '5.x' })
+export default oidc
+
+function guard(requirement: Requirement): preHandlerAsyncHookHandler {
+  return async function oidcGuard(request, reply) {
+    const denial = authorize(request.oidc ?? undefined, toHttpRequest(request), requirement)
+    if (denial) return send(reply, denial)
+  }
+}
+
+/** Route option `{ preHandler: requiresAuth() }`: signed in (session or bearer token). */
+export const requiresAuth = (): preHandlerAsyncHookHandler => guard(signedIn)
+/** `{ preHandler: requireGroup('admins') }`: signed in and a member of any one of `groups`. */
+export const requireGroup = (...groups: string[]): preHandlerAsyncHookHandler => guard(anyGroup(...groups))
+/** Signed in and a member of every one of `groups`. */
+export const requireAllGroups = (...groups: string[]): preHandlerAsyncHookHandler => guard(allGroups(...groups))
+/** Signed in and `predicate(claims)` holds. */
+export const requireClaims = (predicate: (claims: Claims) => boolean): preHandlerAsyncHookHandler => guard(claimsMatch(predicate))
