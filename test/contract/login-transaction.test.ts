@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { drivers } from './drivers.js'
-import { expectRefused, expectSignedIn } from './expectations.js'
+import { cookiesSet, expectRefused, expectSignedIn, summary } from './expectations.js'
+import { parseSetCookie } from '../support/cookie-jar.js'
 import { useHarness } from './harness.js'
 
 describe.each(drivers)('$name: the login transaction is one-use', (driver) => {
@@ -28,6 +29,27 @@ describe.each(drivers)('$name: the login transaction is one-use', (driver) => {
     const stranger = harness.browser()
     const callback = await stranger.navigate(reached.callbackUrl)
     await expectRefused(harness, { browser: stranger, callback })
+  })
+
+  it('refuses a tampered login-transaction cookie', async () => {
+    const reached = await harness.reachCallback()
+    const set = cookiesSet(reached.login).flatMap((header) => parseSetCookie(header, reached.login.url) ?? [])
+    expect(set.length, 'GET /login sets the login-transaction cookie').toBeGreaterThan(0)
+    for (const cookie of set) {
+      const index = Math.floor(cookie.value.length / 3)
+      const flipped = cookie.value.slice(0, index) + (cookie.value[index] === 'A' ? 'B' : 'A') + cookie.value.slice(index + 1)
+      reached.browser.jar.set(harness.url('/'), { ...cookie, value: flipped })
+    }
+    const callback = await reached.browser.navigate(reached.callbackUrl)
+    await expectRefused(harness, { browser: reached.browser, callback })
+  })
+
+  it('survives 50 abandoned logins in one browser: the site still answers and sign-in works', async () => {
+    const browser = harness.browser()
+    for (let attempt = 0; attempt < 50; attempt += 1) await browser.navigate(harness.url('/login'))
+    const home = await browser.navigate(harness.url('/'))
+    expect(home.status, `${summary(home)} with a Cookie header of ${browser.jar.header(harness.url('/'))?.length ?? 0} bytes`).toBe(200)
+    await expectSignedIn(harness, await harness.dance({ browser }))
   })
 
   // The transaction lives about 10 minutes. Reaching its end needs either a real 10-minute

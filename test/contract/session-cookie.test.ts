@@ -26,15 +26,38 @@ describe.each(drivers)('$name: a bad session cookie is an anonymous visitor', (d
     await expectAnonymousWith(harness, browser, { ...session, value: forged })
   })
 
+  it('issues a new session id at sign-in: a planted cookie does not become the victim\'s session', async () => {
+    harness.rogue.bend({ claims: { sub: 'mallory' } })
+    const attacker = await signedIn(harness, { sub: 'mallory' })
+    harness.rogue.reset()
+    const victim = harness.browser({ jar: attacker.browser.jar.clone() })
+    const dance = await harness.dance({ browser: victim })
+    await expectSignedIn(harness, dance)
+    const issued = cookiesSet(dance.callback).flatMap((header) => parseSetCookie(header, dance.callback.url) ?? [])
+    expect(issued.find((cookie) => cookie.name === attacker.session.name)?.value).not.toBe(attacker.session.value)
+    const attackerView = await harness.me(attacker.browser)
+    expect(attackerView.body, 'the planted cookie must not see the victim').not.toContain('alice')
+  })
+
+  it('sets the session cookie HttpOnly, SameSite=Lax (or Strict), Path=/', async () => {
+    const dance = await harness.dance()
+    await expectSignedIn(harness, dance)
+    const [header] = cookiesSet(dance.callback)
+    expect(header).toMatch(/;\s*HttpOnly/i)
+    expect(header).toMatch(/;\s*SameSite=(Lax|Strict)/i)
+    expect(header).toMatch(/;\s*Path=\/(;|$)/i)
+  })
+
   it.each(['garbage', 's%3A', 's:.', '%E0%A4%A', '.'.repeat(100), 'x'.repeat(4000)])('refuses a garbage session cookie %#', async (value) => {
     const { browser, session } = await signedIn(harness)
     await expectAnonymousWith(harness, browser, { ...session, value })
   })
 })
 
-async function signedIn(harness: Harness): Promise<{ browser: Browser; session: ParsedSetCookie }> {
+async function signedIn(harness: Harness, expected: { sub?: string } = {}): Promise<{ browser: Browser; session: ParsedSetCookie }> {
   const dance = await harness.dance()
-  await expectSignedIn(harness, dance)
+  if (expected.sub === undefined) await expectSignedIn(harness, dance)
+  else expect(JSON.parse((await harness.me(dance.browser)).body)).toMatchObject({ sub: expected.sub })
   const set = cookiesSet(dance.callback).flatMap((header) => parseSetCookie(header, dance.callback.url) ?? [])
   expect(set.length, 'the successful callback sets the session cookie').toBeGreaterThan(0)
   const [session] = set

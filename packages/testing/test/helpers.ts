@@ -56,6 +56,8 @@ export interface Authorized {
   redirectUri: string
   jar: CookieJar
   callback: URL
+  /** Whether the provider showed its login page. */
+  sawLoginPage: boolean
 }
 
 /** The authorization code flow by hand, through the login page, up to the redirect_uri. */
@@ -95,7 +97,10 @@ export async function authorize(provider: DevProvider, options: AuthorizeOptions
   const callback = new URL(step.location)
   const code = callback.searchParams.get('code')
   if (!code) throw new Error(`authorize: no code in ${callback.href}`)
-  return { code, state: callback.searchParams.get('state') ?? '', nonce, verifier, iss: callback.searchParams.get('iss'), redirectUri, jar, callback }
+  return {
+    code, state: callback.searchParams.get('state') ?? '', nonce, verifier, iss: callback.searchParams.get('iss'), redirectUri, jar, callback,
+    sawLoginPage: loginPage !== undefined && !loginPage.startsWith(redirectUri),
+  }
 }
 
 export interface TokenResponse {

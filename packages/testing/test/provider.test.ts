@@ -159,10 +159,13 @@ describe('authorization code flow', () => {
 
   it('signs in again without the login page while the provider session lasts, unless prompt=login', async () => {
     const first = await authorize(provider, { user: 'bob' })
+    expect(first.sawLoginPage).toBe(true)
     const again = await authorize(provider, { jar: first.jar, user: 'carol' })
+    expect(again.sawLoginPage).toBe(false)
     expect((await verifyIdToken((await exchange(provider, again)).body['id_token']))['sub']).toBe('bob')
-    const forced = await authorize(provider, { jar: first.jar, user: 'carol', extra: { prompt: 'login' } })
-    expect((await verifyIdToken((await exchange(provider, forced)).body['id_token']))['sub']).toBe('carol')
+    const forced = await authorize(provider, { jar: first.jar, user: 'bob', extra: { prompt: 'login' } })
+    expect(forced.sawLoginPage).toBe(true)
+    expect((await verifyIdToken((await exchange(provider, forced)).body['id_token']))['sub']).toBe('bob')
   })
 
   it('answers prompt=none without a session with login_required and iss', async () => {
