@@ -4,7 +4,7 @@ import { cookiesSet, expectRefused, expectSignedIn, summary } from './expectatio
 import { parseSetCookie } from '../support/cookie-jar.js'
 import { useHarness } from './harness.js'
 
-describe.each(drivers)('$name: the login transaction is one-use', (driver) => {
+describe.each(drivers)('$name: login transactions', (driver) => {
   const harness = useHarness(driver)
 
   it('refuses a replay of the callback, with the cookies the browser had before, after a sign-in', async () => {
