@@ -16,6 +16,7 @@ describe.each(drivers)('$name: callback parameter refusals', (driver) => {
   it.each(cases)('refuses $name', async ({ authorize }) => {
     harness.rogue.bend({ authorize })
     await expectRefused(harness, await harness.dance())
+    expect(harness.rogue.requests.token, 'refused before the code is redeemed').toBe(0)
   })
 
   it('refuses an altered state', async () => {
@@ -26,6 +27,7 @@ describe.each(drivers)('$name: callback parameter refusals', (driver) => {
     altered.searchParams.set('state', flipOneCharacter(state))
     const callback = await reached.browser.navigate(altered)
     await expectRefused(harness, { browser: reached.browser, callback })
+    expect(harness.rogue.requests.token, 'refused before the code is redeemed').toBe(0)
   })
 
   it('refuses a provider error response without reflecting its description', async () => {

@@ -15,11 +15,19 @@ export function cookiesSet(exchange: Exchange): string[] {
   return exchange.setCookies.filter((header) => parseSetCookie(header, exchange.url)?.deleted === false)
 }
 
-/** Refused at the callback: a 4xx, no cookie set by it, and /me with the browser's cookies is 401. */
-export async function expectRefused(harness: Harness, dance: { browser: Browser; callback: Exchange }): Promise<void> {
+/**
+ * Refused at the callback: a 4xx (or exactly `status`, with Retry-After for a 503), no
+ * cookie set by it, and /me with the browser's cookies is 401.
+ */
+export async function expectRefused(harness: Harness, dance: { browser: Browser; callback: Exchange }, expected: { status?: number } = {}): Promise<void> {
   const { callback } = dance
-  expect(callback.status, summary(callback)).toBeGreaterThanOrEqual(400)
-  expect(callback.status, summary(callback)).toBeLessThan(500)
+  if (expected.status !== undefined) {
+    expect(callback.status, summary(callback)).toBe(expected.status)
+    if (expected.status === 503) expect(callback.headers.get('retry-after'), summary(callback)).toMatch(/^\d+$/)
+  } else {
+    expect(callback.status, summary(callback)).toBeGreaterThanOrEqual(400)
+    expect(callback.status, summary(callback)).toBeLessThan(500)
+  }
   expect(cookiesSet(callback), 'the refused callback must not set a (session) cookie').toEqual([])
   const me = await harness.me(dance.browser)
   expect(me.status, `after the refused callback, ${summary(me)}`).toBe(401)

@@ -24,6 +24,12 @@ const odd: { name: string; send(browser: Browser, url: (path: string) => URL): P
       }),
   },
   { name: 'GET /login?returnTo=%', send: (b, url) => b.navigate(url('/login?returnTo=%')) },
+  { name: 'GET /login with two returnTo', send: (b, url) => b.navigate(url('/login?returnTo=/a&returnTo=/b')) },
+  { name: 'GET /login?returnTo[x]=1', send: (b, url) => b.navigate(url('/login?returnTo[x]=1')) },
+  { name: 'POST /logout without a session', send: (b, url) => b.request(url('/logout'), { method: 'POST' }) },
+  { name: 'HEAD /me', send: (b, url) => b.request(url('/me'), { method: 'HEAD' }) },
+  { name: 'GET /me with an empty bearer token', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer ' } }) },
+  { name: 'GET /me with Basic credentials', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Basic Zm9vOmJhcg==' } }) },
   { name: 'GET /logout without a session', send: (b, url) => b.navigate(url('/logout')) },
   { name: 'GET /me with a garbage bearer token', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer garbage' } }) },
   {

@@ -1,3 +1,4 @@
+import { sign, unsign } from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
 import { drivers } from './drivers.js'
 import { cookiesSet, expectRefused, expectSignedIn, summary } from './expectations.js'
@@ -22,6 +23,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const replayer = harness.browser({ jar: first.jarBeforeCallback.clone() })
     const callback = await replayer.navigate(first.callbackUrl)
     await expectRefused(harness, { browser: replayer, callback })
+    expect(harness.rogue.requests.token, 'the replayed code is not redeemed again').toBe(1)
   })
 
   it('refuses a callback without the login-transaction cookie', async () => {
@@ -52,10 +54,25 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     await expectSignedIn(harness, await harness.dance({ browser }))
   })
 
-  // The transaction lives about 10 minutes. Reaching its end needs either a real 10-minute
-  // wait or a faked clock in the app's process, which a driver running the app elsewhere
-  // cannot offer; the contract has no option to shorten it. Skipped on purpose.
-  it.skip('refuses an expired login transaction', () => {})
+  // The transaction lives 10 minutes. Rather than wait, age it: rewrite its creation time and
+  // sign it again with the app's secret, as an old cookie would be.
+  it('refuses an expired login transaction', async () => {
+    const reached = await harness.reachCallback()
+    const set = cookiesSet(reached.login).flatMap((header) => parseSetCookie(header, reached.login.url) ?? [])
+    expect(set.length, 'GET /login sets the login-transaction cookie').toBe(1)
+    const secret = [harness.options.secret].flat()[0]!
+    for (const cookie of set) {
+      const payload = unsign(decodeURIComponent(cookie.value), secret)
+      expect(payload, 'the transaction cookie is signed with the secret').not.toBe(false)
+      const tx = JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as { createdAt: number }
+      tx.createdAt -= 601
+      const aged = sign(Buffer.from(JSON.stringify(tx)).toString('base64url'), secret)
+      reached.browser.jar.set(harness.url('/'), { ...cookie, value: encodeURIComponent(aged) })
+    }
+    const callback = await reached.browser.navigate(reached.callbackUrl)
+    await expectRefused(harness, { browser: reached.browser, callback })
+    expect(callback.body).toContain('expired')
+  })
 
   it('lets two logins run at once in one browser (two tabs)', async () => {
     const browser = harness.browser()

@@ -95,8 +95,22 @@ export class RelyingParty {
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     })
+    this.#dropOldTransactions(request, setCookie)
     setCookie(serializeCookie(this.#txPrefix + tx.state, encodeTransaction(tx, this.#signer), { secure: this.config.secure, maxAge: TRANSACTION_LIFETIME }))
     return redirect(url.href)
+  }
+
+  /**
+   * Each login in progress has its own cookie (several tabs can sign in at once), but
+   * abandoned logins must not pile up until the Cookie header is too large to be served:
+   * keep the newest few and clear the others.
+   */
+  #dropOldTransactions(request: HttpRequest, setCookie: SetCookie): void {
+    const pending = Object.entries(readCookies(request))
+      .filter(([name, value]) => name.startsWith(this.#txPrefix) && value !== undefined)
+      .map(([name, value]) => ({ name, createdAt: decodeTransaction(value!, this.#signer)?.createdAt ?? 0 }))
+      .sort((a, b) => b.createdAt - a.createdAt)
+    for (const { name } of pending.slice(MAX_PENDING_LOGINS - 1)) setCookie(clearCookie(name, this.config.secure))
   }
 
   async #callback(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
@@ -117,6 +131,11 @@ export class RelyingParty {
     if (now() - tx.createdAt > TRANSACTION_LIFETIME) throw new OidcError('login_expired', 'The sign-in took too long and has expired. Start again from the login page.')
 
     const provider = await this.#provider.get()
+    // RFC 9207: the response names its issuer, and must when the provider says it does.
+    const iss = params.get('iss')
+    if (iss !== null ? iss !== provider.metadata.issuer : provider.metadata.authorization_response_iss_parameter_supported === true) {
+      throw new OidcError('invalid_callback', `The sign-in response ${iss === null ? 'does not name' : 'names another'} issuer (RFC 9207 "iss" parameter): it may come from a different provider. Start again from the login page.`)
+    }
     const currentUrl = new URL(this.config.redirectUri)
     currentUrl.search = params.toString()
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
@@ -201,6 +220,9 @@ export class RelyingParty {
     }
   }
 }
+
+/** Logins in progress kept per browser (tabs signing in at once). */
+const MAX_PENDING_LOGINS = 5
 
 function pathOf(url: string): string {
   const q = url.indexOf('?')

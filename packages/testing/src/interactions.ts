@@ -5,7 +5,7 @@ import { escapeHtml, page } from './html.js'
 import type { DevUser } from './types.js'
 import type { UserDirectory } from './users.js'
 
-export const LOGIN_TITLE = 'oidc-rp dev provider — sign in'
+const LOGIN_TITLE = 'oidc-rp dev provider — sign in'
 
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/
 

@@ -237,6 +237,17 @@ describe('refresh tokens', () => {
     for (const claim of ['iss', 'sub', 'aud', 'sid', 'nonce'] as const) expect(refreshed[claim]).toEqual(original[claim])
   })
 
+  it('revokes a refresh token at the revocation endpoint', async () => {
+    const tokens = await exchange(provider, await authorize(provider))
+    const response = await fetch(`${provider.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ token: String(tokens.body['refresh_token']), token_type_hint: 'refresh_token' }),
+    })
+    expect(response.status).toBe(200)
+    expect((await refresh(provider, tokens.body['refresh_token'])).body['error']).toBe('invalid_grant')
+  })
+
   it('can keep the refresh token when rotation is off', async () => {
     const noRotation = await startDevProvider({ rotateRefreshTokens: false })
     try {

@@ -24,6 +24,8 @@ export class MemoryStore implements SessionStore {
   readonly #max: number
   readonly #sessions = new Map<string, Entry<SessionData>>()
   readonly #used = new Map<string, Entry<true>>()
+  readonly #bySid = new Index()
+  readonly #bySub = new Index()
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#max = options.max ?? 100_000
@@ -40,43 +42,88 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionData | undefined> {
-    return live(this.#sessions, id)
+    const entry = this.#sessions.get(id)
+    if (!entry) return undefined
+    if (entry.expiresAt > Date.now()) return entry.value
+    this.#drop(id)
+    return undefined
   }
 
   async set(id: string, session: SessionData, ttl: number): Promise<void> {
-    put(this.#sessions, id, session, ttl, this.#max)
+    const previous = this.#sessions.get(id)
+    if (previous) this.#unindex(id, previous.value)
+    this.#sessions.delete(id) // re-inserted last: Map order is least recently written first
+    this.#sessions.set(id, { value: session, expiresAt: Date.now() + ttl * 1000 })
+    this.#bySub.add(session.sub, id)
+    if (session.sid !== undefined) this.#bySid.add(session.sid, id)
+    if (this.#sessions.size > this.#max) this.#drop(this.#sessions.keys().next().value as string)
+  }
+
+  async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
+    const entry = this.#sessions.get(id)
+    if (!entry) return
+    entry.value = { ...entry.value, touchedAt }
+    entry.expiresAt = Date.now() + ttl * 1000
   }
 
   async destroy(id: string): Promise<void> {
-    this.#sessions.delete(id)
+    this.#drop(id)
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
-    if (live(this.#used, key)) return false
-    put(this.#used, key, true, ttl, this.#max)
+    const t = Date.now()
+    const entry = this.#used.get(key)
+    if (entry && entry.expiresAt > t) return false
+    this.#used.delete(key)
+    this.#used.set(key, { value: true, expiresAt: t + ttl * 1000 })
+    if (this.#used.size > this.#max) this.#used.delete(this.#used.keys().next().value as string)
     return true
   }
 
-  /** Every live session, for back-channel logout lookups and tests. */
-  *entries(): IterableIterator<[string, SessionData]> {
-    const now = Date.now()
-    for (const [id, entry] of this.#sessions) if (entry.expiresAt > now) yield [id, entry.value]
+  async findBySid(sid: string): Promise<string[]> {
+    return this.#live(this.#bySid.get(sid))
+  }
+
+  async findBySub(sub: string): Promise<string[]> {
+    return this.#live(this.#bySub.get(sub))
+  }
+
+  async #live(ids: string[]): Promise<string[]> {
+    const found: string[] = []
+    for (const id of ids) if (await this.get(id)) found.push(id)
+    return found
+  }
+
+  #drop(id: string): void {
+    const entry = this.#sessions.get(id)
+    if (!entry) return
+    this.#sessions.delete(id)
+    this.#unindex(id, entry.value)
+  }
+
+  #unindex(id: string, session: SessionData): void {
+    this.#bySub.remove(session.sub, id)
+    if (session.sid !== undefined) this.#bySid.remove(session.sid, id)
   }
 }
 
-function live<T>(map: Map<string, Entry<T>>, key: string): T | undefined {
-  const entry = map.get(key)
-  if (!entry) return undefined
-  if (entry.expiresAt <= Date.now()) {
-    map.delete(key)
-    return undefined
-  }
-  return entry.value
-}
+class Index {
+  readonly #map = new Map<string, Set<string>>()
 
-function put<T>(map: Map<string, Entry<T>>, key: string, value: T, ttl: number, max: number): void {
-  map.delete(key) // re-insert: Map order is then least recently written first
-  map.set(key, { value, expiresAt: Date.now() + ttl * 1000 })
-  // Over the bound: drop the least recently written. Expired entries go when read.
-  if (map.size > max) map.delete(map.keys().next().value as string)
+  add(key: string, id: string): void {
+    let ids = this.#map.get(key)
+    if (!ids) this.#map.set(key, (ids = new Set()))
+    ids.add(id)
+  }
+
+  remove(key: string, id: string): void {
+    const ids = this.#map.get(key)
+    if (!ids) return
+    ids.delete(id)
+    if (ids.size === 0) this.#map.delete(key)
+  }
+
+  get(key: string): string[] {
+    return [...(this.#map.get(key) ?? [])]
+  }
 }

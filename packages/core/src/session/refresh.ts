@@ -53,7 +53,7 @@ export class Refresher {
   refresh(ref: SessionRef, options: { force: boolean }): Promise<SessionData> {
     let pending = this.#inflight.get(ref.id)
     if (!pending) {
-      pending = this.#refresh(ref, options.force).finally(() => this.#inflight.delete(ref.id))
+      pending = this.#sessions.withLock(ref.id, () => this.#refresh(ref, options.force)).finally(() => this.#inflight.delete(ref.id))
       this.#inflight.set(ref.id, pending)
     }
     return pending

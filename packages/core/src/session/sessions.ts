@@ -55,7 +55,8 @@ export class Sessions {
     }
     if (t - data.touchedAt >= this.#touchInterval) {
       const touched = { ...data, touchedAt: t }
-      await this.save({ id, data: touched })
+      const ttl = this.#ttl(touched, t)
+      await this.#call(() => (this.#store.touch ? this.#store.touch(id, t, ttl) : this.#store.set(id, touched, ttl)))
       return { id, data: touched }
     }
     return { id, data }
@@ -81,6 +82,18 @@ export class Sessions {
   async destroy(id: string, setCookie?: SetCookie): Promise<void> {
     setCookie?.(clearCookie(this.cookie, this.#config.secure))
     await this.#call(() => this.#store.destroy(id))
+  }
+
+  /** Runs `operation` holding the store's lock on the session, when the store has locks. */
+  async withLock<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    const store = this.#store
+    if (!store.lock) return operation()
+    const lock = await this.#call(() => store.lock!(id))
+    try {
+      return await operation()
+    } finally {
+      await lock.release().catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${err instanceof Error ? err.message : String(err)}`))
+    }
   }
 
   consumeOnce(key: string, ttl: number): Promise<boolean> {

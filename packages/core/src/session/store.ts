@@ -23,6 +23,11 @@ export interface SessionData {
   touchedAt: number
 }
 
+/** An exclusive lock on one session, held until released (or its lease runs out). */
+export interface SessionLock {
+  release(): Promise<void>
+}
+
 /**
  * Where sessions live. Every method returns a promise; callback-style stores go through
  * the express-session bridge. `ttl` is in seconds: the store may forget a session after it.
@@ -32,8 +37,24 @@ export interface SessionStore {
   set(id: string, session: SessionData, ttl: number): Promise<void>
   destroy(id: string): Promise<void>
   /**
+   * Rolling expiry: records the session's last use and extends its TTL, without rewriting
+   * the rest (which may have been refreshed meanwhile by another process). Stores without
+   * it get a full `set`, which is safe only within one process.
+   */
+  touch?(id: string, touchedAt: number, ttl: number): Promise<void>
+  /**
    * Records `key` as used and answers whether this was its first use, atomically: the
    * one-time guard for login transactions (and logout token `jti`s).
    */
   consumeOnce(key: string, ttl: number): Promise<boolean>
+  /**
+   * Stores shared between processes offer a lock so that one of them refreshes a
+   * session's tokens while the others wait; the lease is renewed while it is held, and a
+   * holder that dies blocks the session no longer than the lease.
+   */
+  lock?(id: string): Promise<SessionLock>
+  /** Ids of the live sessions with this provider session id (`sid`), for back-channel logout. */
+  findBySid?(sid: string): Promise<string[]>
+  /** Ids of the live sessions of this subject, for back-channel logout. */
+  findBySub?(sub: string): Promise<string[]>
 }

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto'
+import { Redis, type Cluster, type RedisOptions } from 'ioredis'
+import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+
+export interface RedisStoreOptions {
+  /**
+   * A `redis://` or `rediss://` URL: the store makes its own client, set up so that an
+   * outage fails requests quickly (503) instead of queueing them, and reconnects by itself.
+   */
+  url?: string
+  /** Or your own ioredis client: `new Redis(...)` (one node or Sentinel) or `new Cluster(...)`. */
+  client?: Redis | Cluster
+  /** Prefix of every key. Default `oidc-rp:`. */
+  prefix?: string
+  /** Seconds a refresh lock is held without renewal; it is renewed while held. Default 10. */
+  lockLease?: number
+  /** Seconds to wait for another process's refresh before giving up (503). Default 30. */
+  lockWait?: number
+  logger?: Logger
+}
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+const TOUCH = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 't', ARGV[1]); return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
+
+/** The longest an index of sessions (by `sub` or `sid`) is kept after its last write: 400 days. */
+const INDEX_TTL_MS = 400 * 24 * 3600 * 1000
+
+/**
+ * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
+ * back-channel logout, one-time keys for login states, and the lock that lets one process
+ * refresh a session's tokens while the others wait. Works with one node, Sentinel and
+ * Cluster (every script touches one key).
+ */
+export class RedisStore implements SessionStore {
+  readonly client: Redis | Cluster
+  readonly #prefix: string
+  readonly #lease: number
+  readonly #wait: number
+  readonly #owned: boolean
+  readonly #logger: Logger
+  #down = false
+
+  constructor(options: RedisStoreOptions) {
+    if ((options.url === undefined) === (options.client === undefined)) {
+      throw new TypeError('@oidc-rp/redis: give RedisStore either `url` (e.g. process.env.REDIS_URL) or `client` (an ioredis client)')
+    }
+    this.#prefix = options.prefix ?? 'oidc-rp:'
+    this.#lease = (options.lockLease ?? 10) * 1000
+    this.#wait = (options.lockWait ?? 30) * 1000
+    this.#logger = options.logger ?? { warn: (m) => console.warn(`[oidc-rp] ${m}`), error: (m) => console.error(`[oidc-rp] ${m}`) }
+    this.#owned = options.client === undefined
+    this.client = options.client ?? new Redis(options.url!, outageFriendly)
+    this.client.on('error', (err: Error) => {
+      if (this.#down) return
+      this.#down = true
+      this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
+    })
+    this.client.on('ready', () => {
+      if (!this.#down) return
+      this.#down = false
+      this.#logger.warn('Redis is back')
+    })
+  }
+
+  async get(id: string): Promise<SessionData | undefined> {
+    const hash = await this.client.hgetall(this.#key('s', id))
+    if (hash.d === undefined) return undefined
+    const session = JSON.parse(hash.d) as SessionData
+    if (hash.t !== undefined) session.touchedAt = Number(hash.t)
+    return session
+  }
+
+  async set(id: string, session: SessionData, ttl: number): Promise<void> {
+    const key = this.#key('s', id)
+    await this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)).exec()
+    await this.#index('sub', session.sub, id)
+    if (session.sid !== undefined) await this.#index('sid', session.sid, id)
+  }
+
+  async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
+    await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl)))
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.client.del(this.#key('s', id))
+  }
+
+  async consumeOnce(key: string, ttl: number): Promise<boolean> {
+    return (await this.client.set(this.#key('once', key), '1', 'PX', ms(ttl), 'NX')) === 'OK'
+  }
+
+  async findBySid(sid: string): Promise<string[]> {
+    return this.#live('sid', sid)
+  }
+
+  async findBySub(sub: string): Promise<string[]> {
+    return this.#live('sub', sub)
+  }
+
+  /**
+   * Waits for the session's lock (polling, a little jittered), then renews its lease every
+   * third of it until released. A holder that dies stops renewing: the lock is free again
+   * after at most one lease.
+   */
+  async lock(id: string): Promise<SessionLock> {
+    const key = this.#key('lock', id)
+    const token = randomBytes(16).toString('base64url')
+    const deadline = Date.now() + this.#wait
+    while ((await this.client.set(key, token, 'PX', this.#lease, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`timed out after ${this.#wait / 1000}s waiting for the refresh lock of a session`)
+      await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 20))
+    }
+    const renewal = setInterval(() => {
+      this.client.eval(RENEW, 1, key, token, String(this.#lease)).catch(() => { /* the lease runs out; another process may take over */ })
+    }, this.#lease / 3)
+    renewal.unref()
+    return {
+      release: async () => {
+        clearInterval(renewal)
+        await this.client.eval(RELEASE, 1, key, token)
+      },
+    }
+  }
+
+  /** Closes the client if the store made it. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.client.quit().catch(() => this.client.disconnect())
+  }
+
+  #key(kind: string, id: string): string {
+    return `${this.#prefix}${kind}:${id}`
+  }
+
+  /** Adds a session to an index and drops the index's members whose sessions are gone. */
+  async #index(kind: 'sub' | 'sid', value: string, id: string): Promise<void> {
+    const key = this.#key(kind, value)
+    await this.client.multi().sadd(key, id).pexpire(key, INDEX_TTL_MS).exec()
+    await this.#live(kind, value)
+  }
+
+  async #live(kind: 'sub' | 'sid', value: string): Promise<string[]> {
+    const key = this.#key(kind, value)
+    const ids = await this.client.smembers(key)
+    const live: string[] = []
+    const dead: string[] = []
+    for (const id of ids) ((await this.client.exists(this.#key('s', id))) ? live : dead).push(id)
+    if (dead.length > 0) await this.client.srem(key, ...dead)
+    return live
+  }
+}
+
+function ms(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds * 1000))
+}
+
+/** Fail fast while Redis is down (the request gets 503), reconnect forever with backoff. */
+const outageFriendly: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
+  connectTimeout: 2000,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+}

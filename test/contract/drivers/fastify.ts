@@ -1,0 +1,19 @@
+import { createServer, type Server } from 'node:http'
+import Fastify from 'fastify'
+import { oidc, requireGroup, requiresAuth } from '@oidc-rp/fastify'
+import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+
+export const fastifyDriver: Driver = {
+  name: 'fastify',
+  async start(options) {
+    let server!: Server
+    const app = Fastify({ serverFactory: (handler) => (server = createServer(handler)) })
+    const url = await listenOnLoopback(server)
+    await app.register(oidc, { ...options, baseURL: url })
+    app.get('/', async (request) => ({ page: 'public', authenticated: request.oidc.isAuthenticated() }))
+    app.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.user)
+    app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
+    await app.ready()
+    return { url, close: () => closeServer(server) }
+  },
+}
