@@ -1,11 +1,11 @@
 import type { Driver } from './driver.js'
-import { expressDriver } from './drivers/express.js'
+import { express4Driver, express5Driver } from './drivers/express.js'
 import { fastifyDriver } from './drivers/fastify.js'
-import { koaDriver } from './drivers/koa.js'
+import { koa2Driver, koa3Driver } from './drivers/koa.js'
 
 export type { AppOptions, Driver, RunningApp } from './driver.js'
 
-const all: Driver[] = [expressDriver, fastifyDriver, koaDriver]
+const all: Driver[] = [express5Driver, express4Driver, fastifyDriver, koa3Driver, koa2Driver]
 
 /** Every adapter's driver; CONTRACT_DRIVERS=express,koa narrows the run. */
 export const drivers: Driver[] = selected(all, process.env['CONTRACT_DRIVERS'])

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import express from 'express'
+import express4 from 'express4'
 import { oidc, requireGroup, requiresAuth } from '@oidc-rp/express'
 import { closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
 
@@ -8,22 +9,28 @@ type Assert<T extends true> = T
 type Unsupported = Exclude<keyof AppOptions, keyof NonNullable<Parameters<typeof oidc>[0]>>
 export type ExpressTakesEveryContractOption = Assert<[Unsupported] extends [never] ? true : false>
 
-export const expressDriver: Driver = {
-  name: 'express',
-  async start(options) {
-    const app = express()
-    const server = createServer(app)
-    const url = await listenOnLoopback(server)
-    app.use(oidc({ ...options, baseURL: url }))
-    app.get('/', (req, res) => {
-      res.json({ page: 'public', authenticated: req.oidc.isAuthenticated() })
-    })
-    app.get('/me', requiresAuth(), (req, res) => {
-      res.json(req.oidc.user)
-    })
-    app.get('/admin', requireGroup('admins'), (_req, res) => {
-      res.json({ ok: true })
-    })
-    return { url, close: () => closeServer(server) }
-  },
+/** The same app on Express 5 and on Express 4 (the types of 5 describe both here). */
+function expressDriver(name: string, createApp: () => express.Express): Driver {
+  return {
+    name,
+    async start(options) {
+      const app = createApp()
+      const server = createServer(app)
+      const url = await listenOnLoopback(server)
+      app.use(oidc({ ...options, baseURL: url }))
+      app.get('/', (req, res) => {
+        res.json({ page: 'public', authenticated: req.oidc.isAuthenticated() })
+      })
+      app.get('/me', requiresAuth(), (req, res) => {
+        res.json(req.oidc.user)
+      })
+      app.get('/admin', requireGroup('admins'), (_req, res) => {
+        res.json({ ok: true })
+      })
+      return { url, close: () => closeServer(server) }
+    },
+  }
 }
+
+export const express5Driver = expressDriver('express', () => express())
+export const express4Driver = expressDriver('express4', () => express4() as unknown as express.Express)

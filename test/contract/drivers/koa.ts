@@ -1,29 +1,36 @@
 import { createServer, type RequestListener } from 'node:http'
 import Koa from 'koa'
+import Koa2 from 'koa2'
 import Router from '@koa/router'
 import { oidc, requireGroup, requiresAuth } from '@oidc-rp/koa'
 import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
-export const koaDriver: Driver = {
-  name: 'koa',
-  async start(options) {
-    let handler: RequestListener = (_req, res) => res.writeHead(503).end()
-    const server = createServer((req, res) => handler(req, res))
-    const url = await listenOnLoopback(server)
-    const app = new Koa()
-    const router = new Router()
-    app.use(oidc({ ...options, baseURL: url }))
-    router.get('/', (ctx) => {
-      ctx.body = { page: 'public', authenticated: ctx.state.oidc.isAuthenticated() }
-    })
-    router.get('/me', requiresAuth(), (ctx) => {
-      ctx.body = ctx.state.oidc.user
-    })
-    router.get('/admin', requireGroup('admins'), (ctx) => {
-      ctx.body = { ok: true }
-    })
-    app.use(router.routes()).use(router.allowedMethods())
-    handler = app.callback()
-    return { url, close: () => closeServer(server) }
-  },
+/** The same app on Koa 3 and on Koa 2. */
+function koaDriver(name: string, createApp: () => Koa): Driver {
+  return {
+    name,
+    async start(options) {
+      let handler: RequestListener = (_req, res) => res.writeHead(503).end()
+      const server = createServer((req, res) => handler(req, res))
+      const url = await listenOnLoopback(server)
+      const app = createApp()
+      const router = new Router()
+      app.use(oidc({ ...options, baseURL: url }))
+      router.get('/', (ctx) => {
+        ctx.body = { page: 'public', authenticated: ctx.state.oidc.isAuthenticated() }
+      })
+      router.get('/me', requiresAuth(), (ctx) => {
+        ctx.body = ctx.state.oidc.user
+      })
+      router.get('/admin', requireGroup('admins'), (ctx) => {
+        ctx.body = { ok: true }
+      })
+      app.use(router.routes()).use(router.allowedMethods())
+      handler = app.callback()
+      return { url, close: () => closeServer(server) }
+    },
+  }
 }
+
+export const koa3Driver = koaDriver('koa', () => new Koa())
+export const koa2Driver = koaDriver('koa2', () => new Koa2() as unknown as Koa)
