@@ -1,3 +1,5 @@
+import type { SetCookie } from './http/types.js'
+import type { SessionRef } from './session/backend.js'
 import type { Claims, SessionData } from './session/store.js'
 
 export interface AccessToken {
@@ -6,6 +8,15 @@ export interface AccessToken {
   type: string
   /** Epoch seconds, when the provider said. */
   expiresAt: number | undefined
+}
+
+/** Who a request is: a browser session, or a service presenting a bearer token. */
+export interface Principal {
+  via: 'session' | 'bearer'
+  data: SessionData
+  /** Sessions only. */
+  ref?: SessionRef
+  setCookie?: SetCookie
 }
 
 /** The operations a request context needs from the relying party that made it. */
@@ -23,44 +34,49 @@ export interface ContextBackend {
  */
 export class OidcContext {
   readonly #backend: ContextBackend
-  #session: SessionData | undefined
+  #principal: Principal | undefined
   #groups: string[] | undefined
   #user: Claims | undefined
 
   /** @internal Adapters get contexts from `RelyingParty.handle()`. */
-  constructor(backend: ContextBackend, session: SessionData | undefined, readonly sessionId?: string) {
+  constructor(backend: ContextBackend, principal?: Principal) {
     this.#backend = backend
-    this.#session = session
+    this.#principal = principal
   }
 
   isAuthenticated(): boolean {
-    return this.#session !== undefined
+    return this.#principal !== undefined
+  }
+
+  /** How the request was authenticated: a session cookie or a bearer token. */
+  get authenticatedBy(): 'session' | 'bearer' | undefined {
+    return this.#principal?.via
   }
 
   /** The signed-in user's claims (`sub` at the top level, protocol claims left out), or undefined. */
   get user(): Claims | undefined {
-    if (!this.#session) return undefined
-    return (this.#user ??= userClaims(this.#session.claims))
+    if (!this.#principal) return undefined
+    return (this.#user ??= userClaims(this.#principal.data.claims))
   }
 
   /** Groups from the configured claim path (default `groups`); empty when signed out. */
   get groups(): string[] {
-    if (!this.#session) return []
-    return (this.#groups ??= this.#backend.groupsOf(this.#session.claims))
+    if (!this.#principal) return []
+    return (this.#groups ??= this.#backend.groupsOf(this.#principal.data.claims))
   }
 
   get idToken(): string | undefined {
-    return this.#session?.idToken
+    return this.#principal?.data.idToken || undefined
   }
 
   get accessToken(): AccessToken | undefined {
-    const s = this.#session
+    const s = this.#principal?.data
     return s?.accessToken === undefined ? undefined : { value: s.accessToken, type: s.tokenType ?? 'Bearer', expiresAt: s.accessTokenExpiresAt }
   }
 
   /** Epoch seconds at which the ID token expires. */
   get idTokenExpiresAt(): number | undefined {
-    return this.#session?.idTokenExpiresAt
+    return this.#principal?.data.idTokenExpiresAt
   }
 
   /** Refreshes the tokens now, whatever their expiry. Rejects with an `OidcError` when it cannot. */
@@ -83,13 +99,13 @@ export class OidcContext {
   }
 
   /** @internal */
-  get session(): SessionData | undefined {
-    return this.#session
+  get principal(): Principal | undefined {
+    return this.#principal
   }
 
-  /** @internal Called by the relying party after a refresh or when the session ends. */
-  replaceSession(session: SessionData | undefined): void {
-    this.#session = session
+  /** @internal Called by the relying party after a refresh, or with undefined when the session ends. */
+  replaceSession(data: SessionData | undefined): void {
+    this.#principal = data && this.#principal ? { ...this.#principal, data } : undefined
     this.#groups = undefined
     this.#user = undefined
   }

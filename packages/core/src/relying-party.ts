@@ -5,16 +5,20 @@ import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
 import { OidcContext, type ContextBackend } from './context.js'
 import { OidcError } from './errors.js'
 import { clearCookie, cookieName, CookieSigner, readCookies, serializeCookie } from './http/cookies.js'
-import { readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { header, json, readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { bearerChallenge, BearerVerifier } from './protocol/bearer.js'
 import { toOidcError } from './protocol/errors.js'
-import { verifyIdToken } from './protocol/id-token.js'
-import { ProviderDiscovery } from './protocol/provider.js'
+import { verifyIdToken, type IdTokenClaims } from './protocol/id-token.js'
+import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from './protocol/logout-token.js'
+import { ProviderDiscovery, type Provider } from './protocol/provider.js'
 import { safeReturnTo } from './protocol/return-to.js'
 import { decodeTransaction, encodeTransaction, isPlausibleState, TRANSACTION_COOKIE_PREFIX, TRANSACTION_LIFETIME, type Transaction } from './protocol/transaction.js'
+import { now, type SessionBackend } from './session/backend.js'
+import { CookieSessions } from './session/cookie-sessions.js'
 import { groupsFromClaims } from './session/groups.js'
-import { now, Sessions, type SessionRef } from './session/sessions.js'
-import type { Claims, SessionData } from './session/store.js'
 import { Refresher, tokenFields } from './session/refresh.js'
+import { StoreSessions } from './session/sessions.js'
+import type { Claims, SessionData } from './session/store.js'
 
 /** What `handle()` tells an adapter: the context to put on the request, and/or a response to send instead of the app's. */
 export interface HandleResult {
@@ -31,8 +35,9 @@ export class RelyingParty {
   readonly config: ResolvedConfig
   readonly #provider: ProviderDiscovery
   readonly #signer: CookieSigner
-  readonly #sessions: Sessions
+  readonly #sessions: SessionBackend
   readonly #refresher: Refresher
+  readonly #bearer: BearerVerifier
   readonly #backend: ContextBackend
   readonly #txPrefix: string
 
@@ -40,8 +45,9 @@ export class RelyingParty {
     this.config = resolveConfig(options, env)
     this.#provider = new ProviderDiscovery(this.config)
     this.#signer = new CookieSigner(this.config.secrets)
-    this.#sessions = new Sessions(this.config, this.#signer)
-    this.#refresher = new Refresher(this.config, this.#provider, this.#sessions)
+    this.#sessions = this.config.store ? new StoreSessions(this.config, this.config.store, this.#signer) : new CookieSessions(this.config)
+    this.#refresher = new Refresher(this.config, this.#provider, this.#sessions, (provider, claims, accessToken) => this.#withUserInfo(provider, claims, accessToken))
+    this.#bearer = new BearerVerifier(this.config)
     this.#txPrefix = cookieName(TRANSACTION_COOKIE_PREFIX, this.config.secure)
     const mount = this.config.baseURL.pathname.replace(/\/$/, '')
     this.#backend = {
@@ -60,18 +66,29 @@ export class RelyingParty {
     if (path === routes.login && (method === 'GET' || method === 'HEAD')) return { response: await this.#login(request, setCookie) }
     if (path === routes.callback && (method === 'GET' || method === 'POST')) return { response: await this.#callback(request, setCookie) }
     if (path === routes.logout && (method === 'GET' || method === 'POST')) return { response: await this.#logout(request, setCookie) }
+    if (path === routes.backchannelLogout && method === 'POST') return { response: await this.#backchannelLogout(request) }
 
+    const bearer = this.config.bearer.enabled ? bearerToken(request) : undefined
+    if (bearer !== undefined) {
+      try {
+        const data = await this.#bearer.verify(bearer, await this.#provider.get())
+        return { context: new OidcContext(this.#backend, { via: 'bearer', data }) }
+      } catch (err) {
+        if (!(err instanceof OidcError) || err.code !== 'invalid_token') throw err
+        return { response: json(401, { error: 'invalid_token', message: err.message }, { 'www-authenticate': bearerChallenge(err) }) }
+      }
+    }
     const context = await this.authenticate(request, setCookie)
     const response = this.config.authRequired ? authorize(context, request, signedIn) : undefined
     return response ? { context, response } : { context }
   }
 
-  /** The request's context: its session (refreshed if its tokens are about to expire), or signed out. */
+  /** The request's session context (refreshed if its tokens are about to expire), or signed out. */
   async authenticate(request: HttpRequest, setCookie: SetCookie): Promise<OidcContext> {
-    const ref = await this.#sessions.load(readCookies(request)[this.#sessions.cookie], setCookie)
-    if (!ref) return new OidcContext(this.#backend, undefined)
+    const ref = await this.#sessions.load(readCookies(request), setCookie)
+    if (!ref) return new OidcContext(this.#backend)
     const data = await this.#refresher.ensureFresh(ref, setCookie)
-    return new OidcContext(this.#backend, data, data ? ref.id : undefined)
+    return new OidcContext(this.#backend, data ? { via: 'session', data, ref, setCookie } : undefined)
   }
 
   async #login(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
@@ -121,8 +138,9 @@ export class RelyingParty {
     // state marked used, whatever happens next, so a callback URL works once.
     const state = params.get('state')
     if (!isPlausibleState(state)) throw new OidcError('invalid_callback', 'The sign-in response has no valid state. Start again from the login page.')
+    const cookies = readCookies(request)
     const cookie = this.#txPrefix + state
-    const raw = readCookies(request)[cookie]
+    const raw = cookies[cookie]
     if (raw === undefined) throw new OidcError('invalid_callback', 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.')
     setCookie(clearCookie(cookie, this.config.secure))
     const tx = decodeTransaction(raw, this.#signer)
@@ -138,7 +156,7 @@ export class RelyingParty {
     }
     const currentUrl = new URL(this.config.redirectUri)
     currentUrl.search = params.toString()
-    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
+    let tokens: client.TokenEndpointResponse
     try {
       tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {
         pkceCodeVerifier: tx.codeVerifier,
@@ -150,44 +168,63 @@ export class RelyingParty {
       throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
     }
     if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
-    const claims = await verifyIdToken(tokens.id_token, {
+    const idClaims = await verifyIdToken(tokens.id_token, this.#idTokenChecks(provider, tx.nonce))
+    const claims = await this.#withUserInfo(provider, idClaims, tokens.access_token)
+
+    const t = now()
+    const session: SessionData = {
+      sub: idClaims.sub,
+      claims,
+      idToken: tokens.id_token,
+      idTokenExpiresAt: idClaims.exp,
+      tokensAt: t,
+      createdAt: t,
+      touchedAt: t,
+      ...tokenFields(tokens, t),
+    }
+    if (typeof idClaims.sid === 'string') session.sid = idClaims.sid
+    await this.#sessions.create(session, cookies, setCookie)
+    return redirect(tx.returnTo)
+  }
+
+  #idTokenChecks(provider: Provider, nonce?: string) {
+    return {
       issuer: provider.metadata.issuer,
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
       algorithms: provider.idTokenAlgs,
       jwks: provider.jwks,
       clockTolerance: this.config.clockTolerance,
-      nonce: tx.nonce,
-    })
-
-    const previous = this.#signer.unsign(readCookies(request)[this.#sessions.cookie] ?? '')
-    if (previous !== undefined) await this.#sessions.destroy(previous)
-    const t = now()
-    const session: SessionData = {
-      sub: claims.sub,
-      claims,
-      idToken: tokens.id_token,
-      idTokenExpiresAt: claims.exp,
-      tokensAt: t,
-      createdAt: t,
-      touchedAt: t,
-      ...tokenFields(tokens, t),
+      ...(nonce === undefined ? {} : { nonce }),
     }
-    if (typeof claims.sid === 'string') session.sid = claims.sid
-    await this.#sessions.create(session, setCookie)
-    return redirect(tx.returnTo)
+  }
+
+  /** With `userInfo`, the provider's userinfo merged over the ID token's claims (same `sub`, or refused). */
+  async #withUserInfo(provider: Provider, idClaims: IdTokenClaims, accessToken: string | undefined): Promise<Claims> {
+    if (!this.config.userInfo || !provider.metadata.userinfo_endpoint || !accessToken) return idClaims
+    const info = await this.#userInfo(provider, accessToken, idClaims.sub)
+    return { ...idClaims, ...info, sub: idClaims.sub, iss: idClaims.iss, aud: idClaims.aud, exp: idClaims.exp, iat: idClaims.iat }
+  }
+
+  async #userInfo(provider: Provider, accessToken: string, sub: string): Promise<Claims> {
+    let info: client.UserInfoResponse
+    try {
+      info = await client.fetchUserInfo(provider.client, accessToken, sub)
+    } catch (err) {
+      throw toOidcError(err, 'invalid_userinfo', 'fetching userinfo')
+    }
+    if (info.sub !== sub) throw new OidcError('invalid_userinfo', 'The userinfo response is for another user ("sub" differs from the ID token); its claims were refused.')
+    return info as Claims
   }
 
   async #logout(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
-    const cookie = readCookies(request)[this.#sessions.cookie]
-    const id = cookie === undefined ? undefined : this.#signer.unsign(cookie)
-    const session = id === undefined ? undefined : await this.#sessions.reload(id)
-    if (id !== undefined) await this.#sessions.destroy(id, setCookie)
+    const ref = await this.#sessions.load(readCookies(request), setCookie)
+    if (ref) await this.#sessions.destroy(ref, setCookie)
     const local = redirect(this.config.postLogoutRedirectUri)
-    if (!session) return local
+    if (!ref) return local
     // The local session is gone whatever happens; the provider's logout is a courtesy
     // that must not keep the user signed in here if the provider is down.
-    let provider
+    let provider: Provider
     try {
       provider = await this.#provider.get()
     } catch {
@@ -195,29 +232,41 @@ export class RelyingParty {
     }
     if (!provider.metadata.end_session_endpoint) return local
     return redirect(client.buildEndSessionUrl(provider.client, {
-      id_token_hint: session.idToken,
+      id_token_hint: ref.data.idToken,
       post_logout_redirect_uri: this.config.postLogoutRedirectUri,
       client_id: this.config.clientId,
     }).href)
   }
 
+  /** OpenID Connect Back-Channel Logout 1.0: 200 when the sessions are ended, 400 for any invalid logout token. */
+  async #backchannelLogout(request: HttpRequest): Promise<HttpResponse> {
+    const token = (await readForm(request)).get('logout_token')
+    try {
+      if (!token) throw new OidcError('invalid_logout_token', 'The request has no logout_token.')
+      const provider = await this.#provider.get()
+      const claims = await verifyLogoutToken(token, { ...this.#idTokenChecks(provider), jwks: provider.publicJwks })
+      const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance
+      if (!(await this.#sessions.consumeOnce(`jti:${claims.jti}`, ttl))) throw new OidcError('invalid_logout_token', 'The logout token was refused: its "jti" was already used.')
+      await this.#sessions.endSessions(claims)
+      return json(200, {}, {})
+    } catch (err) {
+      if (!(err instanceof OidcError) || err.code !== 'invalid_logout_token') throw err
+      return json(400, { error: 'invalid_request', error_description: err.message })
+    }
+  }
+
   async #refreshContext(context: OidcContext): Promise<void> {
-    const id = context.sessionId
-    const data = context.session
-    if (id === undefined || data === undefined) throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first.')
-    const ref: SessionRef = { id, data }
-    context.replaceSession(await this.#refresher.refresh(ref, { force: true }))
+    const principal = context.principal
+    if (principal?.via !== 'session' || !principal.ref || !principal.setCookie) {
+      throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first (bearer tokens are not refreshed here).')
+    }
+    context.replaceSession(await this.#refresher.refresh(principal.ref, { force: true, setCookie: principal.setCookie }))
   }
 
   async #fetchUserInfo(context: OidcContext): Promise<Claims> {
-    const session = context.session
-    if (!session?.accessToken) throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
-    const provider = await this.#provider.get()
-    try {
-      return (await client.fetchUserInfo(provider.client, session.accessToken, session.sub)) as Claims
-    } catch (err) {
-      throw toOidcError(err, 'invalid_userinfo', 'fetching userinfo')
-    }
+    const data = context.principal?.data
+    if (!data?.accessToken) throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
+    return this.#userInfo(await this.#provider.get(), data.accessToken, data.sub)
   }
 }
 
@@ -227,4 +276,10 @@ const MAX_PENDING_LOGINS = 5
 function pathOf(url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
+}
+
+/** The credentials of `Authorization: Bearer ...`, whatever they look like (a malformed token is refused, not ignored). */
+function bearerToken(request: HttpRequest): string | undefined {
+  const value = header(request, 'authorization')
+  return value !== undefined && /^bearer\s/i.test(value) ? value.slice(7).trim() : undefined
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Redis, type Cluster, type RedisOptions } from 'ioredis'
+import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
 
 export interface RedisStoreOptions {
@@ -73,7 +73,7 @@ export class RedisStore implements SessionStore {
 
   async set(id: string, session: SessionData, ttl: number): Promise<void> {
     const key = this.#key('s', id)
-    await this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)).exec()
+    await exec(this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)))
     await this.#index('sub', session.sub, id)
     if (session.sid !== undefined) await this.#index('sid', session.sid, id)
   }
@@ -135,19 +135,31 @@ export class RedisStore implements SessionStore {
   /** Adds a session to an index and drops the index's members whose sessions are gone. */
   async #index(kind: 'sub' | 'sid', value: string, id: string): Promise<void> {
     const key = this.#key(kind, value)
-    await this.client.multi().sadd(key, id).pexpire(key, INDEX_TTL_MS).exec()
+    await exec(this.client.multi().sadd(key, id).pexpire(key, INDEX_TTL_MS))
     await this.#live(kind, value)
   }
 
   async #live(kind: 'sub' | 'sid', value: string): Promise<string[]> {
     const key = this.#key(kind, value)
     const ids = await this.client.smembers(key)
-    const live: string[] = []
-    const dead: string[] = []
-    for (const id of ids) ((await this.client.exists(this.#key('s', id))) ? live : dead).push(id)
+    // One command per member (not a pipeline): in a Cluster the sessions live in other slots.
+    const exists = await Promise.all(ids.map((id) => this.client.exists(this.#key('s', id))))
+    const live = ids.filter((_, i) => exists[i] === 1)
+    const dead = ids.filter((_, i) => exists[i] !== 1)
     if (dead.length > 0) await this.client.srem(key, ...dead)
     return live
   }
+}
+
+/**
+ * Runs a MULTI. ioredis resolves `exec()` with one `[error, result]` pair per command (and
+ * null when the transaction was aborted) instead of rejecting: turn those into a rejection.
+ */
+async function exec(multi: ChainableCommander): Promise<void> {
+  const results = await multi.exec()
+  if (results === null) throw new Error('Redis aborted the transaction')
+  const failed = results.find(([error]) => error !== null)
+  if (failed) throw failed[0]
 }
 
 function ms(seconds: number): number {

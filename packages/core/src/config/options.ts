@@ -11,10 +11,22 @@ export interface Routes {
 export interface SessionOptions {
   /** Where sessions live. Default: an in-process `MemoryStore`. */
   store?: SessionStore
+  /**
+   * `OIDC_SESSION_STATELESS`: keep sessions in encrypted cookies instead of a store, for
+   * deployments with no store. See the README for what this mode cannot do across processes.
+   */
+  stateless?: boolean
   /** Seconds without a request after which a session ends (like Dex's `validIfNotUsedFor`). Default 1 day. */
   idleTimeout?: number
   /** Seconds after sign-in after which a session ends, used or not (like Dex's `absoluteLifetime`). Default 7 days. */
   absoluteTimeout?: number
+}
+
+export interface BearerOptions {
+  /** Audiences accepted for JWT access tokens (RFC 9068). None: only ID tokens are accepted. */
+  audience?: string | string[]
+  /** Accept HS*-signed ID tokens (the client secret is the key). Default `false`. */
+  allowHmac?: boolean
 }
 
 export interface Logger {
@@ -55,6 +67,14 @@ export interface OidcOptions {
   /** Where the provider sends the browser after logout (a path of this app). Default `/`. */
   postLogoutRedirect?: string
   session?: SessionOptions
+  /**
+   * `Authorization: Bearer <JWT>` for services: `OIDC_BEARER` (default `true`) turns it
+   * off; `OIDC_BEARER_AUDIENCE` (comma-separated) accepts JWT access tokens (`at+jwt`) for
+   * those audiences; `allowHmac` accepts HS* ID tokens signed with the client secret.
+   */
+  bearer?: boolean | BearerOptions
+  /** `OIDC_USERINFO`: fetch userinfo at sign-in and refresh and merge its claims into the session. Default `false`. */
+  userInfo?: boolean
   /** Where warnings go. Default `console`. Tokens and secrets are never logged. */
   logger?: Logger
 }

@@ -21,7 +21,11 @@ export interface ResolvedConfig {
   readonly redirectUri: string
   readonly postLogoutRedirectUri: string
   readonly secure: boolean
-  readonly store: SessionStore
+  /** The session store; undefined with stateless (cookie) sessions. */
+  readonly store: SessionStore | undefined
+  readonly stateless: boolean
+  readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean }>
+  readonly userInfo: boolean
   readonly idleTimeout: number
   readonly absoluteTimeout: number
   readonly logger: Logger
@@ -32,9 +36,10 @@ type Env = Record<string, string | undefined>
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'session', 'logger',
+  'routes', 'postLogoutRedirect', 'session', 'logger', 'bearer', 'userInfo',
 ])
-const KNOWN_SESSION = new Set(['store', 'idleTimeout', 'absoluteTimeout'])
+const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
+const KNOWN_BEARER = new Set(['audience', 'allowHmac'])
 const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'])
 /** Parameters the middleware sets itself; letting options override them would undo its checks. */
 const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'])
@@ -74,7 +79,10 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     throw new OidcError('invalid_options', 'oidc-rp: options must be an object.')
   }
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, undefined, 'is not an option of oidc-rp (check the spelling)')
-  for (const key of Object.keys(options.session ?? {})) if (!KNOWN_SESSION.has(key)) problem(`session.${key}`, undefined, 'is not a session option (store, idleTimeout, absoluteTimeout)')
+  for (const key of Object.keys(options.session ?? {})) if (!KNOWN_SESSION.has(key)) problem(`session.${key}`, undefined, 'is not a session option (store, stateless, idleTimeout, absoluteTimeout)')
+  if (typeof options.bearer === 'object' && options.bearer !== null) {
+    for (const key of Object.keys(options.bearer)) if (!KNOWN_BEARER.has(key)) problem(`bearer.${key}`, undefined, 'is not a bearer option (audience, allowHmac)')
+  }
   for (const key of Object.keys(options.routes ?? {})) if (!KNOWN_ROUTES.has(key)) problem(`routes.${key}`, undefined, 'is not a route (login, callback, logout, backchannelLogout)')
 
   const allowInsecureEnv = parseBoolean(env.OIDC_ALLOW_INSECURE_ISSUER)
@@ -167,6 +175,26 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
     problem('session.store', undefined, 'must be a SessionStore (get, set, destroy, consumeOnce)')
   }
+  const statelessEnv = parseBoolean(env.OIDC_SESSION_STATELESS)
+  if (statelessEnv === 'invalid') problem('session.stateless', 'OIDC_SESSION_STATELESS', 'must be true or false')
+  const stateless = options.session?.stateless ?? statelessEnv === true
+  if (stateless && store !== undefined) problem('session.stateless', 'OIDC_SESSION_STATELESS', 'cannot be combined with session.store: choose a store or stateless cookie sessions')
+
+  const bearerEnv = parseBoolean(env.OIDC_BEARER)
+  if (bearerEnv === 'invalid') problem('bearer', 'OIDC_BEARER', 'must be true or false')
+  const bearerOption = options.bearer ?? (bearerEnv === false ? false : {})
+  const bearerAudience = (typeof bearerOption === 'object' ? bearerOption.audience : undefined) ?? env.OIDC_BEARER_AUDIENCE?.split(',')
+  const audiences = (Array.isArray(bearerAudience) ? bearerAudience : bearerAudience === undefined ? [] : [bearerAudience]).map((a) => String(a).trim()).filter(Boolean)
+  const bearer = Object.freeze({
+    enabled: bearerOption !== false,
+    audiences: Object.freeze(audiences),
+    allowHmac: typeof bearerOption === 'object' && bearerOption.allowHmac === true,
+  })
+
+  const userInfoEnv = parseBoolean(env.OIDC_USERINFO)
+  if (userInfoEnv === 'invalid') problem('userInfo', 'OIDC_USERINFO', 'must be true or false')
+  const userInfo = options.userInfo ?? userInfoEnv === true
+
   const logger = options.logger ?? consoleLogger
 
   if (problems.length > 0 || !issuer || !clientId || !baseURL) {
@@ -191,7 +219,10 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     redirectUri: base + routes.callback,
     postLogoutRedirectUri: base + postLogoutRedirect,
     secure: baseURL.protocol === 'https:',
-    store: store ?? new MemoryStore({ logger }),
+    store: stateless ? undefined : store ?? new MemoryStore({ logger }),
+    stateless,
+    bearer,
+    userInfo,
     idleTimeout,
     absoluteTimeout,
     logger,

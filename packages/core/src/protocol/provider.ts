@@ -10,11 +10,19 @@ export interface Provider {
   readonly metadata: Readonly<client.ServerMetadata>
   /** The provider's JWKS for tokens it sends us directly (ID tokens from its token endpoint). */
   readonly jwks: JWTVerifyGetKey
+  /**
+   * The same JWKS for tokens anyone can send us (bearer tokens, logout tokens): an unknown
+   * `kid` refetches it at most every few seconds, so forged tokens cannot make us hammer
+   * the provider.
+   */
+  readonly publicJwks: JWTVerifyGetKey
   /** ID token `alg` values accepted: advertised by the provider, supported here, never `none`. */
   readonly idTokenAlgs: readonly string[]
 }
 
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+/** Seconds between JWKS refetches caused by tokens that anyone can send. */
+const PUBLIC_JWKS_COOLDOWN = 10
+export const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 const SYMMETRIC = ['HS256', 'HS384', 'HS512']
 /** Seconds between discovery attempts while the provider is down. */
 const RETRY_AFTER_FAILURE = 2
@@ -78,6 +86,7 @@ export class ProviderDiscovery {
       // ID tokens reach us from the token endpoint, never from the browser, so an unknown
       // `kid` can only be a key the provider rotated in: refetch at once (no cooldown).
       jwks: createRemoteJWKSet(jwksUri, { cooldownDuration: 0, timeoutDuration: config.httpTimeout * 1000 }),
+      publicJwks: createRemoteJWKSet(jwksUri, { cooldownDuration: PUBLIC_JWKS_COOLDOWN * 1000, timeoutDuration: config.httpTimeout * 1000 }),
       idTokenAlgs: idTokenAlgs(config, metadata.id_token_signing_alg_values_supported),
     }
   }

@@ -1,13 +1,15 @@
 import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import { clearCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import { toOidcError } from '../protocol/errors.js'
-import { verifyIdToken } from '../protocol/id-token.js'
-import type { ProviderDiscovery } from '../protocol/provider.js'
-import { now, type SessionRef, type Sessions } from './sessions.js'
-import type { SessionData } from './store.js'
+import { verifyIdToken, type IdTokenClaims } from '../protocol/id-token.js'
+import type { Provider, ProviderDiscovery } from '../protocol/provider.js'
+import { now, type SessionBackend, type SessionRef } from './backend.js'
+import type { Claims, SessionData } from './store.js'
+
+/** Adds userinfo claims to a refreshed ID token's, when configured. */
+type Enrich = (provider: Provider, claims: IdTokenClaims, accessToken: string | undefined) => Promise<Claims>
 
 /** Seconds before expiry at which tokens are refreshed (never more than half their lifetime). */
 const LEEWAY = 60
@@ -20,10 +22,20 @@ const LEEWAY = 60
 export class Refresher {
   readonly #config: ResolvedConfig
   readonly #provider: ProviderDiscovery
-  readonly #sessions: Sessions
+  readonly #sessions: SessionBackend
   readonly #inflight = new Map<string, Promise<SessionData>>()
+  /**
+   * Refreshes of the last minute, by session id and the refresh token they used up. With
+   * cookie sessions a request may still carry the cookie from before a refresh; it gets
+   * the refreshed session instead of presenting a used refresh token (which providers
+   * with reuse detection answer by revoking the whole grant).
+   */
+  readonly #recent = new Map<string, { usedToken: string; data: SessionData; at: number }>()
 
-  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: Sessions) {
+  readonly #enrich: Enrich
+
+  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend, enrich: Enrich) {
+    this.#enrich = enrich
     this.#config = config
     this.#provider = provider
     this.#sessions = sessions
@@ -38,10 +50,10 @@ export class Refresher {
     const t = now()
     if (!needsRefresh(ref.data, t)) return ref.data
     try {
-      return await this.refresh(ref, { force: false })
+      return await this.refresh(ref, { force: false, setCookie })
     } catch (err) {
       if (err instanceof OidcError && err.code === 'session_ended') {
-        setCookie(clearCookie(this.#sessions.cookie, this.#config.secure))
+        await this.#sessions.destroy(ref, setCookie)
         return undefined
       }
       if (err instanceof OidcError && err.code === 'provider_unavailable' && !expired(ref.data, t)) return ref.data
@@ -50,18 +62,24 @@ export class Refresher {
   }
 
   /** Refreshes now (`force`) or if still needed once re-read; one token-endpoint call per session at a time. */
-  refresh(ref: SessionRef, options: { force: boolean }): Promise<SessionData> {
+  refresh(ref: SessionRef, options: { force: boolean; setCookie: SetCookie }): Promise<SessionData> {
     let pending = this.#inflight.get(ref.id)
     if (!pending) {
-      pending = this.#sessions.withLock(ref.id, () => this.#refresh(ref, options.force)).finally(() => this.#inflight.delete(ref.id))
+      pending = this.#sessions.withLock(ref.id, () => this.#refresh(ref, options.force, options.setCookie)).finally(() => this.#inflight.delete(ref.id))
       this.#inflight.set(ref.id, pending)
     }
     return pending
   }
 
-  async #refresh(ref: SessionRef, force: boolean): Promise<SessionData> {
-    const current = await this.#sessions.reload(ref.id)
+  async #refresh(ref: SessionRef, force: boolean, setCookie: SetCookie): Promise<SessionData> {
+    const current = await this.#sessions.reload(ref)
     if (!current) throw new OidcError('session_ended', 'The session has ended: sign in again.')
+    const recent = this.#recent.get(ref.id)
+    if (recent && recent.usedToken === current.refreshToken && now() - recent.at < 60) {
+      ref.data = recent.data
+      await this.#sessions.save(ref, setCookie)
+      return recent.data
+    }
     if (!force && !needsRefresh(current, now())) return current
     if (!current.refreshToken) throw new OidcError('session_ended', 'The session has no refresh token and its tokens cannot be renewed: sign in again.')
 
@@ -73,7 +91,7 @@ export class Refresher {
       const error = toOidcError(err, 'session_ended', 'refreshing the session')
       if (error.code === 'provider_unavailable') throw error
       this.#config.logger.warn(`refresh refused for a session of sub ${JSON.stringify(current.sub)}, ending it: ${error.message}`)
-      await this.#sessions.destroy(ref.id)
+      await this.#sessions.destroy(ref)
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: error })
     }
 
@@ -89,22 +107,32 @@ export class Refresher {
         jwks: provider.jwks,
         clockTolerance: this.#config.clockTolerance,
       }).catch(async (err: unknown) => {
-        await this.#sessions.destroy(ref.id)
+        await this.#sessions.destroy(ref)
         throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
       })
       if (claims.iss !== current.claims.iss || claims.sub !== current.sub || !sameAudience(claims.aud, current.claims.aud)) {
         this.#config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(current.sub)}: session ended`)
-        await this.#sessions.destroy(ref.id)
+        await this.#sessions.destroy(ref)
         throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
       }
-      next.claims = claims
+      next.claims = await this.#enrich(provider, claims, next.accessToken)
       next.idToken = tokens.id_token
       next.idTokenExpiresAt = claims.exp
     }
-    const saved = { id: ref.id, data: next }
-    await this.#sessions.save(saved)
     ref.data = next
+    await this.#sessions.save(ref, setCookie)
+    this.#remember(ref.id, current.refreshToken, next)
     return next
+  }
+
+  #remember(id: string, usedToken: string, data: SessionData): void {
+    const t = now()
+    this.#recent.delete(id)
+    this.#recent.set(id, { usedToken, data, at: t })
+    for (const [key, entry] of this.#recent) {
+      if (t - entry.at < 60 && this.#recent.size <= 10_000) break
+      this.#recent.delete(key)
+    }
   }
 }
 

@@ -1,90 +1,75 @@
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import { clearCookie, cookieName, CookieSigner, serializeCookie } from '../http/cookies.js'
+import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import { newSessionId } from '../protocol/transaction.js'
+import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
 import type { SessionData, SessionStore } from './store.js'
 
-/** A loaded session: its id in the store and its data (replaced when tokens are refreshed). */
-export interface SessionRef {
-  readonly id: string
-  data: SessionData
-}
-
-export function now(): number {
-  return Math.floor(Date.now() / 1000)
-}
-
 /**
- * Sessions on top of a store: the signed session-id cookie, idle and absolute timeouts,
- * and rolling expiry written at most every `touchInterval` seconds, so that a request
- * that changes nothing writes nothing.
+ * Server-side sessions: the cookie holds only a signed random id; the data lives in a
+ * store. Rolling expiry is written with the store's `touch` (last use only, so it never
+ * overwrites tokens another process refreshed) at most every few minutes.
  */
-export class Sessions {
-  readonly cookie: string
+export class StoreSessions implements SessionBackend {
   readonly #config: ResolvedConfig
   readonly #store: SessionStore
   readonly #signer: CookieSigner
+  readonly #cookie: string
   readonly #touchInterval: number
 
-  constructor(config: ResolvedConfig, signer: CookieSigner) {
+  constructor(config: ResolvedConfig, store: SessionStore, signer: CookieSigner) {
     this.#config = config
-    this.#store = config.store
+    this.#store = store
     this.#signer = signer
-    this.cookie = cookieName('oidc.session', config.secure)
-    this.#touchInterval = Math.min(config.idleTimeout / 10, 300)
+    this.#cookie = cookieName('oidc.session', config.secure)
+    this.#touchInterval = touchInterval(config.idleTimeout)
   }
 
-  /** The session named by the request's cookie, or undefined (and the cookie cleared) when there is none any more. */
-  async load(cookieValue: string | undefined, setCookie: SetCookie): Promise<SessionRef | undefined> {
-    if (cookieValue === undefined) return undefined
-    const id = this.#signer.unsign(cookieValue)
-    if (id === undefined) {
-      setCookie(clearCookie(this.cookie, this.#config.secure))
-      return undefined
-    }
-    const data = await this.#call(() => this.#store.get(id))
-    if (!data) {
-      setCookie(clearCookie(this.cookie, this.#config.secure))
+  async load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined> {
+    const value = cookies[this.#cookie]
+    if (value === undefined) return undefined
+    const id = this.#signer.unsign(value)
+    const data = id === undefined ? undefined : await this.#call(() => this.#store.get(id))
+    if (id === undefined || data === undefined) {
+      setCookie(clearCookie(this.#cookie, this.#config.secure))
       return undefined
     }
     const t = now()
-    if (this.#ttl(data, t) <= 0) {
-      await this.destroy(id, setCookie)
+    if (remaining(data, t, this.#config) <= 0) {
+      await this.destroy({ id, data }, setCookie)
       return undefined
     }
-    if (t - data.touchedAt >= this.#touchInterval) {
-      const touched = { ...data, touchedAt: t }
-      const ttl = this.#ttl(touched, t)
-      await this.#call(() => (this.#store.touch ? this.#store.touch(id, t, ttl) : this.#store.set(id, touched, ttl)))
-      return { id, data: touched }
-    }
-    return { id, data }
+    if (t - data.touchedAt < this.#touchInterval) return { id, data }
+    const touched = { ...data, touchedAt: t }
+    const ttl = remaining(touched, t, this.#config)
+    const store = this.#store
+    await this.#call(() => (store.touch ? store.touch(id, t, ttl) : store.set(id, touched, ttl)))
+    return { id, data: touched }
   }
 
-  /** A new session under a new id (never the old one: no fixation), and its cookie. */
-  async create(data: SessionData, setCookie: SetCookie): Promise<SessionRef> {
+  async create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef> {
+    const previous = cookies[this.#cookie] === undefined ? undefined : this.#signer.unsign(cookies[this.#cookie]!)
+    if (previous !== undefined) await this.#call(() => this.#store.destroy(previous))
     const ref = { id: newSessionId(), data }
-    await this.save(ref)
-    setCookie(serializeCookie(this.cookie, this.#signer.sign(ref.id), { secure: this.#config.secure, maxAge: this.#config.absoluteTimeout }))
+    await this.#write(ref)
+    setCookie(serializeCookie(this.#cookie, this.#signer.sign(ref.id), { secure: this.#config.secure, maxAge: this.#config.absoluteTimeout }))
     return ref
   }
 
-  async reload(id: string): Promise<SessionData | undefined> {
-    return this.#call(() => this.#store.get(id))
+  reload(ref: SessionRef): Promise<SessionData | undefined> {
+    return this.#call(() => this.#store.get(ref.id))
   }
 
-  async save(ref: SessionRef): Promise<void> {
-    const ttl = this.#ttl(ref.data, now())
-    if (ttl > 0) await this.#call(() => this.#store.set(ref.id, ref.data, ttl))
+  save(ref: SessionRef): Promise<void> {
+    return this.#write(ref)
   }
 
-  async destroy(id: string, setCookie?: SetCookie): Promise<void> {
-    setCookie?.(clearCookie(this.cookie, this.#config.secure))
-    await this.#call(() => this.#store.destroy(id))
+  async destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void> {
+    setCookie?.(clearCookie(this.#cookie, this.#config.secure))
+    await this.#call(() => this.#store.destroy(ref.id))
   }
 
-  /** Runs `operation` holding the store's lock on the session, when the store has locks. */
   async withLock<T>(id: string, operation: () => Promise<T>): Promise<T> {
     const store = this.#store
     if (!store.lock) return operation()
@@ -92,7 +77,7 @@ export class Sessions {
     try {
       return await operation()
     } finally {
-      await lock.release().catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${err instanceof Error ? err.message : String(err)}`))
+      await lock.release().catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
     }
   }
 
@@ -100,9 +85,23 @@ export class Sessions {
     return this.#call(() => this.#store.consumeOnce(key, ttl))
   }
 
-  /** Seconds the session has left: the nearer of its idle and absolute deadlines. */
-  #ttl(data: SessionData, t: number): number {
-    return Math.min(data.touchedAt + this.#config.idleTimeout, data.createdAt + this.#config.absoluteTimeout) - t
+  async endSessions(match: { sid?: string; sub?: string }): Promise<number> {
+    const store = this.#store
+    const find = match.sid !== undefined ? store.findBySid?.bind(store, match.sid) : match.sub !== undefined ? store.findBySub?.bind(store, match.sub) : undefined
+    if (!find) throw new OidcError('misconfigured', 'This session store cannot find sessions by sid or sub, so back-channel logout cannot end them. Use MemoryStore, @oidc-rp/redis, or a store with findBySid/findBySub.')
+    let ended = 0
+    for (const id of await this.#call(find)) {
+      const data = await this.#call(() => store.get(id))
+      if (!data || (match.sub !== undefined && data.sub !== match.sub) || (match.sid !== undefined && data.sid !== match.sid)) continue
+      await this.#call(() => store.destroy(id))
+      ended += 1
+    }
+    return ended
+  }
+
+  async #write(ref: SessionRef): Promise<void> {
+    const ttl = remaining(ref.data, now(), this.#config)
+    if (ttl > 0) await this.#call(() => this.#store.set(ref.id, ref.data, ttl))
   }
 
   async #call<T>(operation: () => Promise<T>): Promise<T> {
@@ -110,9 +109,12 @@ export class Sessions {
       return await operation()
     } catch (err) {
       if (err instanceof OidcError) throw err
-      const detail = err instanceof Error ? err.message : String(err)
-      this.#config.logger.error(`session store failed: ${detail}`)
+      this.#config.logger.error(`session store failed: ${message(err)}`)
       throw new OidcError('store_unavailable', 'The session store is unavailable; try again shortly.', { cause: err })
     }
   }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

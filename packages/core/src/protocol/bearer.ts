@@ -1,0 +1,91 @@
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import type { ResolvedConfig } from '../config/resolve.js'
+import { OidcError } from '../errors.js'
+import type { SessionData } from '../session/store.js'
+import { ASYMMETRIC, type Provider } from './provider.js'
+
+/** Verified tokens kept until they expire: a service calling with the same token pays once. */
+const CACHE_SIZE = 10_000
+
+/**
+ * `Authorization: Bearer <JWT>` for service-to-service calls: an ID token issued to this
+ * client, or a JWT access token (RFC 9068, `typ: at+jwt`) for a configured audience,
+ * verified against the provider's JWKS. HS* only when configured (never with a public key:
+ * the HMAC key is the client secret). No session is created.
+ */
+export class BearerVerifier {
+  readonly #config: ResolvedConfig
+  readonly #cache = new Map<string, SessionData>()
+
+  constructor(config: ResolvedConfig) {
+    this.#config = config
+  }
+
+  async verify(token: string, provider: Provider): Promise<SessionData> {
+    const t = Math.floor(Date.now() / 1000)
+    const cached = this.#cache.get(token)
+    if (cached) {
+      if (cached.idTokenExpiresAt + this.#config.clockTolerance > t) return cached
+      this.#cache.delete(token)
+    }
+    const data = await this.#verify(token, provider, t)
+    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(token, data)
+    return data
+  }
+
+  async #verify(token: string, provider: Provider, t: number): Promise<SessionData> {
+    const { bearer, clientId, clientSecret, clockTolerance } = this.#config
+    let typ: string | undefined
+    try {
+      typ = decodeProtectedHeader(token).typ?.toLowerCase()
+    } catch {
+      throw refuse('the token is not a JWT')
+    }
+    const accessToken = typ === 'at+jwt' || typ === 'application/at+jwt'
+    if (typ !== undefined && typ !== 'jwt' && !accessToken) throw refuse(`tokens of type "${typ.replace(/[^\w+/.-]/g, '')}" are not accepted`)
+    if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
+    const hmac = bearer.allowHmac && clientSecret !== undefined ? new TextEncoder().encode(clientSecret) : undefined
+    const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmac)
+    let payload: JWTPayload
+    try {
+      ;({ payload } = await jwtVerify(token, (header, jws) => (header.alg?.startsWith('HS') && hmac ? hmac : provider.publicJwks(header, jws)), {
+        issuer: provider.metadata.issuer,
+        audience: accessToken ? [...bearer.audiences] : clientId,
+        algorithms: [...algorithms],
+        clockTolerance,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+      }))
+    } catch (err) {
+      throw refuse(err instanceof Error ? err.message : 'verification failed', err)
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
+    if (payload.iat! > t + clockTolerance) throw refuse('"iat" is in the future')
+    if (payload.events !== undefined) throw refuse('a logout token is not a credential')
+    if (!accessToken) {
+      if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
+      if (payload.azp !== undefined && payload.azp !== clientId) throw refuse('"azp" is not this client')
+    }
+    const claims = payload as SessionData['claims'] & { exp: number; iat: number }
+    return {
+      sub: claims.sub,
+      claims,
+      idToken: accessToken ? '' : token,
+      idTokenExpiresAt: claims.exp,
+      ...(accessToken ? { accessToken: token, tokenType: 'Bearer', accessTokenExpiresAt: claims.exp } : {}),
+      tokensAt: claims.iat,
+      createdAt: claims.iat,
+      touchedAt: t,
+    }
+  }
+}
+
+function refuse(reason: string, cause?: unknown): OidcError {
+  return new OidcError('invalid_token', `The bearer token was refused: ${reason}.`, cause === undefined ? {} : { cause })
+}
+
+/** RFC 6750 §3: the challenge for a refused bearer token. */
+export function bearerChallenge(error: OidcError): string {
+  const description = error.message.replace(/[^\x20-\x7e]|["\\]/g, '').slice(0, 200)
+  return `Bearer realm="oidc-rp", error="invalid_token", error_description="${description}"`
+}

@@ -1,0 +1,67 @@
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { OidcError } from '../errors.js'
+
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+/** Seconds a logout token is accepted after it was issued. */
+export const LOGOUT_TOKEN_MAX_AGE = 300
+
+export interface LogoutTokenChecks {
+  issuer: string
+  clientId: string
+  clientSecret: string | undefined
+  algorithms: readonly string[]
+  jwks: JWTVerifyGetKey
+  clockTolerance: number
+}
+
+export interface LogoutClaims {
+  jti: string
+  sid?: string
+  sub?: string
+}
+
+/** OpenID Connect Back-Channel Logout 1.0 §2.6: validates a logout token. */
+export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
+  let typ: string | undefined
+  try {
+    typ = decodeProtectedHeader(token).typ?.toLowerCase()
+  } catch {
+    throw refuse('it is not a JWT')
+  }
+  if (typ !== undefined && typ !== 'logout+jwt' && typ !== 'jwt') throw refuse(`its type is not logout+jwt`)
+  const secret = checks.clientSecret === undefined ? undefined : new TextEncoder().encode(checks.clientSecret)
+  let payload: JWTPayload
+  try {
+    ;({ payload } = await jwtVerify(token, (header, jws) => {
+      if (header.alg?.startsWith('HS')) {
+        if (!secret) throw refuse('it is signed with a client secret, but none is configured')
+        return secret
+      }
+      return checks.jwks(header, jws)
+    }, {
+      issuer: checks.issuer,
+      audience: checks.clientId,
+      algorithms: [...checks.algorithms],
+      clockTolerance: checks.clockTolerance,
+      maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
+      requiredClaims: ['iss', 'aud', 'iat', 'jti'],
+    }))
+  } catch (err) {
+    if (err instanceof OidcError) throw err
+    throw refuse(err instanceof Error ? err.message : 'verification failed', err)
+  }
+  const events = payload.events as Record<string, unknown> | undefined
+  const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
+  if (payload.nonce !== undefined) throw refuse('it must not carry a "nonce"')
+  if (typeof payload.jti !== 'string' || payload.jti === '') throw refuse('"jti" is required')
+  if (payload.iat! > Math.floor(Date.now() / 1000) + checks.clockTolerance) throw refuse('"iat" is in the future')
+  const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined
+  const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined
+  if (sid === undefined && sub === undefined) throw refuse('it names neither "sid" nor "sub"')
+  return { jti: payload.jti, ...(sid === undefined ? {} : { sid }), ...(sub === undefined ? {} : { sub }) }
+}
+
+function refuse(reason: string, cause?: unknown): OidcError {
+  return new OidcError('invalid_logout_token', `The logout token was refused: ${reason}.`, cause === undefined ? {} : { cause })
+}

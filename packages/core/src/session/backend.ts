@@ -1,0 +1,46 @@
+import type { SetCookie } from '../http/types.js'
+import type { SessionData } from './store.js'
+
+/** A loaded session: its id and its data (replaced when tokens are refreshed). */
+export interface SessionRef {
+  readonly id: string
+  data: SessionData
+}
+
+export type Cookies = Record<string, string | undefined>
+
+/**
+ * Where the relying party keeps sessions: server-side in a store (`StoreSessions`, the
+ * default) or in encrypted cookies (`CookieSessions`). Both apply the idle and absolute
+ * timeouts and write nothing when nothing changed.
+ */
+export interface SessionBackend {
+  /** The session the request's cookies name, still within its timeouts, or undefined (its cookie cleared). */
+  load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined>
+  /** A new session under a new id (never the old one: no fixation); the previous one, if any, ends. */
+  create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef>
+  /** The session's latest data: another process may have refreshed it. */
+  reload(ref: SessionRef): Promise<SessionData | undefined>
+  save(ref: SessionRef, setCookie: SetCookie): Promise<void>
+  destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void>
+  /** Runs `operation` holding the session's lock, across processes when the store offers one. */
+  withLock<T>(id: string, operation: () => Promise<T>): Promise<T>
+  /** Whether `key` is used for the first time (login states, logout token `jti`s). */
+  consumeOnce(key: string, ttl: number): Promise<boolean>
+  /** Ends the sessions of a provider session (`sid`) or of a user (`sub`): back-channel logout. */
+  endSessions(match: { sid?: string; sub?: string }): Promise<number>
+}
+
+export function now(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/** Seconds a session has left: the nearer of its idle and absolute deadlines. */
+export function remaining(data: SessionData, t: number, timeouts: { idleTimeout: number; absoluteTimeout: number }): number {
+  return Math.min(data.touchedAt + timeouts.idleTimeout, data.createdAt + timeouts.absoluteTimeout) - t
+}
+
+/** Rolling expiry is written at most this often, so that most requests write nothing. */
+export function touchInterval(idleTimeout: number): number {
+  return Math.min(idleTimeout / 10, 300)
+}
