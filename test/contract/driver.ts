@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { BearerOptions, SessionStore } from '@oidc-rp/core'
 
 /** The oidc() options of every adapter, minus baseURL (the driver knows its own port). */
 export interface AppOptions {
@@ -18,7 +19,9 @@ export interface AppOptions {
   allowInsecureIssuer?: boolean
   /** Seconds. */
   clockTolerance?: number
-  session?: { idleTimeout?: number; absoluteTimeout?: number }
+  session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
+  bearer?: boolean | BearerOptions
+  userInfo?: boolean
 }
 
 export interface RunningApp {

@@ -54,11 +54,12 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
     const { response } = await rp.handle(toHttpRequest(request), setCookie(reply))
     return send(reply, response ?? { status: 404, headers: {} })
   }
-  const { login, callback, logout } = rp.config.routes
+  const { login, callback, logout, backchannelLogout } = rp.config.routes
   const config = { oidcRoute: true }
   fastify.get(login, { config }, answer)
   fastify.route({ method: ['GET', 'POST'], url: callback, config, handler: answer })
   fastify.route({ method: ['GET', 'POST'], url: logout, config, handler: answer })
+  fastify.post(backchannelLogout, { config }, answer)
 
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.oidcRoute) return

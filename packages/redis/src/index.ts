@@ -39,31 +39,37 @@ export class RedisStore implements SessionStore {
   readonly #wait: number
   readonly #owned: boolean
   readonly #logger: Logger
-  #down = false
+  /** Why Redis is unreachable, from its client's first error until it is ready again. */
+  #outage: string | undefined
 
   constructor(options: RedisStoreOptions) {
     if ((options.url === undefined) === (options.client === undefined)) {
       throw new TypeError('@oidc-rp/redis: give RedisStore either `url` (e.g. process.env.REDIS_URL) or `client` (an ioredis client)')
     }
+    if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) {
+      throw new TypeError('@oidc-rp/redis: `url` must be a redis:// or rediss:// URL, e.g. process.env.REDIS_URL (is REDIS_URL set?)')
+    }
     this.#prefix = options.prefix ?? 'oidc-rp:'
-    this.#lease = (options.lockLease ?? 10) * 1000
-    this.#wait = (options.lockWait ?? 30) * 1000
+    if (typeof this.#prefix !== 'string') throw new TypeError('@oidc-rp/redis: `prefix` must be a string')
+    this.#lease = ms(seconds('lockLease', options.lockLease, 10, false))
+    this.#wait = ms(seconds('lockWait', options.lockWait, 30, true))
     this.#logger = options.logger ?? { warn: (m) => console.warn(`[oidc-rp] ${m}`), error: (m) => console.error(`[oidc-rp] ${m}`) }
     this.#owned = options.client === undefined
     this.client = options.client ?? new Redis(options.url!, outageFriendly)
     this.client.on('error', (err: Error) => {
-      if (this.#down) return
-      this.#down = true
+      if (this.#outage !== undefined) return
+      this.#outage = err.message
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
     this.client.on('ready', () => {
-      if (!this.#down) return
-      this.#down = false
+      if (this.#outage === undefined) return
+      this.#outage = undefined
       this.#logger.warn('Redis is back')
     })
   }
 
   async get(id: string): Promise<SessionData | undefined> {
+    this.#available()
     const hash = await this.client.hgetall(this.#key('s', id))
     if (hash.d === undefined) return undefined
     const session = JSON.parse(hash.d) as SessionData
@@ -72,6 +78,7 @@ export class RedisStore implements SessionStore {
   }
 
   async set(id: string, session: SessionData, ttl: number): Promise<void> {
+    this.#available()
     const key = this.#key('s', id)
     await exec(this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)))
     await this.#index('sub', session.sub, id)
@@ -79,22 +86,27 @@ export class RedisStore implements SessionStore {
   }
 
   async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
+    this.#available()
     await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl)))
   }
 
   async destroy(id: string): Promise<void> {
+    this.#available()
     await this.client.del(this.#key('s', id))
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
+    this.#available()
     return (await this.client.set(this.#key('once', key), '1', 'PX', ms(ttl), 'NX')) === 'OK'
   }
 
   async findBySid(sid: string): Promise<string[]> {
+    this.#available()
     return this.#live('sid', sid)
   }
 
   async findBySub(sub: string): Promise<string[]> {
+    this.#available()
     return this.#live('sub', sub)
   }
 
@@ -107,7 +119,9 @@ export class RedisStore implements SessionStore {
     const key = this.#key('lock', id)
     const token = randomBytes(16).toString('base64url')
     const deadline = Date.now() + this.#wait
-    while ((await this.client.set(key, token, 'PX', this.#lease, 'NX')) !== 'OK') {
+    for (;;) {
+      this.#available()
+      if ((await this.client.set(key, token, 'PX', this.#lease, 'NX')) === 'OK') break
       if (Date.now() > deadline) throw new Error(`timed out after ${this.#wait / 1000}s waiting for the refresh lock of a session`)
       await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 20))
     }
@@ -118,6 +132,7 @@ export class RedisStore implements SessionStore {
     return {
       release: async () => {
         clearInterval(renewal)
+        this.#available()
         await this.client.eval(RELEASE, 1, key, token)
       },
     }
@@ -126,6 +141,14 @@ export class RedisStore implements SessionStore {
   /** Closes the client if the store made it. */
   async close(): Promise<void> {
     if (this.#owned) await this.client.quit().catch(() => this.client.disconnect())
+  }
+
+  /**
+   * While Redis is known to be down, fail at once: the request gets its 503 now rather than
+   * after the client's retry and timeout (up to 2 s each). The client keeps reconnecting.
+   */
+  #available(): void {
+    if (this.#outage !== undefined) throw new Error(`Redis is unavailable (${this.#outage})`)
   }
 
   #key(kind: string, id: string): string {
@@ -160,6 +183,14 @@ async function exec(multi: ChainableCommander): Promise<void> {
   if (results === null) throw new Error('Redis aborted the transaction')
   const failed = results.find(([error]) => error !== null)
   if (failed) throw failed[0]
+}
+
+function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new TypeError(`@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`)
+  }
+  return value
 }
 
 function ms(seconds: number): number {

@@ -6,6 +6,7 @@ export type {
   DevProviderStats,
   DevTokenEndpointAuthMethod,
   DevUser,
+  IssueIdTokenOptions,
 } from './types.js'
 export { defaultUsers } from './users.js'
 export { defaultClient } from './clients.js'

@@ -7,6 +7,7 @@ import type { Client, Configuration, Grant, KoaContextWithOIDC } from 'oidc-prov
 import { checkClients, clientMetadata, copyClient, defaultClient, isLoopbackUri } from './clients.js'
 import { handleInteraction, interactionPath } from './interactions.js'
 import { generateSigningKeys } from './keys.js'
+import { issueIdToken } from './id-token.js'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js'
 import { MemoryStore } from './store.js'
 import type { DevClient, DevProvider, DevProviderOptions, DevProviderStats, DevUser } from './types.js'
@@ -101,6 +102,7 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     },
     stats,
     backchannelLogout: (userId, sessionId) => endSessions(provider, store, userId, sessionId),
+    issueIdToken: (userId, tokenOptions = {}) => issueIdToken({ issuer, keys, users, clients: settings.clients, ttl: settings.ttl.idToken }, userId, tokenOptions),
     close() {
       closing ??= closeServer(server)
       return closing

@@ -74,5 +74,18 @@ export interface DevProvider {
    * Rejects if a client did not answer 200/204.
    */
   backchannelLogout(userId: string, sessionId?: string): Promise<void>
+  /**
+   * An ID token for `userId` as the provider's token endpoint would issue it (signed with
+   * the provider's published key for the client's `idTokenSigningAlg`), without a login:
+   * for testing services that accept ID tokens as bearer credentials.
+   */
+  issueIdToken(userId: string, options?: IssueIdTokenOptions): Promise<string>
   close(): Promise<void>
+}
+
+export interface IssueIdTokenOptions {
+  /** Defaults to the first client. */
+  clientId?: string
+  /** Seconds until expiry; defaults to the provider's ID token lifetime. */
+  expiresIn?: number
 }

@@ -55,43 +55,57 @@ export function median(values) {
 }
 
 /**
- * Measures the targets of one block in `rounds` interleaved rounds (A B C, then C B A, ...),
- * after a warm-up of each, and sums each target's segments.
+ * Measures the targets of one block in interleaved rounds (A B C, then C B A, ...), each
+ * round `segment` seconds per target, after a warm-up of each: background load on a
+ * shared machine hits the targets of a round alike, and ratios are taken round by round.
  */
-export async function measureBlock(targets, { seconds, rounds, warmup, connections, log }) {
+export async function measureBlock(targets, { seconds, segment, warmup, connections, log }) {
   const names = Object.keys(targets)
+  const rounds = Math.max(1, Math.round(seconds / segment))
   for (const name of names) {
     const t = targets[name]
     if (warmup > 0) await measure(t, t.amount ? { amount: t.warmupAmount, connections } : { seconds: warmup, connections })
   }
   const segments = Object.fromEntries(names.map((n) => [n, []]))
-  const per = Math.max(1, Math.round(seconds / rounds))
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse()
+    const line = []
     for (const name of order) {
       const t = targets[name]
-      const segment = await measure(t, t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: per, connections })
-      segments[name].push(segment)
-      log?.(`    ${name.padEnd(14)} round ${r + 1}: ${segment.rps.toFixed(0).padStart(6)} req/s  p99 ${segment.p99.toFixed(2)} ms${segment.failures ? `  FAILURES ${JSON.stringify(segment.statusCodes)}` : ''}`)
+      const result = await measure(t, t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: segment, connections })
+      segments[name].push(result)
+      line.push(`${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`)
     }
+    log?.(`    round ${String(r + 1).padStart(2)}: ${line.join(' | ')}`)
   }
-  return Object.fromEntries(names.map((name) => [name, combine(segments[name])]))
+  return Object.fromEntries(names.map((name) => [name, summarize(segments[name])]))
 }
 
-/** Total requests over total time; p99 is the median of the segments' p99s. */
-function combine(segments) {
+function summarize(segments) {
   const requests = segments.reduce((a, s) => a + s.requests, 0)
   const seconds = segments.reduce((a, s) => a + s.seconds, 0)
-  const rpsEach = segments.map((s) => s.rps)
-  const mean = rpsEach.reduce((a, b) => a + b, 0) / rpsEach.length
   return {
     rps: requests / seconds,
     p99: median(segments.map((s) => s.p99)),
-    p50: median(segments.map((s) => s.p50)),
     requests,
     failures: segments.reduce((a, s) => a + s.failures, 0),
-    /** Relative spread of the segments' req/s: an in-run measure of noise. */
-    spread: rpsEach.length > 1 ? (Math.max(...rpsEach) - Math.min(...rpsEach)) / mean : 0,
-    segments: rpsEach.map((x) => Math.round(x)),
+    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)) })),
+  }
+}
+
+/**
+ * Candidate against baseline, round by round: the median of the rounds' req/s and p99
+ * ratios, and the noise of the req/s ratio (twice its standard error, at least 2%).
+ */
+export function compare(candidate, baseline) {
+  const pairs = candidate.rounds.map((c, i) => ({ rps: c.rps / baseline.rounds[i].rps, p99: c.p99 / baseline.rounds[i].p99 }))
+  const ratios = pairs.map((p) => p.rps)
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length
+  const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
+  return {
+    rps: median(ratios),
+    p99: median(pairs.map((p) => p.p99)),
+    noise: Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length)),
+    perRound: ratios.map((r) => Number(r.toFixed(3))),
   }
 }

@@ -3,7 +3,7 @@
 //   GET /public   unprotected; registered where the middleware does not run (the baseline)
 //   GET /me       requiresAuth(), answers the user's claims
 //   GET /group    requireGroup('admins'), answers the same
-//   GET /__bench/session   (ours) the session record, for the memory benchmark
+//   GET /__bench/session   (ours) the last session record the store wrote, and the ID token
 // and the parent sets /public's body to /me's, so both answer the same bytes.
 // Instrumented for the login and refresh rows: every request the app makes to the
 // provider (fetch) is timed and counted, and so is every /callback it serves.
@@ -40,16 +40,30 @@ function instrument(handler) {
 }
 
 // ---- options ---------------------------------------------------------------------------
+/** The last session record written to the store: a real one, for the memory benchmark. */
+let lastSession = null
+
 async function store() {
-  if (config.store !== 'redis') return undefined
-  const { RedisStore } = await import('@oidc-rp/redis')
-  return new RedisStore({ url: config.redisUrl, prefix: config.redisPrefix ?? 'oidc-rp-bench:' })
+  if (config.store === 'redis') {
+    const { RedisStore } = await import('@oidc-rp/redis')
+    return new RedisStore({ url: config.redisUrl, prefix: config.redisPrefix ?? 'oidc-rp-bench:' })
+  }
+  if (config.store !== 'memory') return undefined
+  // The default store, made here so that its writes can be seen.
+  const { MemoryStore } = await import('@oidc-rp/core')
+  const memory = new MemoryStore()
+  const set = memory.set.bind(memory)
+  memory.set = (id, session, ttl) => {
+    lastSession = session
+    return set(id, session, ttl)
+  }
+  return memory
 }
 
-let server
 let handler = (_req, res) => res.writeHead(503).end()
-server = createServer((req, res) => handler(req, res))
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const server = createServer((req, res) => handler(req, res))
+// A deep backlog: the refresh storm opens hundreds of connections at once.
+await new Promise((resolve) => server.listen(0, '127.0.0.1', 4096, resolve))
 const baseURL = `http://127.0.0.1:${server.address().port}`
 const ours = { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret, baseURL, secret: config.secret, authRequired: false }
 const sessionStore = await store()
@@ -66,7 +80,7 @@ const apps = {
     app.use(oidc(ours))
     app.get('/me', requiresAuth(), (req, res) => void res.json(req.oidc.user))
     app.get('/group', requireGroup('admins'), (req, res) => void res.json(req.oidc.user))
-    app.get('/__bench/session', requiresAuth(), (req, res) => void res.json({ session: req.oidc.session ?? null, idToken: req.oidc.idToken }))
+    app.get('/__bench/session', requiresAuth(), (req, res) => void res.json({ session: lastSession, idToken: req.oidc.idToken }))
     return app
   },
 
@@ -81,7 +95,7 @@ const apps = {
       await scope.register(oidc, ours)
       scope.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.user)
       scope.get('/group', { preHandler: requireGroup('admins') }, async (request) => request.oidc.user)
-      scope.get('/__bench/session', { preHandler: requiresAuth() }, async (request) => ({ session: request.oidc.session ?? null, idToken: request.oidc.idToken }))
+      scope.get('/__bench/session', { preHandler: requiresAuth() }, async (request) => ({ session: lastSession, idToken: request.oidc.idToken }))
     })
     await app.ready()
     return listener
@@ -104,7 +118,7 @@ const apps = {
       ctx.body = ctx.state.oidc.user
     })
     router.get('/__bench/session', requiresAuth(), (ctx) => {
-      ctx.body = { session: ctx.state.oidc.session ?? null, idToken: ctx.state.oidc.idToken }
+      ctx.body = { session: lastSession, idToken: ctx.state.oidc.idToken }
     })
     app.use(open.routes())
     app.use(oidc(ours))
@@ -115,7 +129,7 @@ const apps = {
   /** express-openid-connect with its defaults (encrypted cookie session, rolling), code flow. */
   async eoc() {
     const { default: express } = await import('express')
-    const { auth, requiresAuth } = await import('express-openid-connect')
+    const { default: { auth, requiresAuth } } = await import('express-openid-connect')
     const app = express()
     app.set('etag', false)
     app.get('/public', (_req, res) => void res.json(publicBody))

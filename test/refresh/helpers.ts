@@ -1,0 +1,136 @@
+/**
+ * What the refresh tests share: requests as a browser or an API client would send them,
+ * bursts of concurrent requests, waiting for tokens to expire, and app processes
+ * (./app-process.mjs) that can be killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+
+export interface Answer {
+  status: number
+  location: string | null
+  retryAfter: string | null
+  setCookie: string[]
+  body: string
+}
+
+/** GET as an API client (Accept: application/json) or, with `accept: 'text/html'`, as a browser navigation. */
+export async function get(url: string, cookie?: string, accept = 'application/json'): Promise<Answer> {
+  const response = await fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    retryAfter: response.headers.get('retry-after'),
+    setCookie: response.headers.getSetCookie(),
+    body: await response.text(),
+  }
+}
+
+/** `count` GETs at once; resolves to every answer. */
+export function burst(url: string, cookie: string, count: number): Promise<Answer[]> {
+  return Promise.all(Array.from({ length: count }, () => get(url, cookie)))
+}
+
+/** Status codes and how many answers had each, e.g. { 200: 199, 503: 1 }: readable in a failed expectation. */
+export function statuses(answers: Answer[]): Record<number, number> {
+  const counts: Record<number, number> = {}
+  for (const { status } of answers) counts[status] = (counts[status] ?? 0) + 1
+  return counts
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Resolves once a token issued before `issuedBefore` (epoch ms) with a lifetime of `ttl`
+ * seconds has expired, by the relying party's reckoning too (whole seconds, `now >= exp`).
+ */
+export async function untilExpired(issuedBefore: number, ttl: number): Promise<void> {
+  await sleep(Math.max(0, issuedBefore + ttl * 1000 + 250 - Date.now()))
+}
+
+/**
+ * Resolves once a refresh is due for a token issued at or after `issuedAfter` (epoch ms),
+ * which expires `ttl` seconds after: the leeway is half the lifetime for short-lived tokens.
+ * (`+ 1000`: the provider and the relying party count whole seconds.)
+ */
+export async function untilDue(issuedAfter: number, ttl: number): Promise<void> {
+  await sleep(Math.max(0, issuedAfter + (ttl / 2) * 1000 + 1000 - Date.now()))
+}
+
+export const newSecret = () => randomBytes(32).toString('base64url')
+
+export interface AppProcess {
+  url: string
+  /** Everything it printed (stdout and stderr). */
+  output(): string
+  /** Resolves when its output matches `pattern`; rejects if it exits first or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>
+  /** Sends the signal and resolves once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+export interface AppProcessEnv {
+  ISSUER: string
+  CLIENT_ID: string
+  CLIENT_SECRET: string
+  SECRET: string
+  REDIS_URL: string
+  LOCK_LEASE?: string
+  FAULT?: 'stall-refresh' | 'die-after-refresh'
+}
+
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/** Starts ./app-process.mjs with node; killed when the test process exits, whatever happens. */
+export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
+  const script = new URL('./app-process.mjs', import.meta.url).pathname
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(child)
+  let output = ''
+  const listeners = new Set<() => void>()
+  const onOutput = (chunk: Buffer) => {
+    output += chunk
+    for (const listener of listeners) listener()
+  }
+  child.stdout!.on('data', onOutput)
+  child.stderr!.on('data', onOutput)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    running.delete(child)
+    for (const listener of listeners) listener()
+    resolve()
+  }))
+
+  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`app process: no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs)
+      const check = () => {
+        if (pattern.test(output)) done()
+        else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`app process exited (${child.signalCode ?? child.exitCode}) before ${pattern}:\n${output}`))
+      }
+      const done = (error?: Error) => {
+        clearTimeout(timer)
+        listeners.delete(check)
+        if (error) reject(error)
+        else resolve()
+      }
+      listeners.add(check)
+      check()
+    })
+
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    await exited
+  }
+
+  try {
+    await waitFor(/listening http:\/\/127\.0\.0\.1:\d+/)
+  } catch (error) {
+    await kill('SIGKILL')
+    throw error
+  }
+  const url = /listening (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!
+  return { url, output: () => output, waitFor, kill }
+}
