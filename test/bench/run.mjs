@@ -48,8 +48,7 @@ let redis
 const rows = []
 const details = {}
 
-async function child(script, config, name) {
-  const execArgv = []
+async function child(script, config, name, execArgv = []) {
   const label = name.replace(/[^\w.-]+/g, '_')
   if (settings.profile.some((p) => p === 'all' || name.startsWith(p))) {
     await mkdir(profileDir, { recursive: true })
@@ -297,7 +296,7 @@ async function refreshStorms() {
 
 async function memory(session) {
   log(`\nmemory: ${settings.sessions} sessions in a MemoryStore`)
-  const proc = await child('./lib/memory-process.mjs', { sample: session, count: settings.sessions }, 'memory')
+  const proc = await child('./lib/memory-process.mjs', { sample: session, count: settings.sessions }, 'memory', ['--expose-gc'])
   const m = await proc.call('run')
   await proc.stop()
   details.memory = m

@@ -72,6 +72,20 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
     expect(api.status).toBe(401)
   })
 
+  it('accepts the provider\'s ID tokens as bearer tokens from services, with the same guards', async () => {
+    const app = await start()
+    const bearer = async (path: string, user: string) => {
+      const token = await provider.issueIdToken(user, { clientId: 'app-RS256' })
+      const response = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      return { status: response.status, body: await response.text() }
+    }
+    const me = await bearer('/me', 'alice')
+    expect(me.status).toBe(200)
+    expect(JSON.parse(me.body)).toMatchObject({ sub: 'alice', groups: ['admins', 'developers'] })
+    expect((await bearer('/admin', 'alice')).status).toBe(200)
+    expect((await bearer('/admin', 'bob')).status).toBe(403)
+  })
+
   it('logs out: the session is destroyed on the server and the provider is asked to end its own', async () => {
     const app = await start()
     const { cookie } = await signIn(app.url, 'alice')

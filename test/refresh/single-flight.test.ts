@@ -11,9 +11,9 @@ import { burst, get, newSecret, statuses, untilDue, untilExpired } from './helpe
 
 /**
  * Long enough that the burst is over well before the refreshed tokens are due in turn
- * (half their lifetime: 5 s), short enough to wait for.
+ * (half their lifetime: 4 s), short enough to wait for.
  */
-const TTL = 10
+const TTL = 8
 
 let provider: DevProvider
 const apps = new Map<string, { app: RunningApp; cookie: string }>()
