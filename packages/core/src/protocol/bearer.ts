@@ -2,6 +2,7 @@ import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SessionData } from '../session/store.js'
+import { providerKeys } from './keys.js'
 import { ASYMMETRIC, type Provider } from './provider.js'
 
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
@@ -45,11 +46,11 @@ export class BearerVerifier {
     const accessToken = typ === 'at+jwt' || typ === 'application/at+jwt'
     if (typ !== undefined && typ !== 'jwt' && !accessToken) throw refuse(`tokens of type "${typ.replace(/[^\w+/.-]/g, '')}" are not accepted`)
     if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
-    const hmac = bearer.allowHmac && clientSecret !== undefined ? new TextEncoder().encode(clientSecret) : undefined
-    const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmac)
+    const hmacSecret = bearer.allowHmac ? clientSecret : undefined
+    const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, (header, jws) => (header.alg?.startsWith('HS') && hmac ? hmac : provider.publicJwks(header, jws)), {
+      ;({ payload } = await jwtVerify(token, providerKeys(provider.publicJwks, hmacSecret), {
         issuer: provider.metadata.issuer,
         audience: accessToken ? [...bearer.audiences] : clientId,
         algorithms: [...algorithms],

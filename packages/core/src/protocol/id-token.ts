@@ -1,5 +1,6 @@
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
+import { providerKeys } from './keys.js'
 import type { Claims } from '../session/store.js'
 
 export interface IdTokenChecks {
@@ -22,16 +23,9 @@ export type IdTokenClaims = Claims & JWTPayload & { iat: number; exp: number }
  * azp, exp, nbf, iat, sub and nonce (OpenID Connect Core 3.1.3.7).
  */
 export async function verifyIdToken(token: string, checks: IdTokenChecks): Promise<IdTokenClaims> {
-  const secret = checks.clientSecret === undefined ? undefined : new TextEncoder().encode(checks.clientSecret)
   let payload: JWTPayload
   try {
-    ;({ payload } = await jwtVerify(token, (header, jws) => {
-      if (header.alg?.startsWith('HS')) {
-        if (!secret) throw new OidcError('invalid_id_token', 'The ID token is signed with a client secret, but none is configured.')
-        return secret
-      }
-      return checks.jwks(header, jws)
-    }, {
+    ;({ payload } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
       issuer: checks.issuer,
       audience: checks.clientId,
       algorithms: [...checks.algorithms],
@@ -39,7 +33,6 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
     }))
   } catch (err) {
-    if (err instanceof OidcError) throw err
     const reason = err instanceof Error ? err.message : 'unknown failure'
     throw new OidcError('invalid_id_token', `The ID token was refused: ${reason}.`, { cause: err })
   }

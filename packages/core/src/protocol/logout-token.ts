@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
+import { providerKeys } from './keys.js'
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 /** Seconds a logout token is accepted after it was issued. */
@@ -29,16 +30,9 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
     throw refuse('it is not a JWT')
   }
   if (typ !== undefined && typ !== 'logout+jwt' && typ !== 'jwt') throw refuse(`its type is not logout+jwt`)
-  const secret = checks.clientSecret === undefined ? undefined : new TextEncoder().encode(checks.clientSecret)
   let payload: JWTPayload
   try {
-    ;({ payload } = await jwtVerify(token, (header, jws) => {
-      if (header.alg?.startsWith('HS')) {
-        if (!secret) throw refuse('it is signed with a client secret, but none is configured')
-        return secret
-      }
-      return checks.jwks(header, jws)
-    }, {
+    ;({ payload } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
       issuer: checks.issuer,
       audience: checks.clientId,
       algorithms: [...checks.algorithms],
@@ -47,7 +41,6 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
       requiredClaims: ['iss', 'aud', 'iat', 'jti'],
     }))
   } catch (err) {
-    if (err instanceof OidcError) throw err
     throw refuse(err instanceof Error ? err.message : 'verification failed', err)
   }
   const events = payload.events as Record<string, unknown> | undefined
