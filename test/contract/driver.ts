@@ -22,6 +22,7 @@ export interface AppOptions {
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean
+  authorizationParams?: Record<string, string>
 }
 
 export interface RunningApp {

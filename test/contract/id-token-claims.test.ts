@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest'
 import type { Overrides } from '../support/rogue-provider.js'
 import { drivers } from './drivers.js'
-import { expectRefused } from './expectations.js'
+import { expectRefused, expectSignedIn } from './expectations.js'
 import { useHarness } from './harness.js'
 
 interface Context {
@@ -35,6 +35,9 @@ const cases: Case[] = [
   { name: 'iat an hour from now', claims: ({ now }) => ({ iat: now + HOUR, exp: now + 2 * HOUR }) },
   { name: 'a missing nonce', claims: () => ({ nonce: undefined }) },
   { name: 'a wrong nonce', claims: () => ({ nonce: 'not-the-nonce-of-this-login' }) },
+  { name: 'an at_hash that does not match the access token', claims: () => ({ at_hash: 'x2bfWkcHUnsVtexb8M4ZMA' }) },
+  { name: 'an empty sub', claims: () => ({ sub: '' }) },
+  { name: 'a sub that is not a string', claims: () => ({ sub: 42 }) },
 ]
 
 describe.each(drivers)('$name: ID token claim refusals', (driver) => {
@@ -43,6 +46,22 @@ describe.each(drivers)('$name: ID token claim refusals', (driver) => {
   it.each(cases)('refuses $name', async ({ claims }) => {
     const { clientId } = harness.rogue
     harness.rogue.bend({ claims: claims({ now: Math.floor(Date.now() / 1000), clientId }) })
+    await expectRefused(harness, await harness.dance())
+  })
+
+  it.each(['at+jwt', 'logout+jwt'])('refuses a token typed %s in place of the ID token', async (typ) => {
+    harness.rogue.bend({ header: { typ } })
+    await expectRefused(harness, await harness.dance())
+  })
+
+  it('requires a recent auth_time when max_age is requested', async () => {
+    // The app asks for max_age; the rogue provider's default auth_time is "now".
+    await harness.startApp({ authorizationParams: { max_age: '60' } })
+    await expectSignedIn(harness, await harness.dance())
+    const now = Math.floor(Date.now() / 1000)
+    harness.rogue.bend({ claims: { auth_time: now - 3600 } })
+    await expectRefused(harness, await harness.dance())
+    harness.rogue.bend({ claims: { auth_time: undefined } })
     await expectRefused(harness, await harness.dance())
   })
 })

@@ -40,6 +40,8 @@ export class RelyingParty {
   readonly #bearer: BearerVerifier
   readonly #backend: ContextBackend
   readonly #txPrefix: string
+  /** `max_age` when the authorization parameters request one. */
+  readonly #maxAge: number | undefined
 
   constructor(options?: OidcOptions, env?: Record<string, string | undefined>) {
     this.config = resolveConfig(options, env)
@@ -49,6 +51,8 @@ export class RelyingParty {
     this.#refresher = new Refresher(this.config, this.#provider, this.#sessions, (provider, claims, accessToken) => this.#withUserInfo(provider, claims, accessToken))
     this.#bearer = new BearerVerifier(this.config)
     this.#txPrefix = cookieName(TRANSACTION_COOKIE_PREFIX, this.config.secure)
+    const maxAge = this.config.authorizationParams.max_age
+    this.#maxAge = maxAge === undefined ? undefined : Number(maxAge)
     const mount = this.config.baseURL.pathname.replace(/\/$/, '')
     this.#backend = {
       loginPath: mount + this.config.routes.login,
@@ -163,12 +167,17 @@ export class RelyingParty {
         expectedState: tx.state,
         expectedNonce: tx.nonce,
         idTokenExpected: true,
+        ...(this.#maxAge === undefined ? {} : { maxAge: this.#maxAge }),
       })
     } catch (err) {
       throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
     }
     if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
-    const idClaims = await verifyIdToken(tokens.id_token, this.#idTokenChecks(provider, tx.nonce))
+    const idClaims = await verifyIdToken(tokens.id_token, {
+      ...this.#idTokenChecks(provider, tx.nonce),
+      ...(this.#maxAge === undefined ? {} : { maxAge: this.#maxAge }),
+      ...(tokens.access_token === undefined ? {} : { accessToken: tokens.access_token }),
+    })
     const claims = await this.#withUserInfo(provider, idClaims, tokens.access_token)
 
     const t = now()

@@ -160,6 +160,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   for (const [key, value] of Object.entries(authorizationParams)) {
     if (RESERVED_PARAMS.has(key)) problem(`authorizationParams.${key}`, undefined, 'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)')
     else if (typeof value !== 'string') problem(`authorizationParams.${key}`, undefined, 'must be a string')
+    else if (key === 'max_age' && !/^\d+$/.test(value)) problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
   }
 
   const routes: Routes = { login: '/login', callback: '/callback', logout: '/logout', backchannelLogout: '/backchannel-logout', ...options.routes }

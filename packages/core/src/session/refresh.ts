@@ -120,8 +120,12 @@ export class Refresher {
       next.idTokenExpiresAt = claims.exp
     }
     ref.data = next
+    // Remembered before saving: if the store fails now (a Redis blip), the next request of
+    // this process still gets the new tokens rather than presenting the used-up one. A
+    // provider that does not rotate sends the same token back, still valid: nothing to remember.
+    if (next.refreshToken !== current.refreshToken) this.#remember(ref.id, current.refreshToken, next)
+    else this.#recent.delete(ref.id)
     await this.#sessions.save(ref, setCookie)
-    this.#remember(ref.id, current.refreshToken, next)
     return next
   }
 
