@@ -4,10 +4,17 @@ type Callback<T = void> = (err?: unknown, value?: T) => void
 
 /** What oidc-rp needs of an express-session store (connect-redis, connect-pg-simple, connect-mongo...). */
 export interface ExpressSessionStoreLike {
-  get(sid: string, callback: Callback<Record<string, unknown> | null>): void
-  set(sid: string, session: Record<string, unknown>, callback: Callback): void
+  get(sid: string, callback: Callback<object | null>): void
+  set(sid: string, session: StoredRecord, callback: Callback): void
   destroy(sid: string, callback: Callback): void
-  all?(callback: Callback<Record<string, Record<string, unknown>> | Array<Record<string, unknown>> | null>): void
+  all?(callback: Callback<Record<string, object> | object[] | null>): void
+}
+
+/** What the bridge writes: the session under `oidc`, and the `cookie` field such stores read their TTL from. */
+export interface StoredRecord {
+  oidc?: SessionData
+  once?: true
+  cookie: { originalMaxAge: number; expires: Date; httpOnly: boolean; path: string }
 }
 
 /**
@@ -27,17 +34,21 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
   const prefix = options.prefix ?? 'oidc-rp:'
   const call = <T>(method: (callback: Callback<T>) => void) =>
     new Promise<T | undefined>((resolve, reject) => method((err, value) => (err ? reject(err) : resolve(value))))
-  const record = (value: Record<string, unknown>, ttl: number) => ({
+  const record = (value: { oidc: SessionData } | { once: true }, ttl: number): StoredRecord => ({
     ...value,
-    cookie: { originalMaxAge: Math.ceil(ttl * 1000), expires: new Date(Date.now() + ttl * 1000).toISOString(), httpOnly: true, path: '/' },
+    cookie: { originalMaxAge: Math.ceil(ttl * 1000), expires: new Date(Date.now() + ttl * 1000), httpOnly: true, path: '/' },
   })
-  const get = async (id: string) => ((await call<Record<string, unknown> | null>((cb) => store.get(prefix + id, cb)))?.oidc as SessionData | undefined) ?? undefined
+  const sessionOf = (value: unknown): SessionData | undefined => {
+    const oidc = typeof value === 'object' && value !== null ? (value as StoredRecord).oidc : undefined
+    return typeof oidc === 'object' && oidc !== null ? oidc : undefined
+  }
+  const get = async (id: string) => sessionOf(await call<object | null>((cb) => store.get(prefix + id, cb)))
   const set = (id: string, session: SessionData, ttl: number) => call((cb) => store.set(prefix + id, record({ oidc: session }, ttl), cb)).then(() => undefined)
   const scan = async (match: (session: SessionData) => boolean): Promise<string[]> => {
-    const all = await call<Record<string, Record<string, unknown>> | Array<Record<string, unknown>> | null>((cb) => store.all!(cb))
-    const entries = Array.isArray(all) ? all.map((s) => [String(s.id ?? ''), s] as const) : Object.entries(all ?? {})
+    const all = await call<Record<string, object> | object[] | null>((cb) => store.all!(cb))
+    const entries = Array.isArray(all) ? all.map((s) => [String((s as { id?: unknown }).id ?? ''), s] as const) : Object.entries(all ?? {})
     return entries
-      .filter(([sid, s]) => sid.startsWith(prefix) && typeof s.oidc === 'object' && s.oidc !== null && match(s.oidc as SessionData))
+      .filter(([sid, s]) => sid.startsWith(prefix) && sessionOf(s) !== undefined && match(sessionOf(s)!))
       .map(([sid]) => sid.slice(prefix.length))
   }
   return {
@@ -50,7 +61,7 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
     },
     async consumeOnce(key, ttl) {
       const sid = `${prefix}once:${key}`
-      if (await call<Record<string, unknown> | null>((cb) => store.get(sid, cb))) return false
+      if (await call<object | null>((cb) => store.get(sid, cb))) return false
       await call((cb) => store.set(sid, record({ once: true }, ttl), cb))
       return true
     },
