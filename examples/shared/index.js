@@ -1,11 +1,23 @@
 // @ts-check
 import { randomBytes } from 'node:crypto'
+import { RedisStore } from '@oidc-rp/redis'
 import { startDevProvider } from '@oidc-rp/testing'
 export { homePage } from './pages.js'
 
 /**
+ * oidc() options beyond what the OIDC_* variables give.
+ * @typedef {object} ExampleOptions
+ * @property {string} baseURL
+ * @property {string} [issuer]
+ * @property {string} [clientId]
+ * @property {string} [clientSecret]
+ * @property {string} [secret]
+ * @property {{ store: RedisStore }} [session]  with REDIS_URL set: sessions in Redis
+ */
+
+/**
  * @typedef {object} ExampleSetup
- * @property {Record<string, string>} options  oidc() options beyond what the OIDC_* variables give
+ * @property {ExampleOptions} options
  * @property {string} host                     where to listen
  * @property {(framework: string) => void} announce  prints the URL (and the dev users)
  */
@@ -19,9 +31,10 @@ export { homePage } from './pages.js'
 export async function exampleSetup({ port }) {
   const host = process.env.HOST ?? '127.0.0.1'
   const baseURL = process.env.OIDC_BASE_URL ?? `http://127.0.0.1:${port}`
+  const session = sessionOptions()
   if (process.env.OIDC_ISSUER) {
     return {
-      options: { baseURL },
+      options: { baseURL, ...session },
       host,
       announce: (framework) => console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
     }
@@ -33,7 +46,7 @@ export async function exampleSetup({ port }) {
     clients: [{ clientId, clientSecret, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] }],
   })
   return {
-    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url') },
+    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url'), ...session },
     host,
     announce: (framework) => {
       console.log(`oidc-rp ${framework} example: open ${baseURL}`)
@@ -41,4 +54,17 @@ export async function exampleSetup({ port }) {
       for (const user of provider.users) console.log(`  ${user.id.padEnd(8)} ${user.name} <${user.email}>  groups: ${user.groups.join(', ') || '(none)'}`)
     },
   }
+}
+
+/**
+ * With REDIS_URL set, sessions live in Redis (@oidc-rp/redis): shared by every process of
+ * the app and kept across restarts (set OIDC_SECRET too, or the cookies of the previous run
+ * do not verify). Otherwise they live in this process's memory.
+ * @returns {{ session?: { store: RedisStore } }}
+ */
+function sessionOptions() {
+  const url = process.env.REDIS_URL
+  if (!url) return {}
+  console.log('sessions in Redis (REDIS_URL)')
+  return { session: { store: new RedisStore({ url }) } }
 }

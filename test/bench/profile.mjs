@@ -11,6 +11,7 @@ import { measure } from './lib/load.mjs'
 import { summarize } from './lib/profile-top.mjs'
 import { startRedis } from './lib/redis.mjs'
 
+let served
 const [framework = 'express', store = 'memory', path = '/me', auth = 'cookie'] = process.argv.slice(2)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
@@ -31,8 +32,9 @@ try {
     const { idToken } = await (await fetch(`${app.url}/__bench/session`, { headers: { cookie } })).json()
     headers = { authorization: `Bearer ${idToken}` }
   }
-  await measure({ url: app.url, path, headers }, { seconds: 2, connections: 10 })
+  const warm = await measure({ url: app.url, path, headers }, { seconds: 2, connections: 10 })
   const r = await measure({ url: app.url, path, headers }, { seconds, connections: 10 })
+  served = warm.requests + r.requests
   console.log(`${framework} ${store} ${path} (${auth}): ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, statuses ${JSON.stringify(r.statusCodes)}`)
 } finally {
   await app.stop()
@@ -40,4 +42,4 @@ try {
   await redis?.stop()
 }
 const file = (await readdir(dir)).find((f) => f === name)
-console.log(await summarize(`${dir}${file}`, { top: Number(process.env.BENCH_TOP ?? 30), match: process.env.BENCH_MATCH }))
+console.log(await summarize(`${dir}${file}`, { top: Number(process.env.BENCH_TOP ?? 30), match: process.env.BENCH_MATCH, requests: served }))

@@ -6,6 +6,10 @@
 //   ISSUER, CLIENT_ID, CLIENT_SECRET, SECRET   the oidc() options
 //   REDIS_URL       the RedisStore's URL
 //   LOCK_LEASE      seconds of the refresh lock's lease (default: the store's)
+//   REFRESH_DELAY_MS  holds each refresh grant request this long before sending it: a slow
+//                   token endpoint, so that the other processes' requests arrive while a
+//                   refresh is in flight (without it, the first refresh is often done before
+//                   the other processes have even read the session)
 //   FAULT           fault injection at this process's token requests (refresh grants only):
 //                   'stall-refresh'      the request never leaves the process (it hangs until
 //                                        the process is killed); prints "FAULT stalled"
@@ -20,14 +24,17 @@ import { RedisStore } from '@oidc-rp/redis'
 
 const env = process.env
 const fault = env.FAULT ?? ''
+const delay = Number(env.REFRESH_DELAY_MS ?? 0)
 
-if (fault !== '') {
-  if (fault !== 'stall-refresh' && fault !== 'die-after-refresh') throw new Error(`unknown FAULT ${fault}`)
+if (fault !== '' || delay > 0) {
+  if (fault !== '' && fault !== 'stall-refresh' && fault !== 'die-after-refresh') throw new Error(`unknown FAULT ${fault}`)
   // openid-client calls the global fetch at each request: wrap it.
   const realFetch = globalThis.fetch
   globalThis.fetch = async (input, init) => {
     const body = init?.body
     if (!(body instanceof URLSearchParams) || body.get('grant_type') !== 'refresh_token') return realFetch(input, init)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    if (fault === '') return realFetch(input, init)
     if (fault === 'stall-refresh') {
       writeSync(1, 'FAULT stalled\n')
       return new Promise(() => {})

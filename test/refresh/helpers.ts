@@ -41,20 +41,21 @@ export function statuses(answers: Answer[]): Record<number, number> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Resolves once a token issued before `issuedBefore` (epoch ms) with a lifetime of `ttl`
- * seconds has expired, by the relying party's reckoning too (whole seconds, `now >= exp`).
+ * Resolves once tokens obtained before `obtainedBy` (epoch ms, e.g. when the sign-in or the
+ * burst that refreshed them had finished) with a lifetime of `ttl` seconds have expired, by
+ * the relying party's reckoning too (whole seconds, `now >= exp`).
  */
-export async function untilExpired(issuedBefore: number, ttl: number): Promise<void> {
-  await sleep(Math.max(0, issuedBefore + ttl * 1000 + 250 - Date.now()))
+export async function untilExpired(obtainedBy: number, ttl: number): Promise<void> {
+  await sleep(Math.max(0, obtainedBy + ttl * 1000 + 250 - Date.now()))
 }
 
 /**
- * Resolves once a refresh is due for a token issued at or after `issuedAfter` (epoch ms),
- * which expires `ttl` seconds after: the leeway is half the lifetime for short-lived tokens.
- * (`+ 1000`: the provider and the relying party count whole seconds.)
+ * Resolves once a refresh is due for tokens obtained before `obtainedBy` (epoch ms) that
+ * live `ttl` seconds: the leeway is half the lifetime for short-lived tokens. (`+ 1000`: the
+ * provider and the relying party count whole seconds.)
  */
-export async function untilDue(issuedAfter: number, ttl: number): Promise<void> {
-  await sleep(Math.max(0, issuedAfter + (ttl / 2) * 1000 + 1000 - Date.now()))
+export async function untilDue(obtainedBy: number, ttl: number): Promise<void> {
+  await sleep(Math.max(0, obtainedBy + (ttl / 2) * 1000 + 1000 - Date.now()))
 }
 
 export const newSecret = () => randomBytes(32).toString('base64url')
@@ -76,6 +77,7 @@ export interface AppProcessEnv {
   SECRET: string
   REDIS_URL: string
   LOCK_LEASE?: string
+  REFRESH_DELAY_MS?: string
   FAULT?: 'stall-refresh' | 'die-after-refresh'
 }
 

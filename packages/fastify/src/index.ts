@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import {
   allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
   type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
@@ -61,11 +61,15 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   fastify.route({ method: ['GET', 'POST'], url: logout, config, handler: answer })
   fastify.post(backchannelLogout, { config }, answer)
 
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config?.oidcRoute) return
-    const result = await rp.handle(toHttpRequest(request), setCookie(reply))
-    if (result.context) request.oidc = result.context
-    if (result.response) return send(reply, result.response)
+  // Callback style rather than async: it runs on every request, and Fastify wraps an async
+  // hook's promise in one more.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.oidcRoute) return done()
+    rp.handle(toHttpRequest(request), setCookie(reply)).then((result) => {
+      if (result.context) request.oidc = result.context
+      if (result.response) send(reply, result.response)
+      else done()
+    }, done)
   })
 }
 
@@ -77,18 +81,25 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
 export const oidc = fp(plugin, { name: '@oidc-rp/fastify', fastify: '5.x' })
 export default oidc
 
-function guard(requirement: Requirement): preHandlerAsyncHookHandler {
-  return async function oidcGuard(request, reply) {
-    const denial = authorize(request.oidc ?? undefined, toHttpRequest(request), requirement)
-    if (denial) return send(reply, denial)
+/** A synchronous check, so a callback-style hook: no promise per request. */
+function guard(requirement: Requirement): preHandlerHookHandler {
+  return function oidcGuard(request, reply, done) {
+    let denial: HttpResponse | undefined
+    try {
+      denial = authorize(request.oidc ?? undefined, toHttpRequest(request), requirement)
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (denial) send(reply, denial)
+    else done()
   }
 }
 
 /** Route option `{ preHandler: requiresAuth() }`: signed in (session or bearer token). */
-export const requiresAuth = (): preHandlerAsyncHookHandler => guard(signedIn)
+export const requiresAuth = (): preHandlerHookHandler => guard(signedIn)
 /** `{ preHandler: requireGroup('admins') }`: signed in and a member of any one of `groups`. */
-export const requireGroup = (...groups: string[]): preHandlerAsyncHookHandler => guard(anyGroup(...groups))
+export const requireGroup = (...groups: string[]): preHandlerHookHandler => guard(anyGroup(...groups))
 /** Signed in and a member of every one of `groups`. */
-export const requireAllGroups = (...groups: string[]): preHandlerAsyncHookHandler => guard(allGroups(...groups))
+export const requireAllGroups = (...groups: string[]): preHandlerHookHandler => guard(allGroups(...groups))
 /** Signed in and `predicate(claims)` holds. */
-export const requireClaims = (predicate: (claims: Claims) => boolean): preHandlerAsyncHookHandler => guard(claimsMatch(predicate))
+export const requireClaims = (predicate: (claims: Claims) => boolean): preHandlerHookHandler => guard(claimsMatch(predicate))

@@ -46,11 +46,13 @@ export function oidc(options?: OidcOptions): Middleware {
   }
 }
 
+/** Not async: the check is synchronous, and an async wrapper costs a promise per request. */
 function guard(requirement: Requirement): Middleware {
-  return async function oidcGuard(ctx: Context, next: Next) {
+  return function oidcGuard(ctx: Context, next: Next) {
     const denial = authorize(ctx.state.oidc, toHttpRequest(ctx), requirement)
-    if (denial) send(ctx, denial)
-    else await next()
+    if (!denial) return next()
+    send(ctx, denial)
+    return Promise.resolve()
   }
 }
 

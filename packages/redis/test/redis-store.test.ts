@@ -282,11 +282,11 @@ describe('the refresh lock', () => {
   })
 
   it('frees the lock of a holder process that was killed, once its lease has run out', async () => {
-    const waiter = store({ lockLease: 1, lockWait: 10 })
-    // A real holder: another Node process that takes the lock with a 1 s lease and is killed.
+    const waiter = store({ lockLease: 0.5, lockWait: 10 })
+    // A real holder: another Node process that takes the lock with a 0.5 s lease and is killed.
     const script = `
       import { RedisStore } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)}
-      const store = new RedisStore({ url: process.env.REDIS_URL, prefix: process.env.PREFIX, lockLease: 1 })
+      const store = new RedisStore({ url: process.env.REDIS_URL, prefix: process.env.PREFIX, lockLease: 0.5 })
       await store.lock('s1')
       console.log('locked')
       setInterval(() => {}, 1000)
@@ -298,12 +298,12 @@ describe('the refresh lock', () => {
         holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before it locked`)))
       })
       // Alive, it renews its lease: nobody else gets the lock for longer than a lease.
-      expect(await within(store({ lockWait: 1.5 }).lock('s1'), 3000)).toMatchObject({ error: expect.objectContaining({ message: expect.stringMatching(/timed out/) }) })
+      expect(await within(store({ lockWait: 1.2 }).lock('s1'), 3000)).toMatchObject({ error: expect.objectContaining({ message: expect.stringMatching(/timed out/) }) })
     } finally {
       holder.kill('SIGKILL')
     }
     await new Promise((resolve) => holder.once('exit', resolve))
-    expect(await waiter.client.pttl(`${prefix}lock:s1`)).toBeLessThanOrEqual(1000)
+    expect(await waiter.client.pttl(`${prefix}lock:s1`)).toBeLessThanOrEqual(500)
     const lock = await waiter.lock('s1')
     await lock.release()
   })
@@ -342,7 +342,8 @@ describe('while Redis is down, and after it is back', () => {
 
     await redis.stop('SIGKILL') // a crash: only the fsynced append-only file survives
     try {
-      for (const operation of [() => s.get('s1'), () => s.set('s3', session(), 60), () => s.touch('s1', 1, 60), () => s.consumeOnce('k', 60), () => s.findBySub('alice'), () => s.lock('s1')]) {
+      const operations: (() => Promise<unknown>)[] = [() => s.get('s1'), () => s.set('s3', session(), 60), () => s.touch('s1', 1, 60), () => s.consumeOnce('k', 60), () => s.findBySub('alice'), () => s.lock('s1')]
+      for (const operation of operations) {
         // Generous bound: a request must get its 503, not wait for the outage to end.
         const outcome = await within(operation(), 5000)
         expect(outcome).toMatchObject({ error: expect.any(Error) })

@@ -5,8 +5,8 @@ import autocannon from 'autocannon'
 
 /**
  * Runs one segment against `target` ({ url, path, headers, tokens? }) for `seconds`, or
- * for `amount` requests. `tokens` ({ list, next }) gives each request its own
- * `Authorization: Bearer` token, in order, none twice.
+ * for `amount` requests. `tokens` ({ list, next, header? }) gives each request its own
+ * `Authorization: Bearer` token (or another header's), in order, none twice.
  */
 export async function measure(target, { seconds, amount, connections }) {
   const latencies = []
@@ -19,8 +19,9 @@ export async function measure(target, { seconds, amount, connections }) {
   }
   if (target.tokens) {
     const pool = target.tokens
+    const name = pool.header ?? 'authorization'
     options.requests = [{
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${pool.list[pool.next++ % pool.list.length]}` } }),
+      setupRequest: (request) => ({ ...request, headers: { ...request.headers, [name]: `Bearer ${pool.list[pool.next++ % pool.list.length]}` } }),
     }]
   }
   const started = performance.now()
@@ -72,9 +73,13 @@ export async function measureBlock(targets, { seconds, segment, warmup, connecti
     const line = []
     for (const name of order) {
       const t = targets[name]
+      const before = await t.server?.call('cpu')
       const result = await measure(t, t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: segment, connections })
+      const after = await t.server?.call('cpu')
+      // The server's own CPU time per request: robust to other load on the machine.
+      result.cpuUs = before && after ? (after.user + after.system - before.user - before.system) / Math.max(1, result.requests) : NaN
       segments[name].push(result)
-      line.push(`${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`)
+      line.push(`${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms ${result.cpuUs.toFixed(0)}µs${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`)
     }
     log?.(`    round ${String(r + 1).padStart(2)}: ${line.join(' | ')}`)
   }
@@ -89,7 +94,8 @@ function summarize(segments) {
     p99: median(segments.map((s) => s.p99)),
     requests,
     failures: segments.reduce((a, s) => a + s.failures, 0),
-    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)) })),
+    cpuUs: median(segments.map((s) => s.cpuUs)),
+    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)), cpuUs: Number(s.cpuUs.toFixed(1)) })),
   }
 }
 
@@ -104,6 +110,8 @@ export function compare(candidate, baseline) {
   const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
   return {
     rps: median(ratios),
+    /** Throughput as the server's CPU time per request predicts it (baseline CPU / candidate CPU). */
+    cpu: median(candidate.rounds.map((c, i) => baseline.rounds[i].cpuUs / c.cpuUs)),
     p99: median(pairs.map((p) => p.p99)),
     noise: Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length)),
     perRound: ratios.map((r) => Number(r.toFixed(3))),

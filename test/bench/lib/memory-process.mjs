@@ -62,6 +62,13 @@ async function run() {
   return {
     count,
     max,
+    sample: {
+      idToken: sample.idToken.length,
+      accessToken: sample.accessToken?.length ?? 0,
+      refreshToken: sample.refreshToken?.length ?? 0,
+      claims: Object.keys(sample.claims),
+      fields: Object.keys(sample),
+    },
     heapPerSession: perSession,
     tokenBytesPerSession: tokensPerSession,
     beyondTokens: perSession - tokensPerSession,

@@ -2,7 +2,7 @@
 // time of the functions whose name or file matches a filter.
 import { readFile } from 'node:fs/promises'
 
-export async function summarize(file, { top = 25, match } = {}) {
+export async function summarize(file, { top = 25, match, requests } = {}) {
   const profile = JSON.parse(await readFile(file, 'utf8'))
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map()
@@ -37,7 +37,7 @@ export async function summarize(file, { top = 25, match } = {}) {
       inclusive.set(key, (inclusive.get(key) ?? 0) + dt)
     }
   })
-  const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)}%`
+  const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)}%${requests ? ` ${(t / requests).toFixed(2).padStart(6)} µs/req` : ''}`
   const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled`, '', 'self time:']
   for (const [key, t] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(t)}  ${key}`)
   if (match) {

@@ -14,6 +14,7 @@ export function readCookies(request: HttpRequest): Record<string, string | undef
  */
 export class CookieSigner {
   readonly #secrets: readonly string[]
+  readonly #verified = new Map<string, string>()
 
   constructor(secrets: readonly string[]) {
     this.#secrets = secrets
@@ -30,7 +31,27 @@ export class CookieSigner {
     }
     return undefined
   }
+
+  /**
+   * `unsign` for a value presented on every request (the session cookie): a value that
+   * verified once is remembered, so the HMAC runs once per session and process instead of
+   * once per request. Only exact values that verified are kept (a forgery never matches
+   * one), the newest `VERIFIED_MAX`; what a value names is still looked up in the store.
+   */
+  unsignCached(signed: string): string | undefined {
+    const hit = this.#verified.get(signed)
+    if (hit !== undefined) return hit
+    const value = this.unsign(signed)
+    if (value === undefined) return undefined
+    if (this.#verified.size >= VERIFIED_MAX) this.#verified.delete(this.#verified.keys().next().value as string)
+    // Copied: a slice of the request's Cookie header would keep the whole header alive.
+    this.#verified.set(Buffer.from(signed).toString(), value)
+    return value
+  }
 }
+
+/** Verified session cookies remembered per process (about 200 bytes each). */
+const VERIFIED_MAX = 10_000
 
 export interface CookieAttributes {
   secure: boolean
@@ -46,8 +67,20 @@ export function cookieName(name: string, secure: boolean): string {
   return secure ? `__Host-${name}` : name
 }
 
+/**
+ * RFC 6265 cookie-octets. Signed values (base64, base64url, `.`) are made of these, so they
+ * are sent as they are: a value with no `%` is read back without URI-decoding it, on every
+ * request. Anything else is URI-encoded.
+ */
+const COOKIE_OCTETS = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/
+
+function encodeCookieValue(value: string): string {
+  return COOKIE_OCTETS.test(value) && !value.includes('%') ? value : encodeURIComponent(value)
+}
+
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
   return stringifySetCookie(name, value, {
+    encode: encodeCookieValue,
     httpOnly: true,
     sameSite: 'lax',
     secure: attributes.secure,

@@ -29,7 +29,7 @@ export class StoreSessions implements SessionBackend {
   async load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined> {
     const value = cookies[this.#cookie]
     if (value === undefined) return undefined
-    const id = this.#signer.unsign(value)
+    const id = this.#signer.unsignCached(value)
     const data = id === undefined ? undefined : await this.#call(() => this.#store.get(id))
     if (id === undefined || data === undefined) {
       setCookie(clearCookie(this.#cookie, this.#config.secure))

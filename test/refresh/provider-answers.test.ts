@@ -1,0 +1,174 @@
+/**
+ * What the provider answers at refresh time, and what the session becomes, for every
+ * adapter with the default in-memory store:
+ * - down (503): nothing is lost; served while the tokens are valid, 503 + Retry-After once
+ *   they have expired, refreshed as soon as it is back;
+ * - a group removed from the user: gone from the groups after the refresh, /admin → 403;
+ * - `invalid_grant`: the session ends (API → 401, browser → sign in again);
+ * - an ID token for another `sub`: the session ends.
+ * Each scenario runs for all adapters at once, each adapter with a provider of its own, and
+ * the scenarios run side by side: the waits for tokens to come due overlap.
+ */
+import { describe, it } from 'vitest'
+import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
+import { Browser } from '../support/browser.js'
+import { loginDance } from '../support/login-dance.js'
+import { startRogueProvider } from '../support/rogue-provider.js'
+import { get, newSecret, untilDue, untilExpired } from './helpers.js'
+
+type Cleanup = (close: () => Promise<void>) => void
+
+/** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
+async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
+    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
+  } finally {
+    await Promise.allSettled(closers.reverse().map((close) => close()))
+  }
+}
+
+async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number): Promise<{ provider: DevProvider; app: RunningApp }> {
+  const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
+  cleanup(() => provider.close())
+  const app = await driver.start({ issuer: provider.issuer, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret!, secret: newSecret(), authRequired: false })
+  cleanup(() => app.close())
+  return { provider, app }
+}
+
+describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
+  it('a provider that is down: served while the tokens are valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ({ expect }) => {
+    /** Long enough that a refresh is due for a while (from half the lifetime) before the tokens expire. */
+    const TTL = 8
+    await forEveryAdapter(async (driver, cleanup) => {
+      const { provider, app } = await devProviderAndApp(driver, cleanup, TTL)
+      const signingInAt = Date.now()
+      const { cookie } = await signIn(app.url, 'alice')
+      const signedInAt = Date.now()
+      provider.setDown(true)
+
+      // Refresh due, tokens still valid: the failed refresh costs the request nothing.
+      await untilDue(signedInAt, TTL)
+      expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(signingInAt + TTL * 1000 - 500)
+      const valid = await get(`${app.url}/me`, cookie)
+      expect(valid.status, valid.body).toBe(200)
+      expect(JSON.parse(valid.body)).toMatchObject({ sub: 'alice' })
+
+      // Expired: 503 with Retry-After, for an API call and for a page alike; the cookie stays.
+      await untilExpired(signedInAt, TTL)
+      for (const accept of ['application/json', 'text/html']) {
+        const down = await get(`${app.url}/me`, cookie, accept)
+        expect(down.status, `${accept}: ${down.body}`).toBe(503)
+        expect(down.retryAfter, accept).toMatch(/^\d+$/)
+        expect(down.location, accept).toBeNull()
+        expect(down.setCookie.join(), accept).not.toMatch(/oidc\.session=;/)
+      }
+      expect(provider.stats.tokenRequests.refresh_token ?? 0).toBe(0)
+
+      provider.setDown(false)
+      const back = await get(`${app.url}/me`, cookie)
+      expect(back.status, back.body).toBe(200)
+      expect(provider.stats.tokenRequests.refresh_token).toBe(1)
+      expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
+      expect(provider.stats.tokenRequests.refresh_token).toBe(1)
+    })
+  })
+
+  it('a group removed at the provider: gone from the groups after the next refresh, and /admin answers 403', async ({ expect }) => {
+    const TTL = 4
+    await forEveryAdapter(async (driver, cleanup) => {
+      const { provider, app } = await devProviderAndApp(driver, cleanup, TTL)
+      const { cookie } = await signIn(app.url, 'alice')
+      const signedInAt = Date.now()
+      expect(JSON.parse((await get(`${app.url}/me`, cookie)).body).groups).toEqual(['admins', 'developers'])
+      expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
+
+      provider.setGroups('alice', ['developers'])
+      // Until the refresh, the session keeps what the last ID token said.
+      expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
+
+      await untilDue(signedInAt, TTL)
+      const me = await get(`${app.url}/me`, cookie)
+      expect(me.status).toBe(200)
+      expect(provider.stats.tokenRequests.refresh_token).toBe(1)
+      expect(JSON.parse(me.body).groups).toEqual(['developers'])
+      const admin = await get(`${app.url}/admin`, cookie)
+      expect(admin.status).toBe(403)
+      expect(JSON.parse(admin.body)).toMatchObject({ error: 'forbidden' })
+    })
+  })
+
+  it('invalid_grant (the grant was revoked at the provider): the session ends, 401 for an API call, 302 to sign in for a browser', async ({ expect }) => {
+    const TTL = 4
+    await forEveryAdapter(async (driver, cleanup) => {
+      const { provider, app } = await devProviderAndApp(driver, cleanup, TTL)
+      const api = (await signIn(app.url, 'alice')).cookie
+      const browser = (await signIn(app.url, 'alice')).cookie
+      const signedInAt = Date.now()
+      // Ends alice's sessions at the provider and revokes their grants: their refresh tokens
+      // are refused from now on. (No back-channel logout URI is registered: the app is not told.)
+      await provider.backchannelLogout('alice')
+      expect((await get(`${app.url}/me`, api)).status).toBe(200)
+      expect((await get(`${app.url}/me`, browser, 'text/html')).status).toBe(200)
+
+      await untilDue(signedInAt, TTL)
+      const refused = await get(`${app.url}/me`, api)
+      expect(refused.status).toBe(401)
+      expect(refused.setCookie.join()).toMatch(/oidc\.session=;/)
+      const page = await get(`${app.url}/me`, browser, 'text/html')
+      expect(page.status).toBe(302)
+      expect(page.location).toBe('/login?returnTo=%2Fme')
+      expect(page.setCookie.join()).toMatch(/oidc\.session=;/)
+      expect(provider.stats.tokenRequests.refresh_token ?? 0).toBe(0)
+
+      // Gone from the store: the old cookies no longer name a session (no refresh tried).
+      expect((await get(`${app.url}/me`, api)).status).toBe(401)
+      expect((await get(`${app.url}/admin`, browser, 'text/html')).location).toBe('/login?returnTo=%2Fadmin')
+    })
+  })
+
+  /**
+   * A real provider never sends an ID token for another subject, so this runs against the
+   * rogue provider (test/support/rogue-provider.ts): its access tokens live 2 s, so a refresh
+   * is due a second after sign-in, and its `claims` knob makes the next ID token name someone
+   * else. Signature, issuer and audience stay valid: only the relying party's comparison with
+   * the session's `sub` can refuse it. (The rogue provider does not rotate refresh tokens:
+   * the first refresh also shows that a second refresh soon after one is made.)
+   */
+  it('a refreshed ID token with a different sub: the session ends (401), where the same sub keeps it', async ({ expect }) => {
+    const ACCESS_TOKEN_TTL = 2
+    await forEveryAdapter(async (driver, cleanup) => {
+      const rogue = await startRogueProvider({ behaviour: { expiresIn: ACCESS_TOKEN_TTL } })
+      cleanup(() => rogue.close())
+      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+      cleanup(() => app.close())
+
+      const browser = new Browser()
+      const { callback } = await loginDance({ browser, appUrl: app.url })
+      const signedInAt = Date.now()
+      expect(callback.status).toBe(302)
+      const cookie = browser.jar.header(new URL(app.url))!
+
+      await untilDue(signedInAt, ACCESS_TOKEN_TTL)
+      const kept = await get(`${app.url}/me`, cookie)
+      expect(kept.status).toBe(200)
+      expect(JSON.parse(kept.body)).toMatchObject({ sub: 'alice' })
+      expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
+      const refreshedAt = Date.now()
+
+      rogue.bend({ claims: { sub: 'mallory' } })
+      await untilDue(refreshedAt, ACCESS_TOKEN_TTL)
+      const tokenRequests = rogue.requests.token
+      const ended = await get(`${app.url}/me`, cookie)
+      expect(rogue.requests.token).toBe(tokenRequests + 1)
+      expect(ended.status).toBe(401)
+      expect(ended.body).not.toContain('mallory')
+      expect(ended.setCookie.join()).toMatch(/oidc\.session=;/)
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(401)
+      expect(rogue.requests.token).toBe(tokenRequests + 1)
+    })
+  })
+})
