@@ -1,4 +1,4 @@
-// Where a route's time goes: `node test/bench/profile.mjs <framework> <store> <path> [bearer]`
+// Where a route's time goes: `node test/bench/profile.mjs <framework> <store> <path> [cookie|anonymous|bearer]`
 // e.g. `node test/bench/profile.mjs express memory /me`. Starts the dev provider and the
 // app (with --cpu-prof), signs alice in, loads the route for BENCH_SECONDS (default 10)
 // with autocannon, stops the app and prints the top frames of its CPU profile.
@@ -28,6 +28,7 @@ const app = await startChild(here('./lib/server-process.mjs'), {
 try {
   const { cookie } = await signIn(app.url, 'alice')
   let headers = { cookie }
+  if (auth === 'anonymous') headers = { cookie: cookie.split('; ').map((c) => `x${c.slice(1)}`).join('; ') }
   if (auth === 'bearer') {
     const { idToken } = await (await fetch(`${app.url}/__bench/session`, { headers: { cookie } })).json()
     headers = { authorization: `Bearer ${idToken}` }

@@ -93,7 +93,7 @@ describe.concurrent('the holder of the refresh lock is killed mid-refresh', () =
     const api = await get(`${survivor.url}/me`, cookie)
     expect(api.status).toBe(401)
     expect(api.setCookie.join()).toMatch(/oidc\.session=;/)
-    expect(survivor.output()).toMatch(/refresh refused for a session of sub "alice", ending it/)
+    expect(survivor.output()).toMatch(/refresh token refused \(invalid_grant\) for a session of sub "alice": session ended/)
     const browser = await get(`${survivor.url}/me`, cookie, 'text/html')
     expect(browser.status).toBe(302)
     expect(browser.location).toBe('/login?returnTo=%2Fme')

@@ -43,7 +43,7 @@ export async function startExample(name: string, env: Record<string, string> = {
     url,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null) return
+      if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
       process.kill(-child.pid!, 'SIGTERM')
       await exited

@@ -77,7 +77,10 @@ export async function measureBlock(targets, { seconds, segment, warmup, connecti
       const result = await measure(t, t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: segment, connections })
       const after = await t.server?.call('cpu')
       // The server's own CPU time per request: robust to other load on the machine.
-      result.cpuUs = before && after ? (after.user + after.system - before.user - before.system) / Math.max(1, result.requests) : NaN
+      const n = Math.max(1, result.requests)
+      result.userUs = before && after ? (after.user - before.user) / n : NaN
+      result.systemUs = before && after ? (after.system - before.system) / n : NaN
+      result.cpuUs = result.userUs + result.systemUs
       segments[name].push(result)
       line.push(`${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms ${result.cpuUs.toFixed(0)}µs${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`)
     }
@@ -95,7 +98,9 @@ function summarize(segments) {
     requests,
     failures: segments.reduce((a, s) => a + s.failures, 0),
     cpuUs: median(segments.map((s) => s.cpuUs)),
-    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)), cpuUs: Number(s.cpuUs.toFixed(1)) })),
+    userUs: median(segments.map((s) => s.userUs)),
+    systemUs: median(segments.map((s) => s.systemUs)),
+    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)), cpuUs: Number(s.cpuUs.toFixed(1)), userUs: Number(s.userUs.toFixed(1)), systemUs: Number(s.systemUs.toFixed(1)) })),
   }
 }
 
@@ -110,8 +115,15 @@ export function compare(candidate, baseline) {
   const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
   return {
     rps: median(ratios),
-    /** Throughput as the server's CPU time per request predicts it (baseline CPU / candidate CPU). */
-    cpu: median(candidate.rounds.map((c, i) => baseline.rounds[i].cpuUs / c.cpuUs)),
+    /**
+     * Throughput as the server's CPU time per request predicts it. Both answer the same
+     * bytes, so the kernel's share (system time, the noisiest part on a shared machine) is
+     * taken as the two targets' pooled median; each target keeps its own user time.
+     */
+    cpu: (() => {
+      const system = median([...candidate.rounds, ...baseline.rounds].map((r) => r.systemUs))
+      return median(candidate.rounds.map((c, i) => (baseline.rounds[i].userUs + system) / (c.userUs + system)))
+    })(),
     p99: median(pairs.map((p) => p.p99)),
     noise: Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length)),
     perRound: ratios.map((r) => Number(r.toFixed(3))),

@@ -2,7 +2,7 @@ import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SetCookie } from '../http/types.js'
-import { toOidcError } from '../protocol/errors.js'
+import { isNetworkError, toOidcError } from '../protocol/errors.js'
 import { verifyIdToken, type IdTokenClaims } from '../protocol/id-token.js'
 import type { Provider, ProviderDiscovery } from '../protocol/provider.js'
 import { now, type SessionBackend, type SessionRef } from './backend.js'
@@ -88,45 +88,66 @@ export class Refresher {
     try {
       tokens = await client.refreshTokenGrant(provider.client, current.refreshToken)
     } catch (err) {
-      const error = toOidcError(err, 'session_ended', 'refreshing the session')
-      if (error.code === 'provider_unavailable') throw error
-      this.#config.logger.warn(`refresh refused for a session of sub ${JSON.stringify(current.sub)}, ending it: ${error.message}`)
-      await this.#sessions.destroy(ref)
-      throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: error })
+      // Only invalid_grant says the grant is over. Anything else (a 5xx, a 429, a broken
+      // answer, invalid_client from a misconfiguration) is the provider's trouble, not the
+      // user's: the session stays, and is served while its tokens are valid.
+      if (err instanceof client.ResponseBodyError && err.error === 'invalid_grant') {
+        this.#config.logger.warn(`refresh token refused (invalid_grant) for a session of sub ${JSON.stringify(current.sub)}: session ended`)
+        await this.#sessions.destroy(ref)
+        throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
+      }
+      const error = toOidcError(err, 'provider_unavailable', 'refreshing the session')
+      this.#config.logger.warn(`refresh failed, session kept: ${error.message}`)
+      throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The provider did not renew the session: ${error.message}`, { cause: err })
     }
 
+    // The new tokens are saved before anything else can fail: a rotated refresh token that
+    // is lost can never be used again, and its predecessor is spent.
     const t = now()
-    // A provider that does not rotate refresh tokens sends none back: keep the one we have.
-    const next: SessionData = { ...current, accessTokenExpiresAt: undefined, tokensAt: t, ...tokenFields(tokens, t) }
-    if (tokens.id_token) {
-      const claims = await verifyIdToken(tokens.id_token, {
+    const renewed: SessionData = { ...current, accessTokenExpiresAt: undefined, tokensAt: t, ...tokenFields(tokens, t) }
+    await this.#keep(ref, current, renewed, setCookie)
+    if (!tokens.id_token) return renewed
+
+    let claims: Claims
+    let expiresAt: number
+    try {
+      const verified = await verifyIdToken(tokens.id_token, {
         issuer: provider.metadata.issuer,
         clientId: this.#config.clientId,
         clientSecret: this.#config.clientSecret,
         algorithms: provider.idTokenAlgs,
         jwks: provider.jwks,
         clockTolerance: this.#config.clockTolerance,
-      }).catch(async (err: unknown) => {
-        await this.#sessions.destroy(ref)
-        throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
       })
-      if (claims.iss !== current.claims.iss || claims.sub !== current.sub || !sameAudience(claims.aud, current.claims.aud)) {
+      if (verified.iss !== current.claims.iss || verified.sub !== current.sub || !sameAudience(verified.aud, current.claims.aud)) {
         this.#config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(current.sub)}: session ended`)
         await this.#sessions.destroy(ref)
         throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
       }
-      next.claims = await this.#enrich(provider, claims, next.accessToken)
-      next.idToken = tokens.id_token
-      next.idTokenExpiresAt = claims.exp
+      claims = await this.#enrich(provider, verified, renewed.accessToken)
+      expiresAt = verified.exp
+    } catch (err) {
+      if (err instanceof OidcError && err.code === 'session_ended') throw err
+      if (isNetworkError(err) || (err instanceof Error && isNetworkError(err.cause)) || (err instanceof OidcError && err.code === 'provider_unavailable')) {
+        // The keys or userinfo could not be fetched: keep the new tokens and the claims
+        // verified before; the ID token is renewed again at the next request.
+        throw new OidcError('provider_unavailable', 'The provider could not be reached to verify the renewed session; try again shortly.', { cause: err })
+      }
+      await this.#sessions.destroy(ref)
+      throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
     }
+    const next: SessionData = { ...renewed, claims, idToken: tokens.id_token, idTokenExpiresAt: expiresAt }
+    await this.#keep(ref, current, next, setCookie)
+    return next
+  }
+
+  /** Saves renewed data, remembered first so this process never presents a spent refresh token. */
+  async #keep(ref: SessionRef, current: SessionData, next: SessionData, setCookie: SetCookie): Promise<void> {
     ref.data = next
-    // Remembered before saving: if the store fails now (a Redis blip), the next request of
-    // this process still gets the new tokens rather than presenting the used-up one. A
-    // provider that does not rotate sends the same token back, still valid: nothing to remember.
-    if (next.refreshToken !== current.refreshToken) this.#remember(ref.id, current.refreshToken, next)
+    // A provider that does not rotate sends the same token back, still valid: nothing to remember.
+    if (next.refreshToken !== current.refreshToken) this.#remember(ref.id, current.refreshToken!, next)
     else this.#recent.delete(ref.id)
     await this.#sessions.save(ref, setCookie)
-    return next
   }
 
   #remember(id: string, usedToken: string, data: SessionData): void {

@@ -17,6 +17,7 @@ export class StoreSessions implements SessionBackend {
   readonly #signer: CookieSigner
   readonly #cookie: string
   readonly #touchInterval: number
+  #failing = false
 
   constructor(config: ResolvedConfig, store: SessionStore, signer: CookieSigner) {
     this.#config = config
@@ -104,12 +105,21 @@ export class StoreSessions implements SessionBackend {
     if (ttl > 0) await this.#call(() => this.#store.set(ref.id, ref.data, ttl))
   }
 
+  /** Store calls: a failure is a 503, logged once per outage (and its end once). */
   async #call<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation()
+      const result = await operation()
+      if (this.#failing) {
+        this.#failing = false
+        this.#config.logger.warn('session store is answering again')
+      }
+      return result
     } catch (err) {
       if (err instanceof OidcError) throw err
-      this.#config.logger.error(`session store failed: ${message(err)}`)
+      if (!this.#failing) {
+        this.#failing = true
+        this.#config.logger.error(`session store failed, answering 503 until it is back: ${message(err)}`)
+      }
       throw new OidcError('store_unavailable', 'The session store is unavailable; try again shortly.', { cause: err })
     }
   }
