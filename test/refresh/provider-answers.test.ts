@@ -171,4 +171,38 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       expect(rogue.requests.token).toBe(tokenRequests + 1)
     })
   })
+
+  /**
+   * Refusals other than invalid_grant (rate limiting, a client misconfigured at the provider)
+   * say nothing about the user's grant: the session stays; its expired tokens get 503 until
+   * the provider renews them again.
+   */
+  it.for([
+    ['429 (rate limited)', 429, { error: 'slow_down' }],
+    ['400 invalid_client', 400, { error: 'invalid_client' }],
+  ] as const)('a refresh answered %s: the session is kept, 503 while its tokens are expired, renewed afterwards', async ([, status, body], { expect }) => {
+    const ACCESS_TOKEN_TTL = 2
+    await forEveryAdapter(async (driver, cleanup) => {
+      const rogue = await startRogueProvider({ behaviour: { expiresIn: ACCESS_TOKEN_TTL } })
+      cleanup(() => rogue.close())
+      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+      cleanup(() => app.close())
+      const browser = new Browser()
+      const { callback } = await loginDance({ browser, appUrl: app.url })
+      const signedInAt = Date.now()
+      expect(callback.status).toBe(302)
+      const cookie = browser.jar.header(new URL(app.url))!
+
+      rogue.bend({ tokenStatus: status, tokenBody: () => body })
+      await untilExpired(signedInAt, ACCESS_TOKEN_TTL)
+      const refused = await get(`${app.url}/me`, cookie)
+      expect(refused.status).toBe(503)
+      expect(refused.setCookie.join()).not.toMatch(/oidc\.session=;/)
+
+      rogue.bend({ tokenStatus: 200, tokenBody: undefined })
+      const renewed = await get(`${app.url}/me`, cookie)
+      expect(renewed.status).toBe(200)
+      expect(JSON.parse(renewed.body)).toMatchObject({ sub: 'alice' })
+    })
+  })
 })
