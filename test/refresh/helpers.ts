@@ -79,6 +79,8 @@ export interface AppProcessEnv {
   LOCK_LEASE?: string
   REFRESH_DELAY_MS?: string
   FAULT?: 'stall-refresh' | 'die-after-refresh'
+  /** Default 0: any free port. */
+  PORT?: string
 }
 
 const running = new Set<ChildProcess>()
@@ -89,7 +91,7 @@ process.once('exit', () => {
 /** Starts ./app-process.mjs with node; killed when the test process exits, whatever happens. */
 export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
   const script = new URL('./app-process.mjs', import.meta.url).pathname
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   let output = ''
   const listeners = new Set<() => void>()

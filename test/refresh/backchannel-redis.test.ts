@@ -1,0 +1,55 @@
+/**
+ * Back-channel logout across processes: the provider's logout token reaches one process,
+ * and the session ends at once in every process sharing the Redis store.
+ */
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { get, newSecret, startAppProcess, type AppProcess } from './helpers.js'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('back-channel logout with Redis and two processes', () => {
+  let redis: RedisServer
+  let provider: DevProvider
+  let receiver: AppProcess
+  let other: AppProcess
+
+  beforeAll(async () => {
+    redis = await startRedisServer()
+    const port = await freePort()
+    const clientSecret = newSecret()
+    provider = await startDevProvider({ clients: [{ clientId: 'bcl-app', clientSecret, backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel-logout` }] })
+    const env = { ISSUER: provider.issuer, CLIENT_ID: 'bcl-app', CLIENT_SECRET: clientSecret, SECRET: newSecret(), REDIS_URL: redis.url }
+    ;[receiver, other] = await Promise.all([startAppProcess({ ...env, PORT: String(port) }), startAppProcess(env)])
+  }, 60_000)
+  afterAll(async () => {
+    await Promise.allSettled([receiver?.kill(), other?.kill()])
+    await provider?.close()
+    await redis?.close()
+  })
+
+  it('ends alice\'s sessions in every process at once, and leaves bob\'s', async () => {
+    const aliceHere = await signIn(receiver.url, 'alice')
+    const aliceThere = await signIn(other.url, 'alice')
+    const bob = await signIn(other.url, 'bob')
+    for (const app of [receiver, other]) {
+      for (const { cookie } of [aliceHere, aliceThere, bob]) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+    }
+
+    await provider.backchannelLogout('alice') // a logout token per provider session (sid), POSTed to `receiver`
+
+    for (const app of [receiver, other]) {
+      expect((await get(`${app.url}/me`, aliceHere.cookie)).status).toBe(401)
+      expect((await get(`${app.url}/me`, aliceThere.cookie)).status).toBe(401)
+      expect((await get(`${app.url}/me`, bob.cookie)).status).toBe(200)
+    }
+  })
+})
