@@ -23,6 +23,8 @@ export interface Principal {
 export interface ContextBackend {
   readonly loginPath: string
   readonly logoutPath: string
+  /** Epoch seconds at which a session ends if nothing else happens (idle or absolute timeout). */
+  sessionExpiresAt(data: SessionData): number
   groupsOf(claims: Claims): string[]
   refresh(context: OidcContext): Promise<void>
   fetchUserInfo(context: OidcContext): Promise<Claims>
@@ -77,6 +79,11 @@ export class OidcContext {
   /** Epoch seconds at which the ID token expires. */
   get idTokenExpiresAt(): number | undefined {
     return this.#principal?.data.idTokenExpiresAt
+  }
+
+  /** Epoch seconds at which the session ends unless used again (idle timeout) and at the latest (absolute timeout); undefined for bearer tokens. */
+  get sessionExpiresAt(): number | undefined {
+    return this.#principal?.via === 'session' ? this.#backend.sessionExpiresAt(this.#principal.data) : undefined
   }
 
   /** Refreshes the tokens now, whatever their expiry. Rejects with an `OidcError` when it cannot. */

@@ -13,7 +13,7 @@ import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from './protocol/logout-token
 import { ProviderDiscovery, type Provider } from './protocol/provider.js'
 import { safeReturnTo } from './protocol/return-to.js'
 import { decodeTransaction, encodeTransaction, isPlausibleState, TRANSACTION_COOKIE_PREFIX, TRANSACTION_LIFETIME, type Transaction } from './protocol/transaction.js'
-import { now, type SessionBackend } from './session/backend.js'
+import { now, remaining, type SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
 import { groupsFromClaims } from './session/groups.js'
 import { Refresher, tokenFields } from './session/refresh.js'
@@ -57,6 +57,7 @@ export class RelyingParty {
     this.#backend = {
       loginPath: mount + this.config.routes.login,
       logoutPath: mount + this.config.routes.logout,
+      sessionExpiresAt: (data) => now() + remaining(data, now(), this.config),
       groupsOf: (claims) => groupsFromClaims(claims, this.config.groupsClaim),
       refresh: (context) => this.#refreshContext(context),
       fetchUserInfo: (context) => this.#fetchUserInfo(context),
