@@ -22,7 +22,13 @@ export async function createApp(config, baseURL) {
   async function makeStore() {
     if (config.store === 'redis') {
       const { RedisStore } = await import('@oidc-rp/redis')
-      return new RedisStore({ url: config.redisUrl, prefix: config.redisPrefix ?? 'oidc-rp-bench:' })
+      const prefix = config.redisPrefix ?? 'oidc-rp-bench:'
+      if (!process.env.BENCH_REDIS_AUTOPIPELINING) return new RedisStore({ url: config.redisUrl, prefix })
+      // Experiment: the store's own client options plus ioredis auto-pipelining.
+      const { createRequire } = await import('node:module')
+      const { Redis } = createRequire(import.meta.resolve('@oidc-rp/redis'))('ioredis')
+      const client = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 })
+      return new RedisStore({ client, prefix })
     }
     if (config.store !== 'memory') return undefined
     // The default store, made here so that its writes can be seen.
@@ -122,6 +128,8 @@ export async function createApp(config, baseURL) {
       }))
       app.get('/open', (_req, res) => void res.json(publicBody))
       app.get('/me', requiresAuth(), (req, res) => void res.json(req.oidc.user))
+      // Its refusals are errors (401 for API clients): answer them without logging a stack.
+      app.use((err, _req, res, _next) => void res.status(err.status ?? 500).end())
       return app
     },
   }

@@ -4,9 +4,8 @@
 // The tokens copy the claims of a real ID token from the dev provider.
 import { createServer } from 'node:http'
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
-import { childConfig, serveParent } from './child.mjs'
+import { serveParent } from './child.mjs'
 
-childConfig()
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const kid = randomBytes(8).toString('base64url')
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }

@@ -1,6 +1,7 @@
 // One app under test (see apps.mjs) in its own process, on loopback. Instrumented for
 // the login and refresh rows: every request the app makes to the provider (fetch) is
-// timed and counted, and so is every /callback it serves.
+// timed (token requests until their body is read) and counted, and so is every
+// /callback it serves, from its first byte to the end of the response.
 import { createServer } from 'node:http'
 import { createApp } from './apps.mjs'
 import { childConfig, serveParent } from './child.mjs'
@@ -16,7 +17,12 @@ globalThis.fetch = async function timedFetch(input, init) {
   const grantType = body instanceof URLSearchParams ? body.get('grant_type') : typeof body === 'string' ? new URLSearchParams(body).get('grant_type') : null
   const start = performance.now()
   try {
-    return await realFetch(input, init)
+    const response = await realFetch(input, init)
+    if (!grantType) return response
+    // A token request: its time includes reading the body, so the body is read here and
+    // handed on as a new Response.
+    const body = await response.arrayBuffer()
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
   } finally {
     if (providerCalls.length < 100_000) providerCalls.push({ path: url.pathname, grantType, start, ms: performance.now() - start })
   }
