@@ -119,10 +119,11 @@ export class OidcContext {
 }
 
 /** Claims about the token rather than the user, left out of `user` (as express-openid-connect does). */
-const PROTOCOL_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti']
+const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti'])
 
+/** Built by adding the wanted keys (not copying and deleting): a fast object, quick to serialise. */
 function userClaims(claims: Claims): Claims {
-  const copy: Claims = { ...claims }
-  for (const name of PROTOCOL_CLAIMS) delete copy[name]
-  return copy
+  const user: Record<string, unknown> = {}
+  for (const key in claims) if (!PROTOCOL_CLAIMS.has(key)) user[key] = claims[key]
+  return user as Claims
 }

@@ -76,7 +76,7 @@ export class RelyingParty {
     const bearer = this.config.bearer.enabled ? bearerToken(request) : undefined
     if (bearer !== undefined) {
       try {
-        const data = await this.#bearer.verify(bearer, await this.#provider.get())
+        const data = this.#bearer.cached(bearer) ?? (await this.#bearer.verify(bearer, await this.#provider.get()))
         return { context: new OidcContext(this.#backend, { via: 'bearer', data }) }
       } catch (err) {
         if (!(err instanceof OidcError) || err.code !== 'invalid_token') throw err

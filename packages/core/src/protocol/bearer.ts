@@ -22,13 +22,17 @@ export class BearerVerifier {
     this.#config = config
   }
 
+  /** A token verified before and not yet expired: no await, no provider needed. */
+  cached(token: string): SessionData | undefined {
+    const cached = this.#cache.get(token)
+    if (!cached) return undefined
+    if (cached.idTokenExpiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
+    this.#cache.delete(token)
+    return undefined
+  }
+
   async verify(token: string, provider: Provider): Promise<SessionData> {
     const t = Math.floor(Date.now() / 1000)
-    const cached = this.#cache.get(token)
-    if (cached) {
-      if (cached.idTokenExpiresAt + this.#config.clockTolerance > t) return cached
-      this.#cache.delete(token)
-    }
     const data = await this.#verify(token, provider, t)
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(token, data)
