@@ -3,7 +3,7 @@
  * browser download, loopback only. When
  * Chromium is missing the suite fails with what to install, never skips.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -20,9 +20,10 @@ export async function launchChromium(): Promise<Browser> {
   })
 }
 
-/** Where a suite's screenshots go, for a person to look at: test/browser/screenshots/<name>/. */
+/** Where a suite's screenshots go, for a person to look at: test/browser/screenshots/<name>/, emptied first. */
 export function screenshotDir(name: string): string {
   const dir = new URL(`./screenshots/${name}/`, import.meta.url).pathname
+  rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   return dir
 }

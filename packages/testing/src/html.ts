@@ -17,6 +17,7 @@ button{width:100%;text-align:left;cursor:pointer;font:inherit;color:inherit;back
 button:hover,button:focus{border-color:#2563eb;background:#eff6ff;outline:none}
 .name{display:block;font-weight:600}
 .email{display:block;color:#4b5563;font-size:.9em}
+.id{font:.85em ui-monospace,SFMono-Regular,Menlo,monospace;color:#6b7280}
 .badges{display:flex;flex-wrap:wrap;gap:.3rem;margin-top:.4rem}
 .badge{font-size:.75em;background:#e0e7ff;color:#3730a3;border-radius:999px;padding:.05rem .55rem}
 .badge.none{background:#f3f4f6;color:#6b7280}

@@ -129,7 +129,7 @@ function loginPage(uid: string, clientId: string, scope: string, users: DevUser[
       : '<span class="badge none">no groups</span>'
     return `<form method="post" action="${action}">
 <input type="hidden" name="user" value="${escapeHtml(user.id)}">
-<button type="submit"><span class="name">${escapeHtml(user.name)}</span><span class="email">${escapeHtml(user.email)}</span><span class="badges">${badges}</span></button>
+<button type="submit"><span class="name">${escapeHtml(user.name)}</span><span class="email">${escapeHtml(user.email)} · <span class="id">${escapeHtml(user.id)}</span></span><span class="badges">${badges}</span></button>
 </form>`
   })
   const to = clientId ? ` to <code>${escapeHtml(clientId)}</code>` : ''
@@ -137,7 +137,7 @@ function loginPage(uid: string, clientId: string, scope: string, users: DevUser[
   return page(
     LOGIN_TITLE,
     `<h1>Sign in${to}</h1>
-<p>Pick a user. There are no passwords.</p>
+<p>Pick a user: one click signs you in. There are no passwords.</p>
 ${buttons.join('\n')}
 <p class="note">oidc-rp dev provider, for development and tests only.${scopes}</p>`,
   )
