@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+import { SessionCache } from './session-cache.js'
 
 export interface RedisStoreOptions {
   /**
@@ -16,6 +17,12 @@ export interface RedisStoreOptions {
   lockLease?: number
   /** Seconds to wait for another process's refresh before giving up (503). Default 30. */
   lockWait?: number
+  /**
+   * Seconds a session read is reused by this process (0: never). Every write, touch and
+   * destroy, by any process, drops it everywhere at once (Redis pub/sub); refreshes always
+   * read Redis. Default 5.
+   */
+  cache?: number
   logger?: Logger
 }
 
@@ -39,6 +46,7 @@ export class RedisStore implements SessionStore {
   readonly #wait: number
   readonly #owned: boolean
   readonly #logger: Logger
+  readonly #cache: SessionCache | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
 
@@ -61,6 +69,8 @@ export class RedisStore implements SessionStore {
       this.#outage = err.message
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
+    const cache = seconds('cache', options.cache, 5, true)
+    this.#cache = cache > 0 ? new SessionCache(this.client, `${this.#prefix}invalidate`, cache) : undefined
     this.client.on('ready', () => {
       if (this.#outage === undefined) return
       this.#outage = undefined
@@ -68,8 +78,13 @@ export class RedisStore implements SessionStore {
     })
   }
 
-  async get(id: string): Promise<SessionData | undefined> {
+  async get(id: string, options: { fresh?: boolean } = {}): Promise<SessionData | undefined> {
     this.#available()
+    if (!this.#cache || options.fresh) return this.#read(id)
+    return this.#cache.read(id, () => this.#read(id))
+  }
+
+  async #read(id: string): Promise<SessionData | undefined> {
     const hash = await this.client.hgetall(this.#key('s', id))
     if (hash.d === undefined) return undefined
     const session = JSON.parse(hash.d) as SessionData
@@ -81,6 +96,7 @@ export class RedisStore implements SessionStore {
     this.#available()
     const key = this.#key('s', id)
     await exec(this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)))
+    await this.#cache?.invalidate(this.client, id)
     await this.#index('sub', session.sub, id)
     if (session.sid !== undefined) await this.#index('sid', session.sid, id)
   }
@@ -88,11 +104,13 @@ export class RedisStore implements SessionStore {
   async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
     this.#available()
     await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl)))
+    await this.#cache?.invalidate(this.client, id)
   }
 
   async destroy(id: string): Promise<void> {
     this.#available()
     await this.client.del(this.#key('s', id))
+    await this.#cache?.invalidate(this.client, id)
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
@@ -138,8 +156,9 @@ export class RedisStore implements SessionStore {
     }
   }
 
-  /** Closes the client if the store made it. */
+  /** Closes the store's connections (the client only if the store made it). */
   async close(): Promise<void> {
+    await this.#cache?.close()
     if (this.#owned) await this.client.quit().catch(() => this.client.disconnect())
   }
 

@@ -170,6 +170,59 @@ describe('sessions', () => {
   })
 })
 
+describe('the per-process cache of session reads', () => {
+  /** Resolves once `check` holds, or fails after a second (invalidations travel by pub/sub). */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 1000
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('not within a second')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+  const subscribed = (s: RedisStore) => eventually(async () => (await s.client.pubsub('NUMSUB', `${prefix}invalidate`) as [string, number])[1] >= 1)
+
+  it('serves a repeated read without Redis, but a fresh read and other processes\' writes see the truth', async () => {
+    const reader = store()
+    const writer = store()
+    await subscribed(reader)
+    await writer.set('s1', session({ sub: 'alice' }), 60)
+    expect((await reader.get('s1'))?.sub).toBe('alice')
+
+    // A write behind every store's back (no invalidation): the cached copy is served...
+    const raw = new Redis(redis.url)
+    await raw.hset(`${prefix}s:s1`, 'd', JSON.stringify(session({ sub: 'changed-directly' })))
+    await raw.quit()
+    expect((await reader.get('s1'))?.sub).toBe('alice')
+    // ...except to a fresh read (what refresh uses).
+    expect((await reader.get('s1', { fresh: true }))?.sub).toBe('changed-directly')
+
+    // A write through any store reaches every cache.
+    await writer.set('s1', session({ sub: 'bob' }), 60)
+    await eventually(async () => (await reader.get('s1'))?.sub === 'bob')
+  })
+
+  it('forgets a session destroyed by another process at once', async () => {
+    const reader = store()
+    const writer = store()
+    await subscribed(reader)
+    await writer.set('s2', session(), 60)
+    expect(await reader.get('s2')).toBeDefined()
+    await writer.destroy('s2')
+    await eventually(async () => (await reader.get('s2')) === undefined)
+  })
+
+  it('can be turned off', async () => {
+    const reader = store({ cache: 0 })
+    const writer = store({ cache: 0 })
+    await writer.set('s3', session(), 60)
+    expect(await reader.get('s3')).toBeDefined()
+    const raw = new Redis(redis.url)
+    await raw.del(`${prefix}s:s3`)
+    await raw.quit()
+    expect(await reader.get('s3')).toBeUndefined()
+  })
+})
+
 describe('consumeOnce', () => {
   it('answers true once per key, across clients, until the key expires', async () => {
     const a = store()

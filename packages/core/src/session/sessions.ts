@@ -59,7 +59,7 @@ export class StoreSessions implements SessionBackend {
   }
 
   reload(ref: SessionRef): Promise<SessionData | undefined> {
-    return this.#call(() => this.#store.get(ref.id))
+    return this.#call(() => this.#store.get(ref.id, { fresh: true }))
   }
 
   save(ref: SessionRef): Promise<void> {
@@ -92,7 +92,7 @@ export class StoreSessions implements SessionBackend {
     if (!find) throw new OidcError('misconfigured', 'This session store cannot find sessions by sid or sub, so back-channel logout cannot end them. Use MemoryStore, @oidc-rp/redis, or a store with findBySid/findBySub.')
     let ended = 0
     for (const id of await this.#call(find)) {
-      const data = await this.#call(() => store.get(id))
+      const data = await this.#call(() => store.get(id, { fresh: true }))
       if (!data || (match.sub !== undefined && data.sub !== match.sub) || (match.sid !== undefined && data.sid !== match.sid)) continue
       await this.#call(() => store.destroy(id))
       ended += 1

@@ -33,7 +33,11 @@ export interface SessionLock {
  * the express-session bridge. `ttl` is in seconds: the store may forget a session after it.
  */
 export interface SessionStore {
-  get(id: string): Promise<SessionData | undefined>
+  /**
+   * The session, or undefined. A store may serve recent reads from a cache of its own,
+   * except with `fresh`, asked for when tokens are about to be refreshed.
+   */
+  get(id: string, options?: { fresh?: boolean }): Promise<SessionData | undefined>
   set(id: string, session: SessionData, ttl: number): Promise<void>
   destroy(id: string): Promise<void>
   /**
