@@ -2,19 +2,11 @@
  * Back-channel logout across processes: the provider's logout token reaches one process,
  * and the session ends at once in every process sharing the Redis store.
  */
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { freePort } from '../support/example-process.js'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { get, newSecret, startAppProcess, type AppProcess } from './helpers.js'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 describe('back-channel logout with Redis and two processes', () => {
   let redis: RedisServer

@@ -39,6 +39,18 @@ async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number):
   return { provider, app }
 }
 
+/** A rogue provider whose access tokens live `ttl` seconds, an app on it, and alice signed in. */
+async function signedInAtRogue(driver: Driver, cleanup: Cleanup, ttl: number) {
+  const rogue = await startRogueProvider({ behaviour: { expiresIn: ttl } })
+  cleanup(() => rogue.close())
+  const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+  cleanup(() => app.close())
+  const browser = new Browser()
+  const { callback } = await loginDance({ browser, appUrl: app.url })
+  if (callback.status !== 302) throw new Error(`sign-in at the rogue provider failed: ${callback.status}`)
+  return { rogue, app, cookie: browser.jar.header(new URL(app.url))!, signedInAt: Date.now() }
+}
+
 describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
   it('a provider that is down: served while the tokens are valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ({ expect }) => {
     /** Long enough that a refresh is due for a while (from half the lifetime) before the tokens expire. */
@@ -141,16 +153,7 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
   it('a refreshed ID token with a different sub: the session ends (401), where the same sub keeps it', async ({ expect }) => {
     const ACCESS_TOKEN_TTL = 2
     await forEveryAdapter(async (driver, cleanup) => {
-      const rogue = await startRogueProvider({ behaviour: { expiresIn: ACCESS_TOKEN_TTL } })
-      cleanup(() => rogue.close())
-      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
-      cleanup(() => app.close())
-
-      const browser = new Browser()
-      const { callback } = await loginDance({ browser, appUrl: app.url })
-      const signedInAt = Date.now()
-      expect(callback.status).toBe(302)
-      const cookie = browser.jar.header(new URL(app.url))!
+      const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
 
       await untilDue(signedInAt, ACCESS_TOKEN_TTL)
       const kept = await get(`${app.url}/me`, cookie)
@@ -183,15 +186,7 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
   ] as const)('a refresh answered %s: the session is kept, 503 while its tokens are expired, renewed afterwards', async ([, status, body], { expect }) => {
     const ACCESS_TOKEN_TTL = 2
     await forEveryAdapter(async (driver, cleanup) => {
-      const rogue = await startRogueProvider({ behaviour: { expiresIn: ACCESS_TOKEN_TTL } })
-      cleanup(() => rogue.close())
-      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
-      cleanup(() => app.close())
-      const browser = new Browser()
-      const { callback } = await loginDance({ browser, appUrl: app.url })
-      const signedInAt = Date.now()
-      expect(callback.status).toBe(302)
-      const cookie = browser.jar.header(new URL(app.url))!
+      const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
 
       rogue.bend({ tokenStatus: status, tokenBody: () => body })
       await untilExpired(signedInAt, ACCESS_TOKEN_TTL)

@@ -1,19 +1,14 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import { OidcError } from '../errors.js'
+import type { IdTokenChecks } from './id-token.js'
 import { providerKeys } from './keys.js'
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 /** Seconds a logout token is accepted after it was issued. */
 export const LOGOUT_TOKEN_MAX_AGE = 300
 
-export interface LogoutTokenChecks {
-  issuer: string
-  clientId: string
-  clientSecret: string | undefined
-  algorithms: readonly string[]
-  jwks: JWTVerifyGetKey
-  clockTolerance: number
-}
+/** The provider, client and key checks of an ID token; logout tokens have no nonce, max_age or at_hash. */
+export type LogoutTokenChecks = Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>
 
 export interface LogoutClaims {
   jti: string
