@@ -108,7 +108,7 @@ function summarize(segments) {
  * Candidate against baseline, round by round: the median of the rounds' req/s and p99
  * ratios, and the noise of the req/s ratio (twice its standard error, at least 2%).
  */
-export function compare(candidate, baseline) {
+export function compare(candidate, baseline, { sameBytes = true } = {}) {
   const pairs = candidate.rounds.map((c, i) => ({ rps: c.rps / baseline.rounds[i].rps, p99: c.p99 / baseline.rounds[i].p99 }))
   const ratios = pairs.map((p) => p.rps)
   const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length
@@ -116,13 +116,16 @@ export function compare(candidate, baseline) {
   return {
     rps: median(ratios),
     /**
-     * Throughput as the server's CPU time per request predicts it. Both answer the same
-     * bytes, so the kernel's share (system time, the noisiest part on a shared machine) is
-     * taken as the two targets' pooled median; each target keeps its own user time.
+     * Throughput as the server's CPU time per request predicts it. When both answer the same
+     * bytes, the kernel's share (system time, the noisiest part on a shared machine) is
+     * taken as the two targets' pooled median and each keeps its own user time. When they
+     * do not (express-openid-connect sets its cookie again on every response), each keeps
+     * its own system time too.
      */
     cpu: (() => {
       const system = median([...candidate.rounds, ...baseline.rounds].map((r) => r.systemUs))
-      return median(candidate.rounds.map((c, i) => (baseline.rounds[i].userUs + system) / (c.userUs + system)))
+      const cost = (r) => r.userUs + (sameBytes ? system : r.systemUs)
+      return median(candidate.rounds.map((c, i) => cost(baseline.rounds[i]) / cost(c)))
     })(),
     p99: median(pairs.map((p) => p.p99)),
     noise: Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length)),
