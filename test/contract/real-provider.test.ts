@@ -86,6 +86,25 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
     expect((await bearer('/admin', 'bob')).status).toBe(403)
   })
 
+  it('refreshes on demand (refresh()), with the groups the provider has now, and fetches userinfo', async () => {
+    const app = await start()
+    const { cookie } = await signIn(app.url, 'alice')
+    const before = provider.stats.tokenRequests.refresh_token ?? 0
+    provider.setGroups('alice', ['developers', 'oncall'])
+    try {
+      const refreshed = await fetch(`${app.url}/refresh`, { method: 'POST', headers: { cookie, accept: 'application/json' } })
+      expect(refreshed.status).toBe(200)
+      expect(await refreshed.json()).toMatchObject({ groups: ['developers', 'oncall'] })
+      expect(provider.stats.tokenRequests.refresh_token).toBe(before + 1)
+      expect((await get(app, '/admin', cookie)).status).toBe(403)
+    } finally {
+      provider.setGroups('alice', ['admins', 'developers'])
+    }
+    const info = await get(app, '/userinfo', cookie)
+    expect(info.status).toBe(200)
+    expect(JSON.parse(info.body)).toMatchObject({ sub: 'alice', email: 'alice@example.com' })
+  })
+
   it('logs out: the session is destroyed on the server and the provider is asked to end its own', async () => {
     const app = await start()
     const { cookie } = await signIn(app.url, 'alice')

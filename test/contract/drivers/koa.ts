@@ -25,6 +25,13 @@ function koaDriver(name: string, createApp: () => Koa): Driver {
       router.get('/admin', requireGroup('admins'), (ctx) => {
         ctx.body = { ok: true }
       })
+      router.post('/refresh', requiresAuth(), async (ctx) => {
+        await ctx.state.oidc.refresh()
+        ctx.body = { idTokenExpiresAt: ctx.state.oidc.idTokenExpiresAt, groups: ctx.state.oidc.groups }
+      })
+      router.get('/userinfo', requiresAuth(), async (ctx) => {
+        ctx.body = await ctx.state.oidc.fetchUserInfo()
+      })
       app.use(router.routes()).use(router.allowedMethods())
       handler = app.callback()
       return { url, close: () => closeServer(server) }
