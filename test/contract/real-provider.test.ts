@@ -4,6 +4,7 @@
  * session timeouts, for every adapter.
  */
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type AppOptions, type RunningApp } from './drivers.js'
@@ -16,7 +17,6 @@ async function get(app: RunningApp, path: string, cookie?: string, accept = 'app
   return { status: response.status, location: response.headers.get('location'), body: await response.text() }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
   let provider: DevProvider

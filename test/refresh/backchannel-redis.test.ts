@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
-import { freePort } from '../support/example-process.js'
+import { freePort } from '../support/net.js'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { get, newSecret, startAppProcess, type AppProcess } from './helpers.js'
 

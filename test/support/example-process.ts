@@ -3,7 +3,7 @@
  * OIDC_* variables (so it starts the embedded dev provider) on a free loopback port.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from './net.js'
 
 const root = new URL('../../', import.meta.url).pathname
 
@@ -13,14 +13,6 @@ export interface ExampleProcess {
   /** Everything it printed so far (stdout and stderr). */
   output: () => string
   stop: () => Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export async function startExample(name: string, env: Record<string, string> = {}): Promise<ExampleProcess> {
