@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import {
   allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
+  type Claims, type HandleResult, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
 } from '@oidc-rp/core'
 
 export * from '@oidc-rp/core'
@@ -38,11 +38,20 @@ function send(ctx: Context, response: HttpResponse): void {
  */
 export function oidc(options?: OidcOptions): Middleware {
   const rp = new RelyingParty(options)
-  return async function oidcMiddleware(ctx, next) {
-    const result = await rp.handle(toHttpRequest(ctx), (cookie) => ctx.append('Set-Cookie', cookie))
+  const proceed = (ctx: Context, next: Next, result: HandleResult) => {
     if (result.context) ctx.state.oidc = result.context
-    if (result.response) send(ctx, result.response)
-    else await next()
+    if (!result.response) return next()
+    send(ctx, result.response)
+    return Promise.resolve()
+  }
+  // Not async: most requests are answered from memory, without a promise of ours.
+  return function oidcMiddleware(ctx, next) {
+    try {
+      const result = rp.handle(toHttpRequest(ctx), (cookie) => ctx.append('Set-Cookie', cookie))
+      return result instanceof Promise ? result.then((r) => proceed(ctx, next, r)) : proceed(ctx, next, result)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 }
 

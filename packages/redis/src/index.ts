@@ -84,6 +84,11 @@ export class RedisStore implements SessionStore {
     return this.#cache.read(id, () => this.#read(id))
   }
 
+  /** From this process's read cache only; undefined during an outage (then `get` answers it). */
+  peek(id: string): SessionData | undefined {
+    return this.#outage === undefined ? this.#cache?.peek(id) : undefined
+  }
+
   async #read(id: string): Promise<SessionData | undefined> {
     const hash = await this.client.hgetall(this.#key('s', id))
     if (hash.d === undefined) return undefined

@@ -36,10 +36,16 @@ export class SessionCache {
     for (const event of ['close', 'end', 'error', 'reconnecting']) this.#subscriber.on(event, () => this.#off())
   }
 
+  /** The cached session, if any and recent enough. */
+  peek(id: string): SessionData | undefined {
+    const entry = this.#live ? this.#entries.get(id) : undefined
+    return entry && Date.now() - entry.at < this.#ttl ? entry.data : undefined
+  }
+
   /** The cached session, or the result of `fetch`, cached when nothing was invalidated meanwhile. */
   async read(id: string, fetch: () => Promise<SessionData | undefined>): Promise<SessionData | undefined> {
-    const entry = this.#live ? this.#entries.get(id) : undefined
-    if (entry && Date.now() - entry.at < this.#ttl) return entry.data
+    const cached = this.peek(id)
+    if (cached !== undefined) return cached
     const generation = this.#generation
     const data = await fetch()
     if (data !== undefined && this.#live && generation === this.#generation) {

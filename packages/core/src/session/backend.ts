@@ -17,6 +17,12 @@ export type Cookies = Record<string, string | undefined>
 export interface SessionBackend {
   /** The session the request's cookies name, still within its timeouts, or undefined (its cookie cleared). */
   load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined>
+  /**
+   * What `load` would answer, when this process can tell at once and `load` would write
+   * nothing: `null` when the request carries no session cookie, the session when it is in
+   * memory here and needs no touch. `undefined`: only `load` can tell.
+   */
+  peek(cookies: Cookies): SessionRef | null | undefined
   /** A new session under a new id (never the old one: no fixation); the previous one, if any, ends. */
   create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef>
   /** The session's latest data: another process may have refreshed it. */

@@ -40,6 +40,11 @@ export class CookieSessions implements SessionBackend {
     this.#touchInterval = touchInterval(config.idleTimeout)
   }
 
+  /** Signed out at once without a session cookie; a session cookie is decrypted by `load`. */
+  peek(cookies: Cookies): null | undefined {
+    return cookies[`${this.#name}.0`] === undefined ? null : undefined
+  }
+
   async load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined> {
     const parts: string[] = []
     for (let i = 0; i < MAX_CHUNKS && cookies[`${this.#name}.${i}`] !== undefined; i += 1) parts.push(cookies[`${this.#name}.${i}`]!)

@@ -42,6 +42,10 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionData | undefined> {
+    return this.peek(id)
+  }
+
+  peek(id: string): SessionData | undefined {
     const entry = this.#sessions.get(id)
     if (!entry) return undefined
     if (entry.expiresAt > Date.now()) return entry.value

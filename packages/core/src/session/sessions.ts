@@ -49,6 +49,16 @@ export class StoreSessions implements SessionBackend {
     return { id, data: touched }
   }
 
+  peek(cookies: Cookies): SessionRef | null | undefined {
+    const value = cookies[this.#cookie]
+    if (value === undefined) return null
+    const id = this.#signer.unsignCached(value)
+    const data = id === undefined ? undefined : this.#store.peek?.(id)
+    const t = now()
+    if (id === undefined || data === undefined || remaining(data, t, this.#config) <= 0 || t - data.touchedAt >= this.#touchInterval) return undefined
+    return { id, data }
+  }
+
   async create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef> {
     const previous = cookies[this.#cookie] === undefined ? undefined : this.#signer.unsign(cookies[this.#cookie]!)
     if (previous !== undefined) await this.#call(() => this.#store.destroy(previous))

@@ -38,6 +38,12 @@ export interface SessionStore {
    * except with `fresh`, asked for when tokens are about to be refreshed.
    */
   get(id: string, options?: { fresh?: boolean }): Promise<SessionData | undefined>
+  /**
+   * The session as this process already holds it (a memory store, or a store's own read
+   * cache), without waiting; undefined when only `get` can tell. Optional: it lets most
+   * requests be served without a promise.
+   */
+  peek?(id: string): SessionData | undefined
   set(id: string, session: SessionData, ttl: number): Promise<void>
   destroy(id: string): Promise<void>
   /**
