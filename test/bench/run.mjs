@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { signIn } from '@oidc-rp/testing'
 import { startChild } from './lib/child.mjs'
-import { compare, measureBlock, median, percentile } from './lib/load.mjs'
+import { compare, measureBlock, median, percentile, undecided } from './lib/load.mjs'
 import { startRedis } from './lib/redis.mjs'
 import { renderMarkdown, renderTable } from './lib/report.mjs'
 
@@ -18,8 +18,10 @@ const num = (name, fallback) => {
   return value
 }
 const settings = {
-  seconds: num('BENCH_SECONDS', 5),
-  segment: Math.max(0.2, num('BENCH_SEGMENT', 1)),
+  seconds: num('BENCH_SECONDS', 8),
+  maxSeconds: num('BENCH_MAX_SECONDS', 30),
+  // autocannon runs for whole seconds.
+  segment: Math.max(1, Math.round(num('BENCH_SEGMENT', 1))),
   warmup: num('BENCH_WARMUP', 1),
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 10))),
   sessions: Math.max(10, Math.round(num('BENCH_SESSIONS', 100_000))),
@@ -89,11 +91,24 @@ function row(section, name, figure, target, result, data = {}) {
 function ratioRow(section, name, candidate, baseline, { min, target, info = false, note = '', sameBytes = true }) {
   const c = compare(candidate, baseline, { sameBytes })
   const failed = candidate.failures > 0 || baseline.failures > 0
-  const figure = `${fmt(c.rps)}× req/s (±${fmt(c.noise * 100, 0)}%), ${fmt(c.p99)}× p99; CPU/request predicts ${fmt(c.cpu)}× (${Math.round(candidate.rps)} vs ${Math.round(baseline.rps)} req/s; p99 ${fmt(candidate.p99)} vs ${fmt(baseline.p99)} ms; user CPU ${fmt(candidate.userUs, 1)} vs ${fmt(baseline.userUs, 1)} µs, system ${fmt(candidate.systemUs, 0)} vs ${fmt(baseline.systemUs, 0)} µs)${note}`
+  const figure = `${fmt(c.rps)}× req/s (±${fmt(c.noise * 100, 0)}%), ${fmt(c.p99)}× p99; CPU/request predicts ${fmt(c.cpu)}× (±${fmt(c.cpuNoise * 100, 0)}%); ${c.perRound.length} rounds (${Math.round(candidate.rps)} vs ${Math.round(baseline.rps)} req/s; p99 ${fmt(candidate.p99)} vs ${fmt(baseline.p99)} ms; user CPU ${fmt(candidate.userUs, 1)} vs ${fmt(baseline.userUs, 1)} µs, system ${fmt(candidate.systemUs, 0)} vs ${fmt(baseline.systemUs, 0)} µs)${note}`
   // PASS needs both: the measured req/s ratio and the one the server's CPU time predicts.
   const misses = [c.rps >= min ? '' : 'req/s', c.cpu >= min ? '' : 'CPU'].filter(Boolean)
   const result = failed ? 'ERROR (non-2xx responses)' : info ? 'info' : misses.length === 0 ? 'PASS' : `MISS (${misses.join(', ')})`
-  row(section, name, figure, target, result, { ratio: c.rps, cpuRatio: c.cpu, p99Ratio: c.p99, noise: c.noise, perRound: c.perRound, candidate, baseline })
+  row(section, name, figure, target, result, { ratio: c.rps, cpuRatio: c.cpu, p99Ratio: c.p99, noise: c.noise, cpuNoise: c.cpuNoise, perRound: c.perRound, candidate, baseline })
+}
+
+/**
+ * Options for a block with targets: after `BENCH_SECONDS`, rounds go on (up to
+ * `BENCH_MAX_SECONDS`) while any of `checks` ([candidate, baseline, min, compare options])
+ * is within its noise of its target.
+ */
+function until(checks) {
+  return {
+    ...settings,
+    log,
+    undecided: (r) => checks.some(([candidate, baseline, min, options]) => r[candidate] && undecided(compare(r[candidate], r[baseline], options), min)),
+  }
 }
 
 // ---- set-up ----------------------------------------------------------------------------
@@ -177,7 +192,6 @@ async function main() {
 // without it (/public, registered before it) is reported as well.
 
 async function throughput(apps, cookies, sample, bearer, tokens) {
-  const opts = { ...settings, log }
   for (const framework of FRAMEWORKS) {
     const key = `${framework}-memory`
     const app = apps[key]
@@ -191,7 +205,7 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
     if (wanted('group')) targets.requireGroup = { server: app, url: app.url, path: '/group', headers: cookie }
     if (wanted('bearer') && bearer) targets.bearerCached = { server: app, url: app.url, path: '/me', headers: { authorization: `Bearer ${sample.idToken}` } }
     log(`\n${NAMES[framework]}, memory store`)
-    const r = await measureBlock(targets, opts)
+    const r = await measureBlock(targets, until([['requiresAuth', 'unprotected', 0.9], ['bearerCached', 'unprotected', 0.85]]))
     details[key] = r
     const name = NAMES[framework]
     if (wanted('throughput')) {
@@ -242,7 +256,7 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
     const r = await measureBlock({
       unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]) } },
       requiresAuth: { server: app, url: app.url, path: '/me', headers: { cookie: cookies[key] } },
-    }, opts)
+    }, until([['requiresAuth', 'unprotected', 0.7]]))
     details[key] = r
     ratioRow('1. authenticated', `${NAMES[framework]} requiresAuth / unprotected, Redis store`, r.requiresAuth, r.unprotected, { min: 0.7, target: '≥ 0.70' })
   }
@@ -259,7 +273,7 @@ async function versusEoc(apps, cookies) {
     eoc: { server: eoc, url: eoc.url, path: '/me', headers: { cookie: cookies.eoc } },
     eocUnprotected: { server: eoc, url: eoc.url, path: '/open', headers: { cookie: anonymous(cookies.eoc) } },
     eocWithout: { server: eoc, url: eoc.url, path: '/public', headers: { cookie: cookies.eoc } },
-  }, { ...settings, log })
+  }, until([['oidcRp', 'eoc', 3, { sameBytes: false }]]))
   details.eoc = r
   ratioRow('2. vs express-openid-connect', 'Express requiresAuth: oidc-rp / express-openid-connect', r.oidcRp, r.eoc, { min: 3, target: '≥ 3.00', sameBytes: false })
   ratioRow('2. vs express-openid-connect', 'express-openid-connect requiresAuth / its unprotected', r.eoc, r.eocUnprotected, { info: true, target: 'reported (no target)', sameBytes: false })

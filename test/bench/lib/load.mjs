@@ -59,16 +59,21 @@ export function median(values) {
  * Measures the targets of one block in interleaved rounds (A B C, then C B A, ...), each
  * round `segment` seconds per target, after a warm-up of each: background load on a
  * shared machine hits the targets of a round alike, and ratios are taken round by round.
+ * Runs `seconds / segment` rounds, then more, up to `maxSeconds / segment`, while
+ * `undecided(results)` says that some figure is still within its noise of its target.
  */
-export async function measureBlock(targets, { seconds, segment, warmup, connections, log }) {
+export async function measureBlock(targets, { seconds, maxSeconds = seconds, segment, warmup, connections, log, undecided }) {
   const names = Object.keys(targets)
   const rounds = Math.max(1, Math.round(seconds / segment))
+  const maxRounds = Math.max(rounds, Math.round(maxSeconds / segment))
   for (const name of names) {
     const t = targets[name]
     if (warmup > 0) await measure(t, t.amount ? { amount: t.warmupAmount, connections } : { seconds: warmup, connections })
   }
   const segments = Object.fromEntries(names.map((n) => [n, []]))
-  for (let r = 0; r < rounds; r++) {
+  const results = () => Object.fromEntries(names.map((name) => [name, summarize(segments[name])]))
+  for (let r = 0; r < maxRounds; r++) {
+    if (r >= rounds && !undecided?.(results())) break
     const order = r % 2 === 0 ? names : [...names].reverse()
     const line = []
     for (const name of order) {
@@ -86,7 +91,7 @@ export async function measureBlock(targets, { seconds, segment, warmup, connecti
     }
     log?.(`    round ${String(r + 1).padStart(2)}: ${line.join(' | ')}`)
   }
-  return Object.fromEntries(names.map((name) => [name, summarize(segments[name])]))
+  return results()
 }
 
 function summarize(segments) {
@@ -105,30 +110,40 @@ function summarize(segments) {
 }
 
 /**
- * Candidate against baseline, round by round: the median of the rounds' req/s and p99
- * ratios, and the noise of the req/s ratio (twice its standard error, at least 2%).
+ * Candidate against baseline, round by round: the median of the rounds' req/s, CPU and
+ * p99 ratios, and the noise of the req/s and CPU ratios (twice their standard error).
  */
 export function compare(candidate, baseline, { sameBytes = true } = {}) {
   const pairs = candidate.rounds.map((c, i) => ({ rps: c.rps / baseline.rounds[i].rps, p99: c.p99 / baseline.rounds[i].p99 }))
   const ratios = pairs.map((p) => p.rps)
-  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length
-  const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
+  /**
+   * Throughput as the server's CPU time per request predicts it. When both answer the same
+   * bytes, the kernel's share (system time, the noisiest part on a shared machine) is
+   * taken as the two targets' pooled median and each keeps its own user time. When they
+   * do not (express-openid-connect sets its cookie again on every response), each keeps
+   * its own system time too.
+   */
+  const system = median([...candidate.rounds, ...baseline.rounds].map((r) => r.systemUs))
+  const cost = (r) => r.userUs + (sameBytes ? system : r.systemUs)
+  const cpuRatios = candidate.rounds.map((c, i) => cost(baseline.rounds[i]) / cost(c))
   return {
     rps: median(ratios),
-    /**
-     * Throughput as the server's CPU time per request predicts it. When both answer the same
-     * bytes, the kernel's share (system time, the noisiest part on a shared machine) is
-     * taken as the two targets' pooled median and each keeps its own user time. When they
-     * do not (express-openid-connect sets its cookie again on every response), each keeps
-     * its own system time too.
-     */
-    cpu: (() => {
-      const system = median([...candidate.rounds, ...baseline.rounds].map((r) => r.systemUs))
-      const cost = (r) => r.userUs + (sameBytes ? system : r.systemUs)
-      return median(candidate.rounds.map((c, i) => cost(baseline.rounds[i]) / cost(c)))
-    })(),
+    cpu: median(cpuRatios),
     p99: median(pairs.map((p) => p.p99)),
-    noise: Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length)),
+    noise: noise(ratios),
+    cpuNoise: noise(cpuRatios),
     perRound: ratios.map((r) => Number(r.toFixed(3))),
   }
+}
+
+/** Twice the standard error of the mean of `ratios`, relative to that mean; at least 2%. */
+function noise(ratios) {
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length
+  const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
+  return Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length) / mean)
+}
+
+/** Whether a comparison is still within its noise of the target `min`: more rounds would tell. */
+export function undecided(c, min) {
+  return Math.abs(c.rps / min - 1) < c.noise || Math.abs(c.cpu / min - 1) < c.cpuNoise
 }
