@@ -196,14 +196,18 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
     const key = `${framework}-memory`
     const app = apps[key]
     if (!app) continue
-    const cookie = { cookie: cookies[key] }
+    // Every request carries the same headers, read or not: a session cookie (alice's, or
+    // the anonymous one) and alice's ID token (as a bearer token, or in a header the app
+    // does not read), so that all of them send the same bytes.
+    const token = `Bearer ${sample.idToken}`
+    const signedIn = { cookie: cookies[key], 'x-authorization': token }
     const targets = {
-      unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]) } },
-      requiresAuth: { server: app, url: app.url, path: '/me', headers: cookie },
+      unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]), 'x-authorization': token } },
+      requiresAuth: { server: app, url: app.url, path: '/me', headers: signedIn },
     }
-    if (wanted('throughput')) targets.withoutOidc = { server: app, url: app.url, path: '/public', headers: cookie }
-    if (wanted('group')) targets.requireGroup = { server: app, url: app.url, path: '/group', headers: cookie }
-    if (wanted('bearer') && bearer) targets.bearerCached = { server: app, url: app.url, path: '/me', headers: { authorization: `Bearer ${sample.idToken}` } }
+    if (wanted('throughput')) targets.withoutOidc = { server: app, url: app.url, path: '/public', headers: signedIn }
+    if (wanted('group')) targets.requireGroup = { server: app, url: app.url, path: '/group', headers: signedIn }
+    if (wanted('bearer') && bearer) targets.bearerCached = { server: app, url: app.url, path: '/me', headers: { cookie: anonymous(cookies[key]), authorization: token } }
     log(`\n${NAMES[framework]}, memory store`)
     const r = await measureBlock(targets, until([['requiresAuth', 'unprotected', 0.9], ['bearerCached', 'unprotected', 0.85]]))
     details[key] = r

@@ -111,7 +111,7 @@ function summarize(segments) {
 
 /**
  * Candidate against baseline, round by round: the median of the rounds' req/s, CPU and
- * p99 ratios, and the noise of the req/s and CPU ratios (twice their standard error).
+ * p99 ratios, and the noise of the req/s and CPU ratios.
  */
 export function compare(candidate, baseline, { sameBytes = true } = {}) {
   const pairs = candidate.rounds.map((c, i) => ({ rps: c.rps / baseline.rounds[i].rps, p99: c.p99 / baseline.rounds[i].p99 }))
@@ -136,11 +136,15 @@ export function compare(candidate, baseline, { sameBytes = true } = {}) {
   }
 }
 
-/** Twice the standard error of the mean of `ratios`, relative to that mean; at least 2%. */
+/**
+ * Twice the standard error of the median of `ratios`, relative to it (at least 2%),
+ * estimated from their median absolute deviation: a round in which the machine stalled
+ * moves it no more than any other.
+ */
 function noise(ratios) {
-  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length
-  const sd = ratios.length > 1 ? Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (ratios.length - 1)) : 0
-  return Math.max(0.02, (2 * sd) / Math.sqrt(ratios.length) / mean)
+  const m = median(ratios)
+  const mad = median(ratios.map((r) => Math.abs(r - m)))
+  return Math.max(0.02, (2 * 1.2533 * 1.4826 * mad) / Math.sqrt(ratios.length) / m)
 }
 
 /** Whether a comparison is still within its noise of the target `min`: more rounds would tell. */
