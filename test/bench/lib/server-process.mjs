@@ -34,22 +34,31 @@ const server = createServer((req, res) => handler(req, res))
 await new Promise((resolve) => server.listen(0, '127.0.0.1', 4096, resolve))
 const baseURL = `http://127.0.0.1:${server.address().port}`
 const app = await createApp(config, baseURL)
+// With `besideEoc`, express-openid-connect's app is served by the same process under
+// /eoc: both middlewares are then measured on the same Express, heap and CPU.
+const eoc = config.besideEoc ? await createApp({ ...config, framework: 'eoc', store: 'cookie' }, `${baseURL}/eoc`) : undefined
 handler = (req, res) => {
   if (req.url.startsWith('/callback')) {
     const start = performance.now()
     res.on('finish', () => callbacks.push({ start, ms: performance.now() - start, status: res.statusCode }))
   }
-  app.handler(req, res)
+  if (eoc && req.url.startsWith('/eoc/')) {
+    req.url = req.url.slice(4)
+    eoc.handler(req, res)
+  } else {
+    app.handler(req, res)
+  }
 }
 
 serveParent(
   {
-    setPublicBody: ({ body }) => app.setPublicBody(body),
+    setPublicBody: ({ body, eoc: toEoc }) => (toEoc ? eoc : app).setPublicBody(body),
     /** Everything recorded since the last drain, and forget it. */
     drain: () => ({ providerCalls: providerCalls.splice(0), callbacks: callbacks.splice(0) }),
     cpu: () => process.cpuUsage(),
     close: async () => {
       await app.close()
+      await eoc?.close()
       await new Promise((resolve) => {
         server.close(resolve)
         server.closeAllConnections()
