@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, type SessionData } from '../src/index.js'
+import { MemoryStore, RelyingParty, type HandleResult, type SessionData } from '../src/index.js'
 import { safeReturnTo } from '../src/protocol/return-to.js'
 import { groupsFromClaims } from '../src/session/groups.js'
 import { CookieSigner } from '../src/http/cookies.js'
@@ -74,5 +74,49 @@ describe('MemoryStore', () => {
     const store = new MemoryStore()
     expect(await store.consumeOnce('tx:1', 60)).toBe(true)
     expect(await store.consumeOnce('tx:1', 60)).toBe(false)
+  })
+})
+
+describe('RelyingParty.handle() from memory', () => {
+  const secret = 'handle-test-secret-0123456789abcdef'
+  const setup = () => {
+    const store = new MemoryStore()
+    const rp = new RelyingParty({
+      issuer: 'http://127.0.0.1:9', clientId: 'client', clientSecret: 'client-secret-0123456789abcdef',
+      baseURL: 'http://127.0.0.1:3000', secret, authRequired: false, session: { store },
+    }, {})
+    const request = (id?: string) => ({ method: 'GET', url: '/me', headers: id ? { cookie: `oidc.session=${new CookieSigner([secret]).sign(id)}` } : {} })
+    return { store, rp, request }
+  }
+  const session = (touchedAt: number): SessionData => {
+    const t = Math.floor(Date.now() / 1000)
+    return { sub: 'alice', claims: { sub: 'alice', name: 'Alice' }, idToken: 'x', idTokenExpiresAt: t + 3600, accessToken: 'a', accessTokenExpiresAt: t + 3600, tokensAt: t, createdAt: t, touchedAt }
+  }
+
+  it('answers a session the store holds at once, and a request without a session cookie', () => {
+    const { store, rp, request } = setup()
+    void store.set('s1', session(Math.floor(Date.now() / 1000)), 3600)
+    const signedIn = rp.handle(request('s1'), () => {})
+    expect(signedIn).not.toBeInstanceOf(Promise)
+    expect((signedIn as HandleResult).context?.user).toEqual({ sub: 'alice', name: 'Alice' })
+    const anonymous = rp.handle(request(), () => {})
+    expect(anonymous).not.toBeInstanceOf(Promise)
+    expect((anonymous as HandleResult).context?.isAuthenticated()).toBe(false)
+  })
+
+  it('takes the full path when the session needs a touch, or is not in the store', async () => {
+    const { store, rp, request } = setup()
+    const hourAgo = Math.floor(Date.now() / 1000) - 3600
+    await store.set('s1', session(hourAgo), 3600)
+    const touched = rp.handle(request('s1'), () => {})
+    expect(touched).toBeInstanceOf(Promise)
+    expect((await touched).context?.isAuthenticated()).toBe(true)
+    expect(store.peek('s1')!.touchedAt).toBeGreaterThan(hourAgo)
+
+    const cleared: string[] = []
+    const unknown = rp.handle(request('gone'), (cookie) => cleared.push(cookie))
+    expect(unknown).toBeInstanceOf(Promise)
+    expect((await unknown).context?.isAuthenticated()).toBe(false)
+    expect(cleared.join()).toMatch(/^oidc\.session=;/)
   })
 })
