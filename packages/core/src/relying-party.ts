@@ -13,7 +13,7 @@ import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from './protocol/logout-token
 import { ProviderDiscovery, type Provider } from './protocol/provider.js'
 import { safeReturnTo } from './protocol/return-to.js'
 import { decodeTransaction, encodeTransaction, isPlausibleState, TRANSACTION_COOKIE_PREFIX, TRANSACTION_LIFETIME, type Transaction } from './protocol/transaction.js'
-import { now, remaining, type SessionBackend } from './session/backend.js'
+import { now, remaining, type Cookies, type SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
 import { groupsFromClaims } from './session/groups.js'
 import { needsRefresh, Refresher, tokenFields } from './session/refresh.js'
@@ -83,10 +83,26 @@ export class RelyingParty {
       const data = this.#bearer.cached(bearer)
       return data ? { context: new OidcContext(this.#backend, { via: 'bearer', data }) } : this.#verifyBearer(bearer)
     }
-    const ref = this.#sessions.peek(readCookies(request))
+    const cookies = readCookies(request)
+    const ref = this.#sessions.peek(cookies)
     if (ref === null) return this.#guard(new OidcContext(this.#backend), request)
     if (ref && !needsRefresh(ref.data, now())) return this.#guard(new OidcContext(this.#backend, { via: 'session', data: ref.data, ref, setCookie }), request)
-    return this.authenticate(request, setCookie).then((context) => this.#guard(context, request))
+    return this.#authenticate(cookies, setCookie).then((context) => this.#guard(context, request))
+  }
+
+  /**
+   * `handle()` for callback-style middleware: `done` gets the result at once when it is in
+   * memory, else once it is ready; `fail` gets any error, thrown or rejected.
+   */
+  handleWith(request: HttpRequest, setCookie: SetCookie, done: (result: HandleResult) => void, fail: (err: unknown) => void): void {
+    let result: HandleResult | Promise<HandleResult>
+    try {
+      result = this.handle(request, setCookie)
+    } catch (err) {
+      return fail(err)
+    }
+    if (result instanceof Promise) result.then(done, fail)
+    else done(result)
   }
 
   async #verifyBearer(token: string): Promise<HandleResult> {
@@ -106,8 +122,8 @@ export class RelyingParty {
   }
 
   /** The request's session context (refreshed if its tokens are about to expire), or signed out. */
-  async authenticate(request: HttpRequest, setCookie: SetCookie): Promise<OidcContext> {
-    const ref = await this.#sessions.load(readCookies(request), setCookie)
+  async #authenticate(cookies: Cookies, setCookie: SetCookie): Promise<OidcContext> {
+    const ref = await this.#sessions.load(cookies, setCookie)
     if (!ref) return new OidcContext(this.#backend)
     const data = await this.#refresher.ensureFresh(ref, setCookie)
     return new OidcContext(this.#backend, data ? { via: 'session', data, ref, setCookie } : undefined)

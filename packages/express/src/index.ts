@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HandleResult, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
+  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
 } from '@oidc-rp/core'
 
 export * from '@oidc-rp/core'
@@ -42,20 +42,11 @@ function send(res: Response, response: HttpResponse): void {
 export function oidc(options?: OidcOptions): RequestHandler {
   const rp = new RelyingParty(options)
   return (req, res, next) => {
-    const proceed = (result: HandleResult) => {
+    rp.handleWith(toHttpRequest(req), (cookie) => res.append('Set-Cookie', cookie), (result) => {
       if (result.context) req.oidc = result.context
       if (result.response) send(res, result.response)
       else next()
-    }
-    let result: HandleResult | Promise<HandleResult>
-    try {
-      result = rp.handle(toHttpRequest(req), (cookie) => res.append('Set-Cookie', cookie))
-    } catch (err) {
-      return next(err)
-    }
-    // Most requests are answered from memory, without a promise.
-    if (result instanceof Promise) result.then(proceed, next)
-    else proceed(result)
+    }, next)
   }
 }
 

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import {
   allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HandleResult, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
+  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
 } from '@oidc-rp/core'
 
 export * from '@oidc-rp/core'
@@ -65,20 +65,12 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   // hook's promise in one more.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.oidcRoute) return done()
-    const proceed = (result: HandleResult) => {
+    // Most requests are answered from memory: `done` is then called at once.
+    rp.handleWith(toHttpRequest(request), setCookie(reply), (result) => {
       if (result.context) request.oidc = result.context
       if (result.response) send(reply, result.response)
       else done()
-    }
-    let result: HandleResult | Promise<HandleResult>
-    try {
-      result = rp.handle(toHttpRequest(request), setCookie(reply))
-    } catch (err) {
-      return done(err as Error)
-    }
-    // Most requests are answered from memory, without a promise.
-    if (result instanceof Promise) result.then(proceed, done)
-    else proceed(result)
+    }, (err) => done(err as Error))
   })
 }
 
