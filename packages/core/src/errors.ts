@@ -31,6 +31,8 @@ export type OidcErrorCode =
   | 'invalid_logout_token'
   /** The refresh token was refused (`invalid_grant`): the session is over. */
   | 'session_ended'
+  /** A stateless session does not fit in the cookies a browser sends back: use a server-side store. */
+  | 'session_too_large'
   /** Sign-in is required. */
   | 'unauthenticated'
   /** Signed in, but not allowed. */
@@ -52,6 +54,7 @@ const STATUS: Record<OidcErrorCode, number> = {
   invalid_token: 401,
   invalid_logout_token: 400,
   session_ended: 401,
+  session_too_large: 500,
   unauthenticated: 401,
   forbidden: 403,
   internal: 500,
@@ -82,7 +85,7 @@ export class OidcError extends Error {
     this.code = code
     this.status = STATUS[code]
     this.statusCode = this.status
-    this.expose = this.status < 500 || this.status === 503
+    this.expose = this.status < 500 || this.status === 503 || code === 'session_too_large'
     this.headers = { ...options.headers }
     if (this.status === 503) this.headers['retry-after'] ??= String(RETRY_AFTER_SECONDS)
     // Default error pages (Express's finalhandler in development) print `stack`. These
