@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
-import { providerKeys } from './keys.js'
+import { safeClaims } from './claims.js'
+import { headerType, implausibleDate, printableType } from './jwt.js'
+import { isKeyServerOutage, providerKeys } from './keys.js'
 import type { Claims } from '../session/store.js'
 
 export interface IdTokenChecks {
@@ -19,18 +21,28 @@ export interface IdTokenChecks {
   accessToken?: string
 }
 
-/** Token types that are not ID tokens, whatever else they look like. */
-const OTHER_TYPES = ['at+jwt', 'application/at+jwt', 'logout+jwt', 'secevent+jwt', 'token-introspection+jwt']
+/**
+ * The `typ` of an ID token as providers send it (as `headerType` compares it): none, or
+ * `JWT` / `application/jwt`. Anything else (`logout+jwt`, `at+jwt`, `secevent+jwt`, or a
+ * type not invented yet) is a token made for another purpose.
+ */
+export const ID_TOKEN_TYPES: readonly (string | undefined)[] = [undefined, 'jwt']
 
 export type IdTokenClaims = Claims & JWTPayload & { iat: number; exp: number }
 
 /**
  * Verifies an ID token ourselves (openid-client does not verify its signature on the
  * code flow): signature against the provider's JWKS, or HMAC with the client secret for
- * HS*, with `alg` restricted to `algorithms` (which never holds `none`); then iss, aud,
- * azp, exp, nbf, iat, sub and nonce (OpenID Connect Core 3.1.3.7).
+ * HS*, with `alg` restricted to `algorithms` (which never holds `none`); then the type
+ * (`typ`, no `events`), iss, aud, azp, exp, nbf, iat, sub and nonce (OpenID Connect Core
+ * 3.1.3.7) and plausible dates. Keys that cannot be fetched are the provider's outage
+ * (`provider_unavailable`), not a refused token. The claims come back without the keys
+ * that reach a prototype (`safeClaims`).
  */
 export async function verifyIdToken(token: string, checks: IdTokenChecks): Promise<IdTokenClaims> {
+  const header = headerType(token)
+  if ('problem' in header) throw refuse(header.problem)
+  if (!ID_TOKEN_TYPES.includes(header.typ)) throw refuse(`a token of type ${printableType(header.typ!)} is not an ID token`)
   let payload: JWTPayload
   let alg: string
   try {
@@ -42,15 +54,14 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
     }))
   } catch (err) {
-    const reason = err instanceof Error ? err.message : 'unknown failure'
-    throw new OidcError('invalid_id_token', `The ID token was refused: ${reason}.`, { cause: err })
+    if (isKeyServerOutage(err)) throw err
+    throw refuse(err instanceof Error ? err.message : 'unknown failure', err)
   }
-  const refuse = (reason: string) => new OidcError('invalid_id_token', `The ID token was refused: ${reason}.`)
   const now = Math.floor(Date.now() / 1000)
-  const typ = decodeProtectedHeader(token).typ?.toLowerCase()
-  if (typ !== undefined && OTHER_TYPES.includes(typ)) throw refuse(`a token of type ${typ} is not an ID token`)
+  const badDate = implausibleDate(payload, now, checks.clockTolerance)
+  if (badDate !== undefined) throw refuse(badDate)
+  if (payload.events !== undefined) throw refuse('it carries "events": it is a security event (logout) token')
   if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
-  if (typeof payload.iat !== 'number' || payload.iat > now + checks.clockTolerance) throw refuse('"iat" is in the future')
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
   if (payload.azp !== undefined && payload.azp !== checks.clientId) throw refuse('"azp" is not this client')
   if (checks.nonce !== undefined && payload.nonce !== checks.nonce) throw refuse('"nonce" does not match the login')
@@ -61,7 +72,11 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
   if (checks.accessToken !== undefined && payload.at_hash !== undefined && payload.at_hash !== tokenHash(checks.accessToken, alg)) {
     throw refuse('"at_hash" does not match the access token')
   }
-  return payload as IdTokenClaims
+  return safeClaims(payload) as IdTokenClaims
+}
+
+function refuse(reason: string, cause?: unknown): OidcError {
+  return new OidcError('invalid_id_token', `The ID token was refused: ${reason}.`, cause === undefined ? {} : { cause })
 }
 
 /** OpenID Connect Core 3.1.3.6: the left half of the token's hash, with the hash of the JWS `alg`. */

@@ -1,11 +1,17 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
 import { OidcError } from '../errors.js'
 import type { IdTokenChecks } from './id-token.js'
-import { providerKeys } from './keys.js'
+import { headerType, implausibleDate, printableType } from './jwt.js'
+import { isKeyServerOutage, providerKeys } from './keys.js'
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 /** Seconds a logout token is accepted after it was issued. */
 export const LOGOUT_TOKEN_MAX_AGE = 300
+/**
+ * The `typ` of a logout token (as `headerType` compares it): `logout+jwt` (§2.4 recommends
+ * it, `application/` optional), `JWT`, or none, as providers send them.
+ */
+const LOGOUT_TOKEN_TYPES: readonly (string | undefined)[] = ['logout+jwt', 'jwt', undefined]
 
 /** The provider, client and key checks of an ID token; logout tokens have no nonce, max_age or at_hash. */
 export type LogoutTokenChecks = Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>
@@ -16,15 +22,15 @@ export interface LogoutClaims {
   sub?: string
 }
 
-/** OpenID Connect Back-Channel Logout 1.0 §2.6: validates a logout token. */
+/**
+ * OpenID Connect Back-Channel Logout 1.0 §2.6: validates a logout token (`exp` is required
+ * by §2.4). Keys that cannot be fetched are the provider's outage (`provider_unavailable`:
+ * 503, and the provider retries), not a refused token.
+ */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
-  let typ: string | undefined
-  try {
-    typ = decodeProtectedHeader(token).typ?.toLowerCase()
-  } catch {
-    throw refuse('it is not a JWT')
-  }
-  if (typ !== undefined && typ !== 'logout+jwt' && typ !== 'jwt') throw refuse(`its type is not logout+jwt`)
+  const header = headerType(token)
+  if ('problem' in header) throw refuse(header.problem)
+  if (!LOGOUT_TOKEN_TYPES.includes(header.typ)) throw refuse(`a token of type ${printableType(header.typ!)} is not a logout token`)
   let payload: JWTPayload
   try {
     ;({ payload } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
@@ -33,17 +39,19 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
       algorithms: [...checks.algorithms],
       clockTolerance: checks.clockTolerance,
       maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
-      requiredClaims: ['iss', 'aud', 'iat', 'jti'],
+      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti'],
     }))
   } catch (err) {
+    if (isKeyServerOutage(err)) throw err
     throw refuse(err instanceof Error ? err.message : 'verification failed', err)
   }
+  const badDate = implausibleDate(payload, Math.floor(Date.now() / 1000), checks.clockTolerance)
+  if (badDate !== undefined) throw refuse(badDate)
   const events = payload.events as Record<string, unknown> | undefined
   const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
   if (payload.nonce !== undefined) throw refuse('it must not carry a "nonce"')
   if (typeof payload.jti !== 'string' || payload.jti === '') throw refuse('"jti" is required')
-  if (payload.iat! > Math.floor(Date.now() / 1000) + checks.clockTolerance) throw refuse('"iat" is in the future')
   const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined
   const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined
   if (sid === undefined && sub === undefined) throw refuse('it names neither "sid" nor "sub"')

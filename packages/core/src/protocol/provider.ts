@@ -1,8 +1,9 @@
 import * as client from 'openid-client'
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
+import type { JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
 import { isLoopbackHost, type ResolvedConfig } from '../config/resolve.js'
 import { toOidcError } from './errors.js'
+import { remoteKeys } from './keys.js'
 
 /** What the core needs of a discovered provider. */
 export interface Provider {
@@ -26,6 +27,14 @@ export const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
 const SYMMETRIC = ['HS256', 'HS384', 'HS512']
 /** Seconds between discovery attempts while the provider is down. */
 const RETRY_AFTER_FAILURE = 2
+/**
+ * The discovered endpoints this relying party, openid-client or the browser may use. Each
+ * one advertised must be an https URL (see `endpointProblem`); one not advertised is fine.
+ */
+const ENDPOINTS = [
+  'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'jwks_uri',
+  'revocation_endpoint', 'introspection_endpoint', 'pushed_authorization_request_endpoint',
+] as const
 
 /**
  * Discovery is lazy and retried: the app starts while its provider is down, the first
@@ -75,18 +84,24 @@ export class ProviderDiscovery {
       throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The OpenID Provider's discovery document is not usable: ${error.message}`, { cause: err })
     }
     const metadata = discovered.serverMetadata()
-    if (!metadata.jwks_uri) throw new OidcError('provider_unavailable', 'The OpenID Provider advertises no jwks_uri; ID tokens cannot be verified.')
-    const jwksUri = new URL(metadata.jwks_uri)
-    if (jwksUri.protocol !== 'https:' && !(jwksUri.protocol === 'http:' && (isLoopbackHost(jwksUri.hostname) || insecure))) {
-      throw new OidcError('provider_unavailable', 'The OpenID Provider\'s jwks_uri is not https.')
+    const unusable = (problem: string) => {
+      config.logger.error(`discovery of ${config.issuer.href} failed: ${problem}`)
+      return new OidcError('provider_unavailable', `The OpenID Provider's discovery document is not usable: ${problem}.`)
     }
+    if (!metadata.jwks_uri) throw unusable('it advertises no jwks_uri, so ID tokens cannot be verified')
+    for (const name of ENDPOINTS) {
+      const problem = endpointProblem(metadata[name], config.issuer)
+      if (problem !== undefined) throw unusable(`its ${name} ${problem}`)
+    }
+    const jwksUri = new URL(metadata.jwks_uri)
+    const keys = { timeout: config.httpTimeout, logger: config.logger }
     return {
       client: discovered,
       metadata,
       // ID tokens reach us from the token endpoint, never from the browser, so an unknown
       // `kid` can only be a key the provider rotated in: refetch at once (no cooldown).
-      jwks: createRemoteJWKSet(jwksUri, { cooldownDuration: 0, timeoutDuration: config.httpTimeout * 1000 }),
-      publicJwks: createRemoteJWKSet(jwksUri, { cooldownDuration: PUBLIC_JWKS_COOLDOWN * 1000, timeoutDuration: config.httpTimeout * 1000 }),
+      jwks: remoteKeys(jwksUri, { ...keys, cooldown: 0 }),
+      publicJwks: remoteKeys(jwksUri, { ...keys, cooldown: PUBLIC_JWKS_COOLDOWN }),
       idTokenAlgs: idTokenAlgs(config, metadata.id_token_signing_alg_values_supported),
     }
   }
@@ -97,6 +112,30 @@ function idTokenAlgs(config: ResolvedConfig, advertised: readonly string[] | und
   // OpenID Connect Discovery makes the list required; RS256 is the specification's default.
   const offered = advertised && advertised.length > 0 ? advertised : ['RS256']
   return offered.filter((alg) => supported.includes(alg) && (config.idTokenSigningAlgs?.includes(alg) ?? true))
+}
+
+/**
+ * What is wrong with a discovered endpoint, or `undefined` when it is usable (or not
+ * advertised). Like the issuer: https, or plain http on a loopback host; any http only
+ * when the issuer itself is plain http on another host (allowed by allowInsecureIssuer).
+ * A browser is sent to some of these URLs and tokens to others, so `javascript:`, `data:`
+ * or a URL that does not parse must never get that far. The problem names the scheme,
+ * never the whole URL (a hostile document chooses it).
+ */
+function endpointProblem(value: unknown, issuer: URL): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') return 'is not a string'
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'is not a URL'
+  }
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol !== 'http:') return `uses the scheme ${url.protocol} instead of https:`
+  const insecureIssuer = issuer.protocol === 'http:' && !isLoopbackHost(issuer.hostname)
+  if (isLoopbackHost(url.hostname) || insecureIssuer) return undefined
+  return `uses plain http: on ${url.hostname}, which is not a loopback host (https is required)`
 }
 
 function describeCause(err: unknown): string {
