@@ -1,8 +1,11 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SessionData } from '../session/store.js'
-import { providerKeys } from './keys.js'
+import { safeClaims } from './claims.js'
+import { ID_TOKEN_TYPES } from './id-token.js'
+import { headerType, implausibleDate, printableType } from './jwt.js'
+import { isKeyServerOutage, providerKeys } from './keys.js'
 import { ASYMMETRIC, type Provider } from './provider.js'
 
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
@@ -41,14 +44,11 @@ export class BearerVerifier {
 
   async #verify(token: string, provider: Provider, t: number): Promise<SessionData> {
     const { bearer, clientId, clientSecret, clockTolerance } = this.#config
-    let typ: string | undefined
-    try {
-      typ = decodeProtectedHeader(token).typ?.toLowerCase()
-    } catch {
-      throw refuse('the token is not a JWT')
-    }
-    const accessToken = typ === 'at+jwt' || typ === 'application/at+jwt'
-    if (typ !== undefined && typ !== 'jwt' && !accessToken) throw refuse(`tokens of type "${typ.replace(/[^\w+/.-]/g, '')}" are not accepted`)
+    const header = headerType(token)
+    if ('problem' in header) throw refuse(header.problem)
+    // An ID token issued to this client, typed as ID tokens are; or an RFC 9068 access token.
+    const accessToken = header.typ === 'at+jwt'
+    if (!accessToken && !ID_TOKEN_TYPES.includes(header.typ)) throw refuse(`tokens of type ${printableType(header.typ!)} are not accepted`)
     if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
     const hmacSecret = bearer.allowHmac ? clientSecret : undefined
     const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
@@ -62,16 +62,19 @@ export class BearerVerifier {
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
       }))
     } catch (err) {
+      // Keys that cannot be fetched: 503 for the caller to retry, not a refused token.
+      if (isKeyServerOutage(err)) throw err
       throw refuse(err instanceof Error ? err.message : 'verification failed', err)
     }
+    const badDate = implausibleDate(payload, t, clockTolerance)
+    if (badDate !== undefined) throw refuse(badDate)
     if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
-    if (payload.iat! > t + clockTolerance) throw refuse('"iat" is in the future')
     if (payload.events !== undefined) throw refuse('a logout token is not a credential')
     if (!accessToken) {
       if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
       if (payload.azp !== undefined && payload.azp !== clientId) throw refuse('"azp" is not this client')
     }
-    const claims = payload as SessionData['claims'] & { exp: number; iat: number }
+    const claims = safeClaims(payload) as SessionData['claims'] & { exp: number; iat: number }
     return {
       sub: claims.sub,
       claims,
