@@ -51,8 +51,10 @@ export interface Behaviour {
   authorize: AuthorizeOverrides
   /** Discovery document overrides. */
   discovery: Overrides
-  /** Replaces the JWKS response (the correct set is passed to a function). */
+  /** Replaces the JWKS response (the correct set is passed to a function; a string it returns is sent as-is). */
   jwks: Bend<{ keys: unknown[] }> | undefined
+  /** Status of the JWKS response. */
+  jwksStatus: number
   /** Status of a token response that passed the checks (the checks' own errors are unchanged). */
   tokenStatus: number
   /** Token response overrides; a function may return a string, sent as-is. */
@@ -84,6 +86,7 @@ export function defaultBehaviour(): Behaviour {
     authorize: {},
     discovery: {},
     jwks: undefined,
+    jwksStatus: 200,
     tokenStatus: 200,
     tokenBody: undefined,
     userinfoStatus: 200,

@@ -32,7 +32,7 @@ export function handleDiscovery(state: RogueState, res: ServerResponse): void {
 }
 
 export function handleJwks(state: RogueState, res: ServerResponse): void {
-  sendJson(res, 200, bend(publishedJwks(state.keys), state.behaviour.jwks))
+  sendJson(res, state.behaviour.jwksStatus, bend(publishedJwks(state.keys), state.behaviour.jwks))
 }
 
 /** A JWKS with only the foreign key, at /foreign/jwks: what an attacker would point `jku` at. */
