@@ -13,6 +13,7 @@ export { homePage } from './pages.js'
  * @property {string} [clientSecret]
  * @property {string} [secret]
  * @property {{ store: RedisStore }} [session]  with REDIS_URL set: sessions in Redis
+ * @property {boolean} [bearer]                bearer tokens on, unless OIDC_BEARER is set
  */
 
 /**
@@ -31,10 +32,12 @@ export { homePage } from './pages.js'
 export async function exampleSetup({ port }) {
   const host = process.env.HOST ?? '127.0.0.1'
   const baseURL = process.env.OIDC_BASE_URL ?? `http://127.0.0.1:${port}`
-  const session = sessionOptions()
+  // Bearer tokens are off by default in the library; the examples accept them unless
+  // OIDC_BEARER says otherwise (oidc() reads and checks it when the option is not given).
+  const extra = { ...sessionOptions(), ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}) }
   if (process.env.OIDC_ISSUER) {
     return {
-      options: { baseURL, ...session },
+      options: { baseURL, ...extra },
       host,
       announce: (framework) => console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
     }
@@ -46,7 +49,7 @@ export async function exampleSetup({ port }) {
     clients: [{ clientId, clientSecret, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] }],
   })
   return {
-    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url'), ...session },
+    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url'), ...extra },
     host,
     announce: (framework) => {
       console.log(`oidc-rp ${framework} example: open ${baseURL}`)

@@ -14,7 +14,7 @@ const rounds = Number(process.env.BENCH_CORE_ROUNDS ?? 5)
 const secret = 'bench-cookie-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 const issuer = await startChild(new URL('./lib/issuer-process.mjs', import.meta.url).pathname, {}, { name: 'issuer' })
 const store = new MemoryStore()
-const rp = new RelyingParty({ issuer: issuer.issuer, clientId: 'bench', clientSecret: 'bench-secret-0123456789abcdefghijklmnop', baseURL: 'http://127.0.0.1:8', secret, authRequired: false, session: { store } })
+const rp = new RelyingParty({ issuer: issuer.issuer, clientId: 'bench', clientSecret: 'bench-secret-0123456789abcdefghijklmnop', baseURL: 'http://127.0.0.1:8', secret, authRequired: false, bearer: true, session: { store } })
 
 // A session shaped like the dev provider's (see results/latest.json for a real one).
 const t = Math.floor(Date.now() / 1000)

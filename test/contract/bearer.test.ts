@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { drivers } from './drivers.js'
 import { useHarness, type Harness } from './harness.js'
 import { mintIdToken } from './tokens.js'
@@ -16,6 +16,16 @@ function expectInvalidToken(result: Awaited<ReturnType<typeof call>>): void {
 
 describe.each(drivers)('$name: bearer tokens', (driver) => {
   const harness = useHarness(driver)
+  beforeEach(() => harness.startApp({ bearer: true }))
+
+  it('ignores bearer tokens unless turned on: an ID token is no credential by default', async () => {
+    await harness.startApp()
+    const token = await mintIdToken(harness.rogue)
+    const me = await call(harness, '/me', token)
+    expect(me.status, me.body).toBe(401)
+    expect(JSON.parse(me.body)).toMatchObject({ error: 'unauthenticated' })
+    expect(harness.rogue.requests.jwks, 'the token is not even looked at').toBe(0)
+  })
 
   it('accepts alice\'s ID token as a bearer token: her claims at /me, /admin allowed, no session created', async () => {
     const me = await call(harness, '/me', await mintIdToken(harness.rogue))

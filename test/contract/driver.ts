@@ -34,7 +34,8 @@ export interface RunningApp {
 /**
  * Starts the contract app on 127.0.0.1:0 with the adapter's oidc() and these routes:
  * GET / (public, 200), GET /me (requiresAuth, JSON of the user's claims),
- * GET /admin (requireGroup('admins'), JSON { ok: true }), POST /refresh (forces a refresh,
+ * GET /admin (requireGroup('admins'), JSON { ok: true }), GET /claims-admin
+ * (requireClaims((c) => c.isAdmin === true), JSON { ok: true }), POST /refresh (forces a refresh,
  * answers the new ID token expiry and groups), GET /userinfo (the provider's userinfo), plus
  * the routes oidc() mounts.
  * The app adds no error handler of its own: the framework's default one is part of the test.

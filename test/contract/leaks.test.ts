@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { Browser } from '../support/browser.js'
 import { drivers } from './drivers.js'
 import { summary } from './expectations.js'
@@ -40,6 +40,7 @@ const odd: { name: string; send(browser: Browser, url: (path: string) => URL): P
 
 describe.each(drivers)('$name: nothing leaks', (driver) => {
   const harness = useHarness(driver)
+  beforeEach(() => harness.startApp({ bearer: true }))
 
   it.each(odd)('$name: no 5xx', async ({ send }) => {
     await send(harness.browser(), harness.url)

@@ -73,7 +73,7 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
   })
 
   it('accepts the provider\'s ID tokens as bearer tokens from services, with the same guards', async () => {
-    const app = await start()
+    const app = await start('RS256', { bearer: true })
     const bearer = async (path: string, user: string) => {
       const token = await provider.issueIdToken(user, { clientId: 'app-RS256' })
       const response = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })

@@ -25,7 +25,7 @@ export async function mintIdToken(rogue: RogueProvider, options: MintOptions = {
 /** A back-channel logout token for `sid` (and alice); overrides where undefined deletes. */
 export async function mintLogoutToken(rogue: RogueProvider, options: MintOptions = {}): Promise<string> {
   return mint(rogue, {
-    iss: rogue.issuer, sub: 'alice', aud: rogue.clientId, iat: now(), jti: randomUUID(), sid: 'sid-alice-1',
+    iss: rogue.issuer, sub: 'alice', aud: rogue.clientId, iat: now(), exp: now() + 120, jti: randomUUID(), sid: 'sid-alice-1',
     events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
   }, { ...options, header: { typ: 'logout+jwt', ...options.header } })
 }

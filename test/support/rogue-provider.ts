@@ -46,6 +46,8 @@ export interface RogueProvider {
   readonly lastAuthorize: URLSearchParams | undefined
   /** Form of the last token request, without client_secret. */
   readonly lastTokenRequest: URLSearchParams | undefined
+  /** The ID token of the last token response that had one. */
+  readonly lastIdToken: string | undefined
   close(): Promise<void>
 }
 
@@ -82,6 +84,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     requests: { discovery: 0, jwks: 0, authorize: 0, token: 0, userinfo: 0, end_session: 0, foreign_jwks: 0 },
     lastAuthorize: undefined,
     lastTokenRequest: undefined,
+    lastIdToken: undefined,
   }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     dispatch(state, req, res).catch(() => {
@@ -118,6 +121,9 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     },
     get lastTokenRequest() {
       return state.lastTokenRequest
+    },
+    get lastIdToken() {
+      return state.lastIdToken
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -118,8 +118,13 @@ export class OidcContext {
   }
 }
 
-/** Claims about the token rather than the user, left out of `user` (as express-openid-connect does). */
-const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti'])
+/**
+ * Claims about the token rather than the user, left out of `user` (as express-openid-connect
+ * does); and the names that would set the prototype of `user` when assigned, which claims
+ * never bring (they are dropped where claims come in) but a session stored by an older
+ * version might.
+ */
+const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti', '__proto__', 'constructor', 'prototype'])
 
 /** Built by adding the wanted keys (not copying and deleting): a fast object, quick to serialise. */
 function userClaims(claims: Claims): Claims {

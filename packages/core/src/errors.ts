@@ -81,7 +81,7 @@ export class OidcError extends Error {
   readonly headers: Record<string, string>
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(message, options.cause === undefined ? undefined : { cause: scrubCause(options.cause) })
     this.code = code
     this.status = STATUS[code]
     this.statusCode = this.status
@@ -93,6 +93,30 @@ export class OidcError extends Error {
     // original error, with its own stack, stays in `cause` for logs.
     this.stack = `${this.name} [${code}]: ${message}`
   }
+}
+
+/** Fields of a lower-level error that a log needs and that never hold a token. */
+const KEPT_FIELDS = ['name', 'code', 'status', 'error'] as const
+
+/**
+ * A copy of an error chain with only its class, message, stack, `code`, `status` and OAuth
+ * `error`. oauth4webapi attaches whole token responses to some errors (`cause: { body }`),
+ * jose attaches token payloads: a logger that walks causes (Sentry, util.inspect) must never
+ * find live tokens there. Anything that is not an Error is dropped.
+ */
+export function scrubCause(value: unknown, depth = 0): Error | undefined {
+  if (!(value instanceof Error) || depth > 4) return undefined
+  const copy = Object.create(Object.getPrototypeOf(value) as object) as Error
+  const define = (key: string, field: unknown) => Object.defineProperty(copy, key, { value: field, writable: true, configurable: true, enumerable: false })
+  define('message', value.message)
+  define('stack', value.stack)
+  for (const key of KEPT_FIELDS) {
+    const field: unknown = (value as unknown as Record<string, unknown>)[key]
+    if (typeof field === 'number' || (typeof field === 'string' && /^[\w .:/-]{1,100}$/.test(field))) define(key, field)
+  }
+  const cause = scrubCause(value.cause, depth + 1)
+  if (cause) define('cause', cause)
+  return copy
 }
 
 export function isOidcError(value: unknown): value is OidcError {

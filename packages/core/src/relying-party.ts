@@ -4,19 +4,22 @@ import type { OidcOptions } from './config/options.js'
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
 import { OidcContext, type ContextBackend } from './context.js'
 import { OidcError } from './errors.js'
-import { clearCookie, cookieName, CookieSigner, readCookies, serializeCookie } from './http/cookies.js'
-import { header, json, readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
-import { bearerChallenge, BearerVerifier } from './protocol/bearer.js'
+import { CookieSigner, readCookies } from './http/cookies.js'
+import { escapeHtml, renderPage } from './http/pages.js'
+import { comesFrom, header, html, json, readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { bearerChallenge, BearerVerifier, tokenRevocationKey, type VerifiedBearer } from './protocol/bearer.js'
+import { safeClaims, withUserInfoClaims } from './protocol/claims.js'
 import { toOidcError } from './protocol/errors.js'
 import { verifyIdToken, type IdTokenClaims } from './protocol/id-token.js'
 import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from './protocol/logout-token.js'
 import { ProviderDiscovery, type Provider } from './protocol/provider.js'
 import { safeReturnTo } from './protocol/return-to.js'
-import { decodeTransaction, encodeTransaction, isPlausibleState, TRANSACTION_COOKIE_PREFIX, TRANSACTION_LIFETIME, type Transaction } from './protocol/transaction.js'
+import { LoginTransactions, type Transaction } from './protocol/transaction.js'
 import { now, remaining, type Cookies, type SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
 import { groupsFromClaims } from './session/groups.js'
 import { needsRefresh, Refresher, tokenFields } from './session/refresh.js'
+import { isRevoked, peekRevoked } from './session/revocations.js'
 import { StoreSessions } from './session/sessions.js'
 import type { Claims, SessionData } from './session/store.js'
 
@@ -39,7 +42,7 @@ export class RelyingParty {
   readonly #refresher: Refresher
   readonly #bearer: BearerVerifier
   readonly #backend: ContextBackend
-  readonly #txPrefix: string
+  readonly #transactions: LoginTransactions
   /** `max_age` when the authorization parameters request one. */
   readonly #maxAge: number | undefined
 
@@ -50,7 +53,7 @@ export class RelyingParty {
     this.#sessions = this.config.store ? new StoreSessions(this.config, this.config.store, this.#signer) : new CookieSessions(this.config)
     this.#refresher = new Refresher(this.config, this.#provider, this.#sessions, (provider, claims, accessToken) => this.#withUserInfo(provider, claims, accessToken))
     this.#bearer = new BearerVerifier(this.config)
-    this.#txPrefix = cookieName(TRANSACTION_COOKIE_PREFIX, this.config.secure)
+    this.#transactions = new LoginTransactions(this.config, this.#signer)
     const maxAge = this.config.authorizationParams.max_age
     this.#maxAge = maxAge === undefined ? undefined : Number(maxAge)
     const mount = this.config.baseURL.pathname.replace(/\/$/, '')
@@ -80,8 +83,9 @@ export class RelyingParty {
 
     const bearer = this.config.bearer.enabled ? bearerToken(request) : undefined
     if (bearer !== undefined) {
-      const data = this.#bearer.cached(bearer)
-      return data ? { context: new OidcContext(this.#backend, { via: 'bearer', data }) } : this.#verifyBearer(bearer)
+      const cached = this.#bearer.cached(bearer)
+      if (cached && peekRevoked(this.#sessions, cached, this.config.clockTolerance) === false) return this.#bearerContext(cached)
+      return this.#verifyBearer(bearer)
     }
     const cookies = readCookies(request)
     const ref = this.#sessions.peek(cookies)
@@ -107,12 +111,20 @@ export class RelyingParty {
 
   async #verifyBearer(token: string): Promise<HandleResult> {
     try {
-      const data = await this.#bearer.verify(token, await this.#provider.get())
-      return { context: new OidcContext(this.#backend, { via: 'bearer', data }) }
+      const verified = this.#bearer.cached(token) ?? await this.#bearer.verify(token, await this.#provider.get())
+      if (await isRevoked(this.#sessions, verified, this.config.clockTolerance)) {
+        this.#bearer.forget(token)
+        throw new OidcError('invalid_token', 'The bearer token was refused: the session it was issued for has been logged out.')
+      }
+      return this.#bearerContext(verified)
     } catch (err) {
       if (!(err instanceof OidcError) || err.code !== 'invalid_token') throw err
       return { response: json(401, { error: 'invalid_token', message: err.message }, { 'www-authenticate': bearerChallenge(err) }) }
     }
+  }
+
+  #bearerContext(verified: VerifiedBearer): HandleResult {
+    return { context: new OidcContext(this.#backend, { via: 'bearer', data: verified.data }) }
   }
 
   /** With `authRequired`, a request not signed in gets the sign-in redirect or a 401 instead of the app. */
@@ -150,22 +162,8 @@ export class RelyingParty {
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     })
-    this.#dropOldTransactions(request, setCookie)
-    setCookie(serializeCookie(this.#txPrefix + tx.state, encodeTransaction(tx, this.#signer), { secure: this.config.secure, maxAge: TRANSACTION_LIFETIME }))
+    this.#transactions.start(tx, readCookies(request), setCookie)
     return redirect(url.href)
-  }
-
-  /**
-   * Each login in progress has its own cookie (several tabs can sign in at once), but
-   * abandoned logins must not pile up until the Cookie header is too large to be served:
-   * keep the newest few and clear the others.
-   */
-  #dropOldTransactions(request: HttpRequest, setCookie: SetCookie): void {
-    const pending = Object.entries(readCookies(request))
-      .filter(([name, value]) => name.startsWith(this.#txPrefix) && value !== undefined)
-      .map(([name, value]) => ({ name, createdAt: decodeTransaction(value!, this.#signer)?.createdAt ?? 0 }))
-      .sort((a, b) => b.createdAt - a.createdAt)
-    for (const { name } of pending.slice(MAX_PENDING_LOGINS - 1)) setCookie(clearCookie(name, this.config.secure))
   }
 
   async #callback(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
@@ -174,17 +172,8 @@ export class RelyingParty {
 
     // The transaction is consumed before anything else: its cookie is cleared and its
     // state marked used, whatever happens next, so a callback URL works once.
-    const state = params.get('state')
-    if (!isPlausibleState(state)) throw new OidcError('invalid_callback', 'The sign-in response has no valid state. Start again from the login page.')
     const cookies = readCookies(request)
-    const cookie = this.#txPrefix + state
-    const raw = cookies[cookie]
-    if (raw === undefined) throw new OidcError('invalid_callback', 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.')
-    setCookie(clearCookie(cookie, this.config.secure))
-    const tx = decodeTransaction(raw, this.#signer)
-    if (!tx || tx.state !== state) throw new OidcError('invalid_callback', 'The sign-in transaction cookie is not valid. Start again from the login page.')
-    if (!(await this.#sessions.consumeOnce(`tx:${state}`, TRANSACTION_LIFETIME))) throw new OidcError('invalid_callback', 'This sign-in response was already used. Start again from the login page.')
-    if (now() - tx.createdAt > TRANSACTION_LIFETIME) throw new OidcError('login_expired', 'The sign-in took too long and has expired. Start again from the login page.')
+    const tx = await this.#transactions.consume(params.get('state'), cookies, setCookie, (key, ttl) => this.#sessions.consumeOnce(key, ttl))
 
     const provider = await this.#provider.get()
     // RFC 9207: the response names its issuer, and must when the provider says it does.
@@ -245,8 +234,7 @@ export class RelyingParty {
   /** With `userInfo`, the provider's userinfo merged over the ID token's claims (same `sub`, or refused). */
   async #withUserInfo(provider: Provider, idClaims: IdTokenClaims, accessToken: string | undefined): Promise<Claims> {
     if (!this.config.userInfo || !provider.metadata.userinfo_endpoint || !accessToken) return idClaims
-    const info = await this.#userInfo(provider, accessToken, idClaims.sub)
-    return { ...idClaims, ...info, sub: idClaims.sub, iss: idClaims.iss, aud: idClaims.aud, exp: idClaims.exp, iat: idClaims.iat }
+    return withUserInfoClaims(idClaims, await this.#userInfo(provider, accessToken, idClaims.sub))
   }
 
   async #userInfo(provider: Provider, accessToken: string, sub: string): Promise<Claims> {
@@ -257,14 +245,19 @@ export class RelyingParty {
       throw toOidcError(err, 'invalid_userinfo', 'fetching userinfo')
     }
     if (info.sub !== sub) throw new OidcError('invalid_userinfo', 'The userinfo response is for another user ("sub" differs from the ID token); its claims were refused.')
-    return info as Claims
+    return safeClaims(info as Claims)
   }
 
   async #logout(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
     const ref = await this.#sessions.load(readCookies(request), setCookie)
-    if (ref) await this.#sessions.destroy(ref, setCookie)
+    // Signing out changes state: a link, image or form on another site must not do it. The
+    // browser is asked instead, with a button that posts back from this app's own page.
+    if (ref && !comesFrom(request, this.config.baseURL.origin)) return html(200, logoutPage(this.#backend.logoutPath))
     const local = redirect(this.config.postLogoutRedirectUri)
     if (!ref) return local
+    await this.#sessions.destroy(ref, setCookie)
+    // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
+    await this.#revokeBearers(ref.data.sid !== undefined ? `sid:${ref.data.sid}` : tokenRevocationKey(ref.data.idToken))
     // The local session is gone whatever happens; the provider's logout is a courtesy
     // that must not keep the user signed in here if the provider is down.
     let provider: Provider
@@ -274,11 +267,21 @@ export class RelyingParty {
       return local
     }
     if (!provider.metadata.end_session_endpoint) return local
-    return redirect(client.buildEndSessionUrl(provider.client, {
-      id_token_hint: ref.data.idToken,
-      post_logout_redirect_uri: this.config.postLogoutRedirectUri,
-      client_id: this.config.clientId,
-    }).href)
+    try {
+      return redirect(client.buildEndSessionUrl(provider.client, {
+        id_token_hint: ref.data.idToken,
+        post_logout_redirect_uri: this.config.postLogoutRedirectUri,
+        client_id: this.config.clientId,
+      }).href)
+    } catch (err) {
+      this.config.logger.error(`the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`)
+      return local
+    }
+  }
+
+  /** With bearer tokens on, those issued for the ended session (`sid:`), user (`sub:`) or token (`tok:`) are refused from now on, by every process sharing the store. */
+  async #revokeBearers(key: string): Promise<void> {
+    if (this.config.bearer.enabled) await this.#sessions.revoke(key, now(), this.config.absoluteTimeout)
   }
 
   /** OpenID Connect Back-Channel Logout 1.0: 200 when the sessions are ended, 400 for any invalid logout token. */
@@ -291,6 +294,7 @@ export class RelyingParty {
       const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance
       if (!(await this.#sessions.consumeOnce(`jti:${claims.jti}`, ttl))) throw new OidcError('invalid_logout_token', 'The logout token was refused: its "jti" was already used.')
       await this.#sessions.endSessions(claims)
+      await this.#revokeBearers(claims.sid !== undefined ? `sid:${claims.sid}` : `sub:${claims.sub}`)
       return json(200, {}, {})
     } catch (err) {
       if (!(err instanceof OidcError) || err.code !== 'invalid_logout_token') throw err
@@ -313,10 +317,18 @@ export class RelyingParty {
   }
 }
 
-/** Logins in progress kept per browser (tabs signing in at once). */
-const MAX_PENDING_LOGINS = 5
 
 const respond = (response: HttpResponse): HandleResult => ({ response })
+
+function logoutPage(logoutPath: string): string {
+  return renderPage({
+    status: 'Sign out',
+    title: 'Sign out?',
+    body: `<p>A page on another site asked to sign you out of this app.</p>
+<form method="post" action="${escapeHtml(logoutPath)}"><button type="submit">Sign out</button></form>
+<p><a href="/">Stay signed in</a></p>`,
+  })
+}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?')

@@ -43,7 +43,7 @@ export async function createApp(config, baseURL) {
   }
 
   const store = await makeStore()
-  const ours = { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret, baseURL, secret: config.secret, authRequired: false }
+  const ours = { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret, baseURL, secret: config.secret, authRequired: false, bearer: true }
   if (store) ours.session = { store }
   const benchSession = (oidc) => ({ session: lastSession, idToken: oidc.idToken })
 

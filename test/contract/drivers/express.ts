@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import express from 'express'
 import express4 from 'express4'
-import { oidc, requireGroup, requiresAuth } from '@oidc-rp/express'
+import { oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/express'
 import { closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
 
 /** Compile-time contract check: every contract option is an option of this adapter's oidc(). */
@@ -25,6 +25,9 @@ function expressDriver(name: string, createApp: () => express.Express): Driver {
         res.json(req.oidc.user)
       })
       app.get('/admin', requireGroup('admins'), (_req, res) => {
+        res.json({ ok: true })
+      })
+      app.get('/claims-admin', requireClaims((claims) => claims.isAdmin === true), (_req, res) => {
         res.json({ ok: true })
       })
       app.post('/refresh', requiresAuth(), (req, res, next) => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import Fastify from 'fastify'
-import { oidc, requireGroup, requiresAuth } from '@oidc-rp/fastify'
+import { oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/fastify'
 import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
 export const fastifyDriver: Driver = {
@@ -13,6 +13,7 @@ export const fastifyDriver: Driver = {
     app.get('/', async (request) => ({ page: 'public', authenticated: request.oidc.isAuthenticated() }))
     app.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.user)
     app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
+    app.get('/claims-admin', { preHandler: requireClaims((claims) => claims.isAdmin === true) }, async () => ({ ok: true }))
     app.post('/refresh', { preHandler: requiresAuth() }, async (request) => {
       await request.oidc.refresh()
       return { idTokenExpiresAt: request.oidc.idTokenExpiresAt, groups: request.oidc.groups }

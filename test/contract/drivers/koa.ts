@@ -2,7 +2,7 @@ import { createServer, type RequestListener } from 'node:http'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 import Router from '@koa/router'
-import { oidc, requireGroup, requiresAuth } from '@oidc-rp/koa'
+import { oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/koa'
 import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
 /** The same app on Koa 3 and on Koa 2. */
@@ -23,6 +23,9 @@ function koaDriver(name: string, createApp: () => Koa): Driver {
         ctx.body = ctx.state.oidc.user
       })
       router.get('/admin', requireGroup('admins'), (ctx) => {
+        ctx.body = { ok: true }
+      })
+      router.get('/claims-admin', requireClaims((claims) => claims.isAdmin === true), (ctx) => {
         ctx.body = { ok: true }
       })
       router.post('/refresh', requiresAuth(), async (ctx) => {

@@ -40,6 +40,8 @@ export interface RogueState {
   lastAuthorize: URLSearchParams | undefined
   /** Form of the last token request (client_secret removed). */
   lastTokenRequest: URLSearchParams | undefined
+  /** The ID token of the last token response that had one. */
+  lastIdToken: string | undefined
 }
 
 export function zeroCounts(counts: RequestCounts): void {

@@ -99,7 +99,7 @@ function tokens(
     access_token: accessToken,
     token_type: 'Bearer',
     expires_in: state.behaviour.expiresIn,
-    ...(state.behaviour.omitIdToken ? {} : { id_token: idToken.jwt }),
+    ...(state.behaviour.omitIdToken ? {} : { id_token: (state.lastIdToken = idToken.jwt) }),
     refresh_token: refreshToken,
     scope: options.scope,
   }

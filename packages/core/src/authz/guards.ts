@@ -1,6 +1,7 @@
 import type { OidcContext } from '../context.js'
 import { OidcError } from '../errors.js'
-import { escapeHtml, html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from '../http/types.js'
+import { escapeHtml, renderPage } from '../http/pages.js'
+import { html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from '../http/types.js'
 import type { Claims } from '../session/store.js'
 
 /** What a guard asks of a signed-in user. `check` returns why access is refused, or undefined. */
@@ -62,11 +63,13 @@ export function authorize(context: OidcContext | undefined, request: HttpRequest
 function forbiddenPage(refusal: string, context: OidcContext): string {
   const name = typeof context.user?.name === 'string' ? context.user.name : context.user?.sub ?? ''
   const groups = context.groups.length ? context.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ') : 'none'
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>Access denied</title>
-<style>*{box-sizing:border-box}body{font:15px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#111827;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 3px #0000001f,0 8px 24px #0000000f;width:min(32rem,calc(100vw - 2rem));border-top:4px solid #dc2626}.status{margin:0;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;color:#b91c1c}h1{margin:.25rem 0 .75rem;font-size:1.5rem}p{margin:.25rem 0 1rem;color:#374151}.why{font-size:1.05rem;color:#111827}.badge{display:inline-block;font-size:.8rem;background:#e0e7ff;color:#3730a3;border-radius:999px;padding:.05rem .6rem}a{color:#2563eb}</style></head>
-<body><main><p class="status">403 · Forbidden</p><h1>Access denied</h1>
-<p class="why">This page ${escapeHtml(refusal)}.</p>
+  return renderPage({
+    status: '403 · Forbidden',
+    title: 'Access denied',
+    accent: '#dc2626',
+    body: `<p class="why">This page ${escapeHtml(refusal)}.</p>
 <p>You are signed in as <strong>${escapeHtml(name)}</strong>. Your groups: ${groups}.</p>
 <p>Ask an administrator for access, or sign out and sign in as another user.</p>
-<p><a href="/">Home</a> · <a href="${escapeHtml(context.logoutUrl())}">Sign out</a></p></main></body></html>`
+<p><a href="/">Home</a> · <a href="${escapeHtml(context.logoutUrl())}">Sign out</a></p>`,
+  })
 }

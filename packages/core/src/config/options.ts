@@ -68,9 +68,12 @@ export interface OidcOptions {
   postLogoutRedirect?: string
   session?: SessionOptions
   /**
-   * `Authorization: Bearer <JWT>` for services: `OIDC_BEARER` (default `true`) turns it
-   * off; `OIDC_BEARER_AUDIENCE` (comma-separated) accepts JWT access tokens (`at+jwt`) for
-   * those audiences; `allowHmac` accepts HS* ID tokens signed with the client secret.
+   * `Authorization: Bearer <JWT>` for services, off by default: `true` (`OIDC_BEARER=true`)
+   * accepts ID tokens issued to this client; `OIDC_BEARER_AUDIENCE` (comma-separated)
+   * accepts JWT access tokens (`at+jwt`) for those audiences; `allowHmac` accepts HS* ID
+   * tokens signed with the client secret. A token whose provider session (`sid`) or user
+   * (`sub`, for a logout by `sub`) was logged out is refused afterwards, in every process
+   * that shares the session store.
    */
   bearer?: boolean | BearerOptions
   /** `OIDC_USERINFO`: fetch userinfo at sign-in and refresh and merge its claims into the session. Default `false`. */

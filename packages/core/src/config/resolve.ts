@@ -163,6 +163,10 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     else if (key === 'max_age' && !/^\d+$/.test(value)) problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
   }
 
+  if (authorizationParams.response_mode === 'form_post' && baseURL?.protocol === 'http:') {
+    problem('authorizationParams.response_mode', undefined, 'form_post needs an https baseURL: the provider posts the response from another site, and only a SameSite=None cookie, which browsers accept only when Secure, comes with it')
+  }
+
   const routes: Routes = { login: '/login', callback: '/callback', logout: '/logout', backchannelLogout: '/backchannel-logout', ...options.routes }
   for (const [name, path] of Object.entries(routes)) {
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) problem(`routes.${name}`, undefined, 'must be a path starting with /')
@@ -183,9 +187,12 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
 
   const bearerEnv = parseBoolean(env.OIDC_BEARER)
   if (bearerEnv === 'invalid') problem('bearer', 'OIDC_BEARER', 'must be true or false')
-  const bearerOption = options.bearer ?? (bearerEnv === false ? false : {})
-  const bearerAudience = (typeof bearerOption === 'object' ? bearerOption.audience : undefined) ?? env.OIDC_BEARER_AUDIENCE?.split(',')
+  // Off unless asked for: an ID token travels in logout URLs (id_token_hint) and browser
+  // history, so accepting it as a credential is a choice the app makes.
+  const bearerOption = options.bearer ?? (bearerEnv === true ? {} : false)
+  const bearerAudience = (typeof bearerOption === 'object' && bearerOption !== null ? bearerOption.audience : undefined) ?? env.OIDC_BEARER_AUDIENCE?.split(',')
   const audiences = (Array.isArray(bearerAudience) ? bearerAudience : bearerAudience === undefined ? [] : [bearerAudience]).map((a) => String(a).trim()).filter(Boolean)
+  if (bearerOption === false && audiences.length > 0) problem('bearer', 'OIDC_BEARER', 'bearer tokens are off, but an audience is set (OIDC_BEARER_AUDIENCE): turn them on with bearer: true / OIDC_BEARER=true')
   const bearer = Object.freeze({
     enabled: bearerOption !== false,
     audiences: Object.freeze(audiences),

@@ -57,6 +57,8 @@ export interface CookieAttributes {
   secure: boolean
   /** Seconds; 0 deletes the cookie. Omitted: a browser-session cookie. */
   maxAge?: number
+  /** Default `lax`; `none` (with Secure) for a cookie that must come back on a cross-site POST. */
+  sameSite?: 'lax' | 'none'
 }
 
 /**
@@ -82,7 +84,7 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   return stringifySetCookie(name, value, {
     encode: encodeCookieValue,
     httpOnly: true,
-    sameSite: 'lax',
+    sameSite: attributes.sameSite ?? 'lax',
     secure: attributes.secure,
     path: '/',
     ...(attributes.maxAge === undefined ? {} : { maxAge: attributes.maxAge }),

@@ -74,6 +74,19 @@ export function html(status: number, body: string, headers: Record<string, strin
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers }, body }
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+/**
+ * Whether the browser says the request comes from a page of `origin` itself (or from the
+ * user, typing the URL): `Sec-Fetch-Site`, else `Origin`, else `Referer`. A request that
+ * says none of them (not a browser, or one too old to send any) is taken as one.
+ */
+export function comesFrom(request: HttpRequest, origin: string): boolean {
+  const site = header(request, 'sec-fetch-site')
+  if (site !== undefined) return site === 'same-origin' || site === 'none'
+  const from = header(request, 'origin') ?? header(request, 'referer')
+  if (from === undefined) return true
+  try {
+    return new URL(from).origin === origin
+  } catch {
+    return false
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { jwtVerify, type JWTPayload } from 'jose'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
@@ -11,6 +12,15 @@ import { ASYMMETRIC, type Provider } from './provider.js'
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
 const CACHE_SIZE = 10_000
 
+/** A verified bearer token, and the keys under which a logout revokes it. */
+export interface VerifiedBearer {
+  readonly data: SessionData
+  /** `sid:…` (when it names one), `sub:…` and `tok:<sha-256 of the token>`. */
+  readonly revocationKeys: readonly string[]
+  /** Its `iat`: a revocation recorded at or after it applies. */
+  readonly issuedAt: number
+}
+
 /**
  * `Authorization: Bearer <JWT>` for service-to-service calls: an ID token issued to this
  * client, or a JWT access token (RFC 9068, `typ: at+jwt`) for a configured audience,
@@ -19,27 +29,38 @@ const CACHE_SIZE = 10_000
  */
 export class BearerVerifier {
   readonly #config: ResolvedConfig
-  readonly #cache = new Map<string, SessionData>()
+  readonly #cache = new Map<string, VerifiedBearer>()
 
   constructor(config: ResolvedConfig) {
     this.#config = config
   }
 
   /** A token verified before and not yet expired: no await, no provider needed. */
-  cached(token: string): SessionData | undefined {
+  cached(token: string): VerifiedBearer | undefined {
     const cached = this.#cache.get(token)
     if (!cached) return undefined
-    if (cached.idTokenExpiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
+    if (cached.data.idTokenExpiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
     this.#cache.delete(token)
     return undefined
   }
 
-  async verify(token: string, provider: Provider): Promise<SessionData> {
+  /** Drops a token from the cache (it was revoked). */
+  forget(token: string): void {
+    this.#cache.delete(token)
+  }
+
+  async verify(token: string, provider: Provider): Promise<VerifiedBearer> {
     const t = Math.floor(Date.now() / 1000)
     const data = await this.#verify(token, provider, t)
+    const sid = data.claims.sid
+    const verified: VerifiedBearer = {
+      data,
+      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${data.sub}`, tokenRevocationKey(token)],
+      issuedAt: data.createdAt,
+    }
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
-    this.#cache.set(token, data)
-    return data
+    this.#cache.set(token, verified)
+    return verified
   }
 
   async #verify(token: string, provider: Provider, t: number): Promise<SessionData> {
@@ -86,6 +107,11 @@ export class BearerVerifier {
       touchedAt: t,
     }
   }
+}
+
+/** The key that revokes one token (an ID token presented as `id_token_hint` at logout, by a session without `sid`). */
+export function tokenRevocationKey(token: string): string {
+  return `tok:${createHash('sha256').update(token).digest('base64url')}`
 }
 
 function refuse(reason: string, cause?: unknown): OidcError {

@@ -1,17 +1,37 @@
+/** Characters of a `returnTo` path once normalised and percent-encoded; longer ones land on the fallback. */
+export const MAX_RETURN_TO = 1024
+
 /**
- * `returnTo` is kept only when it is a path on this app's own origin. Anything that would
- * leave it (absolute URLs, `//host`, `/\host`, `javascript:`, control characters the URL
- * parser strips) lands on `fallback`.
+ * `returnTo` is kept only when it is a path on this app's own origin. The decision is made
+ * on the *normalised* path, as a browser will read it from `Location`: the URL parser
+ * resolves dot segments (`/.//host`, `/%2e%2e//host`, `/a/..//host`), turns `\` into `/` and
+ * strips tabs and newlines, so a value that looked like a path can come out as `//host`,
+ * which a browser follows to another site. Anything that would leave the origin, or does
+ * not fit in the login-transaction cookie once encoded, lands on `fallback`.
  */
 export function safeReturnTo(value: unknown, base: URL, fallback = '/'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 2048) return fallback
-  if (/[\u0000-\u001f\\]/.test(value.slice(0, 2)) || value.startsWith('//')) return fallback
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > MAX_RETURN_TO) return fallback
   let url: URL
   try {
     url = new URL(value, base)
   } catch {
     return fallback
   }
-  if (url.origin !== base.origin) return fallback
-  return url.pathname + url.search + url.hash
+  const path = url.pathname + url.search + url.hash
+  return url.origin === base.origin && isLocalPath(path, base) && path.length <= MAX_RETURN_TO ? path : fallback
+}
+
+/**
+ * A path-absolute reference that stays on `base`'s origin however it is resolved: one
+ * leading `/` and no second one or backslash after it, and resolving it again changes
+ * nothing. Checked where a path is stored and again where it is sent as `Location`.
+ */
+export function isLocalPath(path: string, base: URL): boolean {
+  if (!path.startsWith('/') || path[1] === '/' || path[1] === '\\' || /[\u0000-\u001f\u007f]/.test(path)) return false
+  try {
+    const url = new URL(path, base)
+    return url.origin === base.origin && url.pathname + url.search + url.hash === path
+  } catch {
+    return false
+  }
 }

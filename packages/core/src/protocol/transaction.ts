@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto'
-import type { CookieSigner } from '../http/cookies.js'
+import type { ResolvedConfig } from '../config/resolve.js'
+import { OidcError } from '../errors.js'
+import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../http/cookies.js'
+import type { SetCookie } from '../http/types.js'
+import type { Cookies } from '../session/backend.js'
+import { isLocalPath } from './return-to.js'
 
 /** Seconds a login may take from the redirect to the callback. */
 export const TRANSACTION_LIFETIME = 600
 
-/** One login in progress, kept in a signed cookie named after its `state`. */
+/**
+ * Logins in progress per browser (tabs signing in at once). Each has a cookie slot of its
+ * own and a new login takes a free slot or the oldest one, so no sequence of logins — even
+ * many at once, each seeing the same cookies — can hold more than this many cookies, each
+ * bounded by the `returnTo` cap: the Cookie header cannot grow until every route answers 431.
+ */
+export const TRANSACTION_SLOTS = 3
+
+/** One login in progress, kept in a signed cookie. */
 export interface Transaction {
   state: string
   nonce: string
@@ -14,29 +27,86 @@ export interface Transaction {
   createdAt: number
 }
 
-export const TRANSACTION_COOKIE_PREFIX = 'oidc.tx.'
+const COOKIE_PREFIX = 'oidc.tx.'
 
-export function encodeTransaction(tx: Transaction, signer: CookieSigner): string {
-  return signer.sign(Buffer.from(JSON.stringify(tx)).toString('base64url'))
-}
+/**
+ * The login transaction: `start` writes it in a slot cookie before the redirect to the
+ * provider; `consume` finds it by `state` at the callback and uses it up before anything
+ * else (its cookie cleared, its state recorded as used), so a callback URL works once.
+ */
+export class LoginTransactions {
+  readonly #signer: CookieSigner
+  readonly #secure: boolean
+  readonly #base: URL
+  readonly #names: readonly string[]
+  /** `response_mode=form_post`: the provider POSTs the callback cross-site, which a Lax cookie does not accompany. */
+  readonly #sameSite: 'lax' | 'none'
 
-/** The transaction in a cookie, or undefined when the signature or shape is wrong. */
-export function decodeTransaction(value: string, signer: CookieSigner): Transaction | undefined {
-  const payload = signer.unsign(value)
-  if (payload === undefined) return undefined
-  try {
-    const tx: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    if (typeof tx !== 'object' || tx === null) return undefined
-    const { state, nonce, codeVerifier, returnTo, createdAt } = tx as Record<string, unknown>
-    if (typeof state !== 'string' || typeof nonce !== 'string' || typeof codeVerifier !== 'string' || typeof returnTo !== 'string' || typeof createdAt !== 'number') return undefined
-    return { state, nonce, codeVerifier, returnTo, createdAt }
-  } catch {
-    return undefined
+  constructor(config: ResolvedConfig, signer: CookieSigner) {
+    this.#signer = signer
+    this.#secure = config.secure
+    this.#base = config.baseURL
+    this.#names = Array.from({ length: TRANSACTION_SLOTS }, (_, i) => cookieName(`${COOKIE_PREFIX}${i}`, config.secure))
+    this.#sameSite = config.authorizationParams.response_mode === 'form_post' ? 'none' : 'lax'
+  }
+
+  start(tx: Transaction, cookies: Cookies, setCookie: SetCookie): void {
+    let slot = 0
+    let oldest = Infinity
+    for (const [i, name] of this.#names.entries()) {
+      const raw = cookies[name]
+      const createdAt = raw === undefined ? -1 : (this.#decode(raw)?.createdAt ?? -1)
+      if (createdAt < oldest) [slot, oldest] = [i, createdAt]
+    }
+    const value = this.#signer.sign(Buffer.from(JSON.stringify(tx)).toString('base64url'))
+    setCookie(serializeCookie(this.#names[slot]!, value, { secure: this.#secure, maxAge: TRANSACTION_LIFETIME, sameSite: this.#sameSite }))
+  }
+
+  /** The transaction `state` names, used up; an `OidcError` that says why when there is none to use. */
+  async consume(state: string | null, cookies: Cookies, setCookie: SetCookie, consumeOnce: (key: string, ttl: number) => Promise<boolean>): Promise<Transaction> {
+    if (!isPlausibleState(state)) throw new OidcError('invalid_callback', 'The sign-in response has no valid state. Start again from the login page.')
+    let found: Transaction | undefined
+    let tampered = false
+    for (const name of this.#names) {
+      const raw = cookies[name]
+      if (raw === undefined) continue
+      const tx = this.#decode(raw)
+      if (tx === undefined) tampered = true
+      if (tx?.state !== state) continue
+      found = tx
+      setCookie(clearCookie(name, this.#secure))
+    }
+    if (!found) {
+      throw new OidcError('invalid_callback', tampered
+        ? 'The sign-in transaction cookie is not valid. Start again from the login page.'
+        : 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.')
+    }
+    if (!(await consumeOnce(`tx:${state}`, TRANSACTION_LIFETIME))) throw new OidcError('invalid_callback', 'This sign-in response was already used. Start again from the login page.')
+    if (Math.floor(Date.now() / 1000) - found.createdAt > TRANSACTION_LIFETIME) throw new OidcError('login_expired', 'The sign-in took too long and has expired. Start again from the login page.')
+    // Checked again where it is used: the cookie is signed, but the check is cheap and the
+    // redirect after sign-in is where an open redirect would happen.
+    if (!isLocalPath(found.returnTo, this.#base)) found.returnTo = '/'
+    return found
+  }
+
+  /** The transaction in a cookie, or undefined when the signature or shape is wrong. */
+  #decode(value: string): Transaction | undefined {
+    const payload = this.#signer.unsign(value)
+    if (payload === undefined) return undefined
+    try {
+      const tx: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+      if (typeof tx !== 'object' || tx === null) return undefined
+      const { state, nonce, codeVerifier, returnTo, createdAt } = tx as Record<string, unknown>
+      if (typeof state !== 'string' || typeof nonce !== 'string' || typeof codeVerifier !== 'string' || typeof returnTo !== 'string' || typeof createdAt !== 'number') return undefined
+      return { state, nonce, codeVerifier, returnTo, createdAt }
+    } catch {
+      return undefined
+    }
   }
 }
 
-/** A state value is only ever used as a cookie name suffix and a store key: keep it tame. */
-export function isPlausibleState(state: string | null): state is string {
+/** A state value is only ever compared and used as a store key: keep it tame. */
+function isPlausibleState(state: string | null): state is string {
   return state !== null && /^[A-Za-z0-9_-]{16,128}$/.test(state)
 }
 

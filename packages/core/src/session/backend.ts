@@ -33,6 +33,11 @@ export interface SessionBackend {
   withLock<T>(id: string, operation: () => Promise<T>): Promise<T>
   /** Whether `key` is used for the first time (login states, logout token `jti`s). */
   consumeOnce(key: string, ttl: number): Promise<boolean>
+  /** Revokes credentials (bearer tokens) under `key` issued up to `at`, for `ttl` seconds; see `SessionStore.revoke`. */
+  revoke(key: string, at: number, ttl: number): Promise<void>
+  revokedAt(key: string): Promise<number | undefined>
+  /** null: not revoked; undefined: only `revokedAt` can tell. */
+  peekRevokedAt(key: string): number | null | undefined
   /** Ends the sessions of a provider session (`sid`) or of a user (`sub`): back-channel logout. */
   endSessions(match: { sid?: string; sub?: string }): Promise<number>
 }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { ResolvedConfig } from '../config/resolve.js'
+import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import { newSessionId } from '../protocol/transaction.js'
@@ -8,16 +9,36 @@ import { now, remaining, touchInterval, type Cookies, type SessionBackend, type 
 import { MemoryStore } from './memory-store.js'
 import type { SessionData } from './store.js'
 
-/** Characters of cookie value per chunk: with its name and attributes, well under the 4096-byte limit. */
-const CHUNK = 3800
-/** At most this many chunks are read; more means someone is stuffing cookies. */
-const MAX_CHUNKS = 10
+/*
+ * The budget. Two limits apply, and a session that breaks either one locks its user out:
+ * - Per cookie, browsers keep at least 4096 bytes (RFC 6265 §6.1; Chrome and Firefox count
+ *   name and value, Safari the whole line). A chunk of 3600 characters, with its name
+ *   (`__Host-oidc.session.1`: 21) and attributes (under 70 even with a year's Max-Age),
+ *   makes a Set-Cookie line under 3700 bytes: room for a proxy or framework that adds one.
+ * - All chunks travel back in one `Cookie` request header line, and most servers refuse a
+ *   long one before the app sees the request: nginx over 8 KB
+ *   (`large_client_header_buffers 4 8k`: 400 "Request Header Or Cookie Too Large"), Apache
+ *   over 8190 bytes, Node a header block over 16 KB (431). The session takes at most 5000
+ *   bytes of that line; the other 3 KB are for the app's own cookies and two or three
+ *   login transactions in progress (0.5 to 1.5 KB each, one per tab signing in).
+ * A session that does not fit is refused at sign-in and ended when it grows at refresh:
+ * it is never written, since a browser holding it could not even reach /login again.
+ */
+/** Characters of cookie value per chunk. */
+const CHUNK = 3600
+/** Bytes all chunks may add to the Cookie request header (`name=value; ` each). */
+export const SESSION_COOKIE_BUDGET = 5000
+/** Chunks read at most: as many as the budget can need, so never fewer than were written. */
+const MAX_CHUNKS = Math.ceil(SESSION_COOKIE_BUDGET / CHUNK)
+/** Chunk names cleared when a session is refused or replaced: earlier versions wrote chunks without bound. */
+const STALE_CHUNKS = 32
 
 /**
  * Stateless sessions for deployments with no store: the session itself travels in
  * cookies, compressed and encrypted with AES-256-GCM under keys derived (HKDF) from the
  * configured secrets — the first encrypts, every one decrypts, so secrets rotate — and
- * split into chunks under the browser's 4 KB limit.
+ * split into chunks under the browser's 4 KB limit, within the budget above. What is
+ * stored is packed (see `pack`): the claims the ID token holds are not stored twice.
  *
  * What needs server state is kept in this process only: one-time login states, the
  * refresh single-flight, and the sessions ended by logout or back-channel logout (a copy
@@ -52,23 +73,33 @@ export class CookieSessions implements SessionBackend {
     const ref = this.#decrypt(parts.join(''))
     const t = now()
     if (!ref || remaining(ref.data, t, this.#config) <= 0 || this.#isEnded(ref)) {
-      this.#clear(0, parts.length, setCookie)
+      this.#clear(0, this.#present(cookies), setCookie)
       return undefined
     }
     this.#chunks.set(ref, parts.length)
     if (t - ref.data.touchedAt >= this.#touchInterval) {
       ref.data = { ...ref.data, touchedAt: t }
-      this.#write(ref, setCookie)
+      const oversize = this.#write(ref, setCookie)
+      if (oversize !== undefined) {
+        // Only a session written by an earlier version, or under a larger budget, gets here.
+        this.#overflow(ref, oversize, setCookie, 'its expiry was extended')
+        return undefined
+      }
     }
     return ref
   }
 
   async create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef> {
-    let previous = 0
-    while (previous < MAX_CHUNKS && cookies[`${this.#name}.${previous}`] !== undefined) previous += 1
+    const previous = this.#present(cookies)
     const ref = { id: newSessionId(), data }
     this.#chunks.set(ref, previous)
-    this.#write(ref, setCookie)
+    const oversize = this.#write(ref, setCookie)
+    if (oversize !== undefined) {
+      // Nothing of the new session is written, and the previous one ends as at any sign-in:
+      // the browser is left signed out, able to use the app and to sign in again.
+      this.#clear(0, previous, setCookie)
+      throw new OidcError('session_too_large', `The session (${oversize} bytes in cookies with its tokens and claims, compressed and encrypted) does not fit in cookies (budget ${SESSION_COOKIE_BUDGET} bytes): the provider sends too many claims or groups for stateless sessions. Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`)
+    }
     return ref
   }
 
@@ -76,13 +107,22 @@ export class CookieSessions implements SessionBackend {
     return this.#isEnded(ref) ? undefined : ref.data
   }
 
+  /**
+   * A session that no longer fits (a refresh brought more claims) ends here, cleanly: its
+   * cookies are cleared, a warning is logged, and `session_ended` signs the user out (a
+   * new sign-in is then refused with `session_too_large`, which names the fix).
+   */
   async save(ref: SessionRef, setCookie: SetCookie): Promise<void> {
-    this.#write(ref, setCookie)
+    const oversize = this.#write(ref, setCookie)
+    if (oversize === undefined) return
+    this.#overflow(ref, oversize, setCookie, 'its tokens were refreshed')
+    throw new OidcError('session_ended', `The session no longer fits in cookies (${oversize} bytes, budget ${SESSION_COOKIE_BUDGET}): sign in again.`)
   }
 
   async destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void> {
     this.#end(`id:${ref.id}`)
-    if (setCookie) this.#clear(0, Math.max(1, this.#chunks.get(ref) ?? 1), setCookie)
+    // 0: already cleared (see #overflow).
+    if (setCookie) this.#clear(0, this.#chunks.get(ref) ?? 1, setCookie)
   }
 
   withLock<T>(_id: string, operation: () => Promise<T>): Promise<T> {
@@ -91,6 +131,19 @@ export class CookieSessions implements SessionBackend {
 
   consumeOnce(key: string, ttl: number): Promise<boolean> {
     return this.#local.consumeOnce(key, ttl)
+  }
+
+  /** Revocations of bearer tokens: in this process only, like the ended sessions. */
+  revoke(key: string, at: number, ttl: number): Promise<void> {
+    return this.#local.revoke(key, at, ttl)
+  }
+
+  revokedAt(key: string): Promise<number | undefined> {
+    return this.#local.revokedAt(key)
+  }
+
+  peekRevokedAt(key: string): number | null {
+    return this.#local.peekRevokedAt(key)
   }
 
   async endSessions(match: { sid?: string; sub?: string }): Promise<number> {
@@ -117,15 +170,37 @@ export class CookieSessions implements SessionBackend {
     return [bySid, bySub].some((at) => at !== undefined && ref.data.createdAt <= at)
   }
 
-  #write(ref: SessionRef, setCookie: SetCookie): void {
+  /**
+   * Writes the session's chunks and clears stale ones of a longer previous value; writes
+   * nothing and answers the bytes it would take when that is over the budget.
+   */
+  #write(ref: SessionRef, setCookie: SetCookie): number | undefined {
     const value = this.#encrypt(ref)
     const count = Math.ceil(value.length / CHUNK)
+    // `name.i=value; ` per chunk (fewer than 10 chunks: one digit).
+    const bytes = value.length + count * (this.#name.length + 5)
+    if (bytes > SESSION_COOKIE_BUDGET) return bytes
     const maxAge = Math.max(1, remaining(ref.data, now(), this.#config))
     for (let i = 0; i < count; i += 1) {
       setCookie(serializeCookie(`${this.#name}.${i}`, value.slice(i * CHUNK, (i + 1) * CHUNK), { secure: this.#config.secure, maxAge }))
     }
-    this.#clear(count, this.#chunks.get(ref) ?? 0, setCookie) // stale chunks of a longer previous value
+    this.#clear(count, this.#chunks.get(ref) ?? 0, setCookie)
     this.#chunks.set(ref, count)
+    return undefined
+  }
+
+  /** Ends a session too large to be written: its cookies cleared, its copies refused here, a warning for the operator. */
+  #overflow(ref: SessionRef, bytes: number, setCookie: SetCookie, when: string): void {
+    this.#end(`id:${ref.id}`)
+    this.#clear(0, this.#chunks.get(ref) ?? 1, setCookie)
+    this.#chunks.set(ref, 0)
+    this.#config.logger.warn(`a stateless session of sub ${JSON.stringify(ref.data.sub)} grew to ${bytes} bytes when ${when}, over the cookie budget of ${SESSION_COOKIE_BUDGET} bytes: session ended (the user must sign in again). Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`)
+  }
+
+  /** One past the highest chunk the request carries (only on the rare paths: sign-in, a refused cookie). */
+  #present(cookies: Cookies): number {
+    for (let i = STALE_CHUNKS; i > 0; i -= 1) if (cookies[`${this.#name}.${i - 1}`] !== undefined) return i
+    return 0
   }
 
   #clear(from: number, to: number, setCookie: SetCookie): void {
@@ -136,7 +211,7 @@ export class CookieSessions implements SessionBackend {
     const iv = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv)
     cipher.setAAD(Buffer.from(this.#name))
-    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify({ id: ref.id, data: ref.data }))), cipher.final()])
+    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(pack(ref)))), cipher.final()])
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
   }
 
@@ -149,12 +224,99 @@ export class CookieSessions implements SessionBackend {
         decipher.setAAD(Buffer.from(this.#name))
         decipher.setAuthTag(raw.subarray(raw.length - 16))
         const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()])
-        const parsed = JSON.parse(inflateRawSync(plain).toString('utf8')) as { id?: unknown; data?: SessionData }
-        if (typeof parsed.id === 'string' && typeof parsed.data?.sub === 'string') return { id: parsed.id, data: parsed.data }
+        const parsed = JSON.parse(inflateRawSync(plain).toString('utf8')) as Partial<Packed> & { data?: SessionData }
+        if (typeof parsed.id !== 'string') return undefined
+        if (typeof parsed.s?.sub === 'string' && Array.isArray(parsed.k)) return { id: parsed.id, data: unpack(parsed as Packed) }
+        if (typeof parsed.data?.sub === 'string') return { id: parsed.id, data: parsed.data } // written before packing
       } catch {
         // wrong key or tampered: try the next secret
       }
     }
+    return undefined
+  }
+}
+
+/**
+ * A JWS compact token with its header and payload as the JSON text they encode: JSON
+ * compresses to a third or less, base64url hardly at all. Only a token that encodes back to
+ * the very same string is packed; anything else (opaque, JWE) stays as it is.
+ */
+type PackedToken = string | [header: string, payload: string, signature: string]
+
+/**
+ * What a session cookie holds. Claims whose value is the ID token's own are not stored
+ * twice: they are read back from the stored ID token, which is safe because that token
+ * was verified when it was received, and the cookie is authenticated encryption (it
+ * cannot be altered, nor the token swapped). Any claim that differs from the token's —
+ * added by userinfo, or changed or dropped when the claims were taken in — is stored as it
+ * is, so the claims come back exactly as they were. The shape differs from the earlier
+ * `{ id, data }` on purpose: a version that does not know it refuses the cookie (the user
+ * signs in again) rather than read a session with claims missing.
+ */
+interface Packed {
+  id: string
+  s: Omit<SessionData, 'claims' | 'idToken' | 'accessToken' | 'refreshToken'> & {
+    /** Only the claims not read back from the ID token. */
+    claims: Record<string, unknown>
+    idToken: PackedToken
+    accessToken?: PackedToken
+    refreshToken?: PackedToken
+  }
+  /** Every claim name, in order. */
+  k: string[]
+}
+
+function pack(ref: SessionRef): Packed {
+  const { claims, idToken, accessToken, refreshToken, ...rest } = ref.data
+  const packedIdToken = packToken(idToken)
+  const inToken = typeof packedIdToken === 'string' ? undefined : jsonObject(packedIdToken[1])
+  const same = (key: string, value: unknown) => inToken !== undefined && Object.hasOwn(inToken, key) && JSON.stringify(inToken[key]) === JSON.stringify(value)
+  return {
+    id: ref.id,
+    s: {
+      ...rest,
+      // fromEntries: a claim named __proto__ stays a plain key.
+      claims: Object.fromEntries(Object.entries(claims).filter(([key, value]) => !same(key, value))),
+      idToken: packedIdToken,
+      accessToken: accessToken === undefined ? undefined : packToken(accessToken),
+      refreshToken: refreshToken === undefined ? undefined : packToken(refreshToken),
+    },
+    k: Object.keys(claims),
+  }
+}
+
+function unpack(packed: Packed): SessionData {
+  const { claims: own, idToken, accessToken, refreshToken, ...rest } = packed.s
+  const inToken = typeof idToken === 'string' ? undefined : jsonObject(idToken[1])
+  const value = (key: string) => (Object.hasOwn(own, key) ? own[key] : inToken !== undefined && Object.hasOwn(inToken, key) ? inToken[key] : undefined)
+  const data: SessionData = { ...rest, claims: Object.fromEntries(packed.k.map((key) => [key, value(key)])) as SessionData['claims'], idToken: unpackToken(idToken) }
+  if (accessToken !== undefined) data.accessToken = unpackToken(accessToken)
+  if (refreshToken !== undefined) data.refreshToken = unpackToken(refreshToken)
+  return data
+}
+
+function packToken(token: string): PackedToken {
+  const [header, payload, signature, extra] = token.split('.')
+  if (header === undefined || payload === undefined || signature === undefined || extra !== undefined) return token
+  const headerText = Buffer.from(header, 'base64url').toString('utf8')
+  const payloadText = Buffer.from(payload, 'base64url').toString('utf8')
+  const exact = headerText.startsWith('{') && payloadText.startsWith('{') && base64url(headerText) === header && base64url(payloadText) === payload
+  return exact ? [headerText, payloadText, signature] : token
+}
+
+function unpackToken(token: PackedToken): string {
+  return typeof token === 'string' ? token : `${base64url(token[0])}.${base64url(token[1])}.${token[2]}`
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url')
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
     return undefined
   }
 }

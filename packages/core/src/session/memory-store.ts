@@ -24,6 +24,7 @@ export class MemoryStore implements SessionStore {
   readonly #max: number
   readonly #sessions = new Map<string, Entry<SessionData>>()
   readonly #used = new Map<string, Entry<true>>()
+  readonly #revoked = new Map<string, Entry<number>>()
   readonly #bySid = new Index()
   readonly #bySub = new Index()
 
@@ -82,6 +83,25 @@ export class MemoryStore implements SessionStore {
     this.#used.set(key, { value: true, expiresAt: t + ttl * 1000 })
     if (this.#used.size > this.#max) this.#used.delete(this.#used.keys().next().value as string)
     return true
+  }
+
+  async revoke(key: string, at: number, ttl: number): Promise<void> {
+    const previous = this.peekRevokedAt(key) ?? 0
+    this.#revoked.delete(key) // re-inserted last: the oldest revocations go first
+    this.#revoked.set(key, { value: Math.max(at, previous), expiresAt: Date.now() + ttl * 1000 })
+    if (this.#revoked.size > this.#max) this.#revoked.delete(this.#revoked.keys().next().value as string)
+  }
+
+  async revokedAt(key: string): Promise<number | undefined> {
+    return this.peekRevokedAt(key) ?? undefined
+  }
+
+  peekRevokedAt(key: string): number | null {
+    const entry = this.#revoked.get(key)
+    if (!entry) return null
+    if (entry.expiresAt > Date.now()) return entry.value
+    this.#revoked.delete(key)
+    return null
   }
 
   async findBySid(sid: string): Promise<string[]> {

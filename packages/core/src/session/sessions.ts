@@ -4,6 +4,7 @@ import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../
 import type { SetCookie } from '../http/types.js'
 import { newSessionId } from '../protocol/transaction.js'
 import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
+import { MemoryStore } from './memory-store.js'
 import type { SessionData, SessionStore } from './store.js'
 
 /**
@@ -18,6 +19,8 @@ export class StoreSessions implements SessionBackend {
   readonly #cookie: string
   readonly #touchInterval: number
   #failing = false
+  /** The store, or this process's memory when the store keeps no revocations. */
+  readonly #revocations: SessionStore
 
   constructor(config: ResolvedConfig, store: SessionStore, signer: CookieSigner) {
     this.#config = config
@@ -25,6 +28,7 @@ export class StoreSessions implements SessionBackend {
     this.#signer = signer
     this.#cookie = cookieName('oidc.session', config.secure)
     this.#touchInterval = touchInterval(config.idleTimeout)
+    this.#revocations = store.revoke && store.revokedAt ? store : new MemoryStore()
   }
 
   async load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined> {
@@ -90,6 +94,20 @@ export class StoreSessions implements SessionBackend {
     } finally {
       await lock.release().catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
     }
+  }
+
+  revoke(key: string, at: number, ttl: number): Promise<void> {
+    const store = this.#revocations
+    return this.#call(() => store.revoke!(key, at, ttl))
+  }
+
+  revokedAt(key: string): Promise<number | undefined> {
+    const store = this.#revocations
+    return this.#call(() => store.revokedAt!(key))
+  }
+
+  peekRevokedAt(key: string): number | null | undefined {
+    return this.#revocations.peekRevokedAt?.(key)
   }
 
   consumeOnce(key: string, ttl: number): Promise<boolean> {

@@ -63,6 +63,17 @@ export interface SessionStore {
    * holder that dies blocks the session no longer than the lease.
    */
   lock?(id: string): Promise<SessionLock>
+  /**
+   * Records that credentials under `key` (`sid:…`, `sub:…`, `tok:…`) issued up to `at`
+   * (epoch seconds) are revoked, for `ttl` seconds: bearer tokens of a session that was
+   * logged out. Stores shared between processes offer it so that every process refuses
+   * them; without it, revocations are known to this process only.
+   */
+  revoke?(key: string, at: number, ttl: number): Promise<void>
+  /** When credentials under `key` were revoked (epoch seconds), or undefined. */
+  revokedAt?(key: string): Promise<number | undefined>
+  /** `revokedAt` when this process can tell at once: null for "not revoked", undefined when only `revokedAt` can tell. */
+  peekRevokedAt?(key: string): number | null | undefined
   /** Ids of the live sessions with this provider session id (`sid`), for back-channel logout. */
   findBySid?(sid: string): Promise<string[]>
   /** Ids of the live sessions of this subject, for back-channel logout. */

@@ -1,0 +1,24 @@
+/** The small HTML pages the middleware answers itself (403, logout confirmation): one shell, escaped text. */
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+const STYLE = '*{box-sizing:border-box}body{font:15px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#111827;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 3px #0000001f,0 8px 24px #0000000f;width:min(32rem,calc(100vw - 2rem));border-top:4px solid var(--accent)}.status{margin:0;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;color:var(--accent)}h1{margin:.25rem 0 .75rem;font-size:1.5rem}p{margin:.25rem 0 1rem;color:#374151}.why{font-size:1.05rem;color:#111827}.badge{display:inline-block;font-size:.8rem;background:#e0e7ff;color:#3730a3;border-radius:999px;padding:.05rem .6rem}a{color:#2563eb}button{font:inherit;font-weight:600;color:#fff;background:#2563eb;border:0;border-radius:8px;padding:.5rem 1.1rem;cursor:pointer}'
+
+export interface Page {
+  /** Shown above the title, e.g. `403 · Forbidden`. */
+  status: string
+  title: string
+  /** HTML, already escaped by the caller. */
+  body: string
+  /** Colour of the top border and status line. */
+  accent?: string
+}
+
+export function renderPage(page: Page): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(page.title)}</title>
+<style>:root{--accent:${page.accent ?? '#2563eb'}}${STYLE}</style></head>
+<body><main><p class="status">${escapeHtml(page.status)}</p><h1>${escapeHtml(page.title)}</h1>
+${page.body}</main></body></html>`
+}
