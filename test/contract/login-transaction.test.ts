@@ -74,6 +74,34 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     expect(callback.body).toContain('expired')
   })
 
+  // Bounded by construction: a fixed set of cookie slots, each of bounded size, whatever
+  // the logins (at once, one after the other, with the longest returnTo kept).
+  it('keeps at most 3 login-transaction cookies, however many logins run at once, and the Cookie header small', async () => {
+    const browser = harness.browser()
+    const returnTo = `/${'a'.repeat(1000)}`
+    await Promise.all(Array.from({ length: 60 }, () => browser.navigate(harness.url(`/login?returnTo=${returnTo}`))))
+    for (let attempt = 0; attempt < 10; attempt += 1) await browser.navigate(harness.url(`/login?returnTo=${returnTo}`))
+    const header = browser.jar.header(harness.url('/')) ?? ''
+    const transactions = header.split('; ').filter((cookie) => cookie.startsWith('oidc.tx.'))
+    expect(transactions.length).toBeLessThanOrEqual(3)
+    expect(header.length, 'the Cookie header stays well under the 8 KB a proxy accepts').toBeLessThan(6 * 1024)
+    const home = await browser.navigate(harness.url('/'))
+    expect(home.status, summary(home)).toBe(200)
+    await expectSignedIn(harness, await harness.dance({ browser }))
+  })
+
+  it('lets three tabs sign in at once; a fourth login takes the oldest one\'s place', async () => {
+    const browser = harness.browser()
+    const tabs = []
+    for (let tab = 0; tab < 4; tab += 1) tabs.push(await harness.reachCallback({ browser }))
+    const oldest = await browser.navigate(tabs[0]!.callbackUrl)
+    expect(oldest.status, summary(oldest)).toBe(400)
+    for (const tab of tabs.slice(1)) {
+      const callback = await browser.navigate(tab.callbackUrl)
+      expect(callback.status, summary(callback)).toBe(302)
+    }
+  })
+
   it('lets two logins run at once in one browser (two tabs)', async () => {
     const browser = harness.browser()
     const firstTab = await harness.reachCallback({ browser })

@@ -13,6 +13,17 @@ const hostile = [
   '/\\/evil.example',
   ' //evil.example',
   `http://127.0.0.1:1/elsewhere`,
+  // Dot segments and backslashes that the URL parser normalises to //host (RFC 9700 §4.11).
+  '/.//evil.example',
+  '/..//evil.example',
+  '/%2e//evil.example',
+  '/%2E%2E//evil.example',
+  '/a/..//evil.example',
+  '/./\\evil.example',
+  '/.\\/evil.example',
+  '/./\t/evil.example',
+  // 2,000 × é: under the input cap, 12 KB once encoded (a cookie the browser would drop).
+  `/${'é'.repeat(2000)}`,
 ]
 
 describe.each(drivers)('$name: returnTo stays on the app', (driver) => {

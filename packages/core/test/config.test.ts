@@ -66,6 +66,19 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, authorizationParams: { state: 'fixed', prompt: 'login' } })).toContain('authorizationParams.state')
   })
 
+  it('refuses response_mode=form_post on an http baseURL, saying why', () => {
+    expect(problemsOf({ ...valid, baseURL: 'http://127.0.0.1:3000', authorizationParams: { response_mode: 'form_post' } })).toContain('form_post needs an https baseURL')
+    expect(resolveConfig({ ...valid, authorizationParams: { response_mode: 'form_post' } }, {}).authorizationParams.response_mode).toBe('form_post')
+  })
+
+  it('keeps bearer tokens off unless asked for, and refuses an audience for bearer tokens that are off', () => {
+    expect(resolveConfig(valid, {}).bearer.enabled).toBe(false)
+    expect(resolveConfig(valid, { OIDC_BEARER: 'true' }).bearer.enabled).toBe(true)
+    expect(resolveConfig({ ...valid, bearer: true }, {}).bearer.enabled).toBe(true)
+    expect(resolveConfig({ ...valid, bearer: { audience: 'https://api.example' } }, {}).bearer.audiences).toEqual(['https://api.example'])
+    expect(problemsOf(valid, { OIDC_BEARER_AUDIENCE: 'https://api.example' })).toContain('bearer (OIDC_BEARER): bearer tokens are off')
+  })
+
   it('refuses bad timeouts and route paths', () => {
     const message = problemsOf({ ...valid, clockTolerance: -1, routes: { login: 'login' }, session: { idleTimeout: 'soon' } })
     expect(message).toContain('clockTolerance (OIDC_CLOCK_TOLERANCE)')
