@@ -65,8 +65,12 @@ app.use(oidc({
   secret: required('SECRET'),
   baseURL: url,
   authRequired: false,
+  bearer: true,
   session: { store },
 }))
+app.get('/id-token', requiresAuth(), (req, res) => {
+  res.json({ idToken: req.oidc.idToken })
+})
 app.get('/', (req, res) => {
   res.json({ page: 'public', authenticated: req.oidc.isAuthenticated() })
 })

@@ -44,4 +44,28 @@ describe('back-channel logout with Redis and two processes', () => {
       expect((await get(`${app.url}/me`, bob.cookie)).status).toBe(200)
     }
   })
+
+  /** The session's ID token, presented as a bearer token to `app`. */
+  const idTokenOf = async (app: AppProcess, cookie: string) => (JSON.parse((await get(`${app.url}/id-token`, cookie)).body) as { idToken: string }).idToken
+  const asBearer = (app: AppProcess, token: string) => fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }).then((r) => r.status)
+
+  it('refuses the ID tokens of a logged-out provider session as bearer tokens in every process, cached there or not', async () => {
+    const alice = await signIn(other.url, 'alice')
+    const token = await idTokenOf(other, alice.cookie)
+    for (const app of [receiver, other]) expect(await asBearer(app, token), 'accepted (and cached) before').toBe(200)
+
+    await provider.backchannelLogout('alice') // reaches `receiver` only
+
+    for (const app of [receiver, other]) expect(await asBearer(app, token), 'refused after the back-channel logout').toBe(401)
+  })
+
+  it('refuses them after a logout in one process, in the other too', async () => {
+    const bob = await signIn(receiver.url, 'bob')
+    const token = await idTokenOf(receiver, bob.cookie)
+    expect(await asBearer(other, token)).toBe(200)
+    const logout = await get(`${receiver.url}/logout`, bob.cookie)
+    expect(logout.status).toBe(302)
+    expect(await asBearer(other, token)).toBe(401)
+    expect(await asBearer(receiver, token)).toBe(401)
+  })
 })

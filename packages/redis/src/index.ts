@@ -123,6 +123,18 @@ export class RedisStore implements SessionStore {
     return (await this.client.set(this.#key('once', key), '1', 'PX', ms(ttl), 'NX')) === 'OK'
   }
 
+  /** Bearer tokens of a logged-out session, refused by every process: one key per revocation, read on each bearer request. */
+  async revoke(key: string, at: number, ttl: number): Promise<void> {
+    this.#available()
+    await this.client.set(this.#key('revoked', key), String(at), 'PX', ms(ttl))
+  }
+
+  async revokedAt(key: string): Promise<number | undefined> {
+    this.#available()
+    const at = await this.client.get(this.#key('revoked', key))
+    return at === null ? undefined : Number(at)
+  }
+
   async findBySid(sid: string): Promise<string[]> {
     this.#available()
     return this.#live('sid', sid)

@@ -14,6 +14,8 @@ export interface ExpressSessionStoreLike {
 export interface StoredRecord {
   oidc?: SessionData
   once?: true
+  /** A revocation of bearer tokens: when it happened (epoch seconds). */
+  revokedAt?: number
   cookie: { originalMaxAge: number; expires: Date; httpOnly: boolean; path: string }
 }
 
@@ -34,7 +36,7 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
   const prefix = options.prefix ?? 'oidc-rp:'
   const call = <T>(method: (callback: Callback<T>) => void) =>
     new Promise<T | undefined>((resolve, reject) => method((err, value) => (err ? reject(err) : resolve(value))))
-  const record = (value: { oidc: SessionData } | { once: true }, ttl: number): StoredRecord => ({
+  const record = (value: { oidc: SessionData } | { once: true } | { revokedAt: number }, ttl: number): StoredRecord => ({
     ...value,
     cookie: { originalMaxAge: Math.ceil(ttl * 1000), expires: new Date(Date.now() + ttl * 1000), httpOnly: true, path: '/' },
   })
@@ -64,6 +66,14 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
       if (await call<object | null>((cb) => store.get(sid, cb))) return false
       await call((cb) => store.set(sid, record({ once: true }, ttl), cb))
       return true
+    },
+    async revoke(key, at, ttl) {
+      await call((cb) => store.set(`${prefix}revoked:${key}`, record({ revokedAt: at }, ttl), cb))
+    },
+    async revokedAt(key) {
+      const value = await call<object | null>((cb) => store.get(`${prefix}revoked:${key}`, cb))
+      const at = typeof value === 'object' && value !== null ? (value as StoredRecord).revokedAt : undefined
+      return typeof at === 'number' ? at : undefined
     },
     ...(typeof store.all === 'function'
       ? { findBySid: (sid: string) => scan((s) => s.sid === sid), findBySub: (sub: string) => scan((s) => s.sub === sub) }
