@@ -1,0 +1,102 @@
+/**
+ * A key server that cannot be read at refresh time is an outage like any other, for every
+ * adapter: the provider rotates its signing key, so the refreshed ID token names a `kid`
+ * the app must fetch, and the JWKS answers 500 (or a body that is not JSON). The session
+ * is served while its tokens are valid, answers 503 + Retry-After once they have expired —
+ * never 401, never a lost session — and refreshes as soon as the JWKS is back.
+ * (jose also refetches the JWKS after 10 minutes; an unknown `kid` takes the same path
+ * without the wait.)
+ */
+import { describe, it } from 'vitest'
+import { drivers, type Driver } from '../contract/drivers.js'
+import { Browser } from '../support/browser.js'
+import { loginDance } from '../support/login-dance.js'
+import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
+import { get, newSecret, sleep, untilDue, untilExpired } from './helpers.js'
+
+/** Seconds both the access token and the ID token live: a refresh is due from half of it. */
+const TTL = 6
+
+/** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
+async function forEveryAdapter(scenario: (driver: Driver, closers: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, closers)))
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
+    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
+  } finally {
+    await Promise.allSettled(closers.reverse().map((close) => close()))
+  }
+}
+
+/** Resolves once `condition` holds; rejects after `ms`. */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const by = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > by) throw new Error(`not within ${ms} ms: ${condition.toString()}`)
+    await sleep(50)
+  }
+}
+
+const outages: [string, Partial<Behaviour>][] = [
+  ['answers 500', { jwksStatus: 500 }],
+  ['answers a body that is not JSON', { jwks: () => '<html>502 Bad Gateway</html>' }],
+]
+
+describe.concurrent(`the JWKS unreadable at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
+  it.for(outages)('the JWKS %s after a key rotation: served while valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ([, outage], { expect }) => {
+    await forEveryAdapter(async (driver, closers) => {
+      // Both tokens short-lived, so that the session needs the refreshed ID token to go on.
+      const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) } })
+      closers.push(() => rogue.close())
+      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+      closers.push(() => app.close())
+      const browser = new Browser()
+      const signingInAt = Date.now()
+      const { callback } = await loginDance({ browser, appUrl: app.url })
+      expect(callback.status, 'sign-in').toBe(302)
+      const signedInAt = Date.now()
+      const cookie = browser.jar.header(new URL(app.url))!
+
+      await rogue.rotateKey()
+      rogue.bend(outage)
+
+      // Refresh due, tokens still valid: the refreshed ID token cannot be verified yet; served.
+      await untilDue(signedInAt, TTL)
+      expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(signingInAt + TTL * 1000 - 500)
+      const tokenCalls = rogue.requests.token
+      const valid = await get(`${app.url}/me`, cookie)
+      expect(valid.status, valid.body).toBe(200)
+      expect(JSON.parse(valid.body)).toMatchObject({ sub: 'alice' })
+      expect(valid.setCookie.join()).not.toMatch(/oidc\.session=;/)
+      // The refresh may run after the response (the tokens were still valid): it was made.
+      await until(() => rogue.requests.token > tokenCalls, 3000)
+
+      // Expired: 503 with Retry-After for an API call and for a page alike; the cookie stays.
+      await untilExpired(signedInAt, TTL)
+      for (const accept of ['application/json', 'text/html']) {
+        const down = await get(`${app.url}/me`, cookie, accept)
+        expect(down.status, `${accept}: ${down.body}`).toBe(503)
+        expect(down.retryAfter, accept).toMatch(/^\d+$/)
+        expect(down.location, accept).toBeNull()
+        expect(down.setCookie.join(), accept).not.toMatch(/oidc\.session=;/)
+      }
+
+      // Back: once Retry-After allows, a request refreshes, verifies the new key's ID token,
+      // and the session goes on; until then it is 503 again, never 401.
+      rogue.bend({ jwksStatus: 200, jwks: undefined })
+      const backBy = Date.now() + 15_000
+      let back = await get(`${app.url}/me`, cookie)
+      while (back.status === 503 && Date.now() < backBy) {
+        await sleep(Number(back.retryAfter ?? 1) * 1000)
+        back = await get(`${app.url}/me`, cookie)
+      }
+      expect(back.status, back.body).toBe(200)
+      expect(JSON.parse(back.body)).toMatchObject({ sub: 'alice' })
+      const refreshedCalls = rogue.requests.token
+      const again = await get(`${app.url}/admin`, cookie)
+      expect(again.status, again.body).toBe(200)
+      expect(rogue.requests.token, 'the renewed ID token was kept: no refresh needed').toBe(refreshedCalls)
+    })
+  })
+})
