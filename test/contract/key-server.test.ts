@@ -6,10 +6,12 @@
  * back-channel logout (the provider retries), and ends nothing. Once a JWKS was read, not
  * finding a usable key in it still refuses the token.
  */
+import { RelyingParty } from '@oidc-rp/core'
+import { randomBytes } from 'node:crypto'
 import { exportJWK } from 'jose'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../support/net.js'
-import type { Behaviour, RogueProvider } from '../support/rogue-provider.js'
+import { startRogueProvider, type Behaviour, type RogueProvider } from '../support/rogue-provider.js'
 import { drivers } from './drivers.js'
 import { expectRefused, expectSignedIn, summary } from './expectations.js'
 import { useHarness, type Harness } from './harness.js'
@@ -161,5 +163,38 @@ describe.each(drivers)('$name: a key server that cannot be read', (driver) => {
       await expectRefused(harness, await harness.dance())
       expect((await bearer(harness, await mintIdToken(harness.rogue))).status).toBe(401)
     })
+  })
+})
+
+describe('a key server outage in the log', () => {
+  let rogue: RogueProvider
+  beforeAll(async () => {
+    rogue = await startRogueProvider()
+  })
+  afterAll(() => rogue.close())
+
+  it('is logged once with its reason while it lasts (not once per request), and its end once', async () => {
+    const errors: string[] = []
+    const warnings: string[] = []
+    const rp = new RelyingParty({
+      issuer: rogue.issuer,
+      clientId: rogue.clientId,
+      clientSecret: rogue.clientSecret,
+      baseURL: 'http://127.0.0.1:1',
+      secret: randomBytes(32).toString('base64url'),
+      bearer: true,
+      logger: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },
+    }, {})
+    const verify = async () => {
+      const request = { method: 'GET', url: '/me', headers: { authorization: `Bearer ${await mintIdToken(rogue, { claims: { jti: randomBytes(8).toString('hex') } })}` } }
+      return Promise.resolve(rp.handle(request, () => {})).then((result) => result.context?.user['sub'], (err: unknown) => (err as { code?: unknown }).code)
+    }
+    rogue.bend({ jwksStatus: 500 })
+    for (let i = 0; i < 3; i += 1) expect(await verify()).toBe('provider_unavailable')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain('HTTP 500')
+    rogue.bend({ jwksStatus: 200 })
+    expect(await verify()).toBe('alice')
+    expect(warnings.filter((message) => message.includes('fetched again'))).toHaveLength(1)
   })
 })

@@ -35,8 +35,12 @@ export interface RemoteKeysOptions {
  */
 export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKey {
   const where = `the OpenID Provider's key server (jwks_uri on ${url.host})`
+  // Every request that needs the keys tries again while the key server is down: logged
+  // once per outage, not once per request.
+  let failing = false
   const unavailable = (reason: string, cause?: unknown) => {
-    options.logger.error(`fetching the keys from ${where} failed: ${reason}`)
+    if (!failing) options.logger.error(`fetching the keys from ${where} failed, and is not logged again until it succeeds: ${reason}`)
+    failing = true
     return new OidcError('provider_unavailable', `The keys to verify the token could not be fetched: ${where} ${reason}; try again shortly.`, cause === undefined ? {} : { cause })
   }
   // jose reads the keys through this fetch and only then selects one: every failure
@@ -62,6 +66,8 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
       throw unavailable('answered with a body that is not JSON', err)
     }
     if (!isKeySet(json)) throw unavailable('answered with JSON that is not a JSON Web Key Set ({"keys": [...]})')
+    if (failing) options.logger.warn(`the keys were fetched again from ${where}`)
+    failing = false
     return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
   }
   return createRemoteJWKSet(url, {
