@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, RelyingParty, type HandleResult, type SessionData } from '../src/index.js'
+import { MemoryStore, RelyingParty, resolveConfig, type HandleResult, type SessionData } from '../src/index.js'
 import { safeReturnTo } from '../src/protocol/return-to.js'
 import { groupsFromClaims } from '../src/session/groups.js'
 import { CookieSigner } from '../src/http/cookies.js'
-import { decodeTransaction, encodeTransaction } from '../src/protocol/transaction.js'
+import { LoginTransactions } from '../src/protocol/transaction.js'
 
 const base = new URL('http://127.0.0.1:3000')
 
@@ -40,15 +40,18 @@ describe('cookie signing', () => {
     expect(new CookieSigner(['z'.repeat(32)]).unsign(signed)).toBeUndefined()
   })
 
-  it('refuses a transaction whose payload was altered', () => {
-    const signer = new CookieSigner(['k'.repeat(32)])
-    const tx = { state: 's'.repeat(43), nonce: 'n', codeVerifier: 'v', returnTo: '/', createdAt: 1 }
-    const encoded = encodeTransaction(tx, signer)
-    expect(decodeTransaction(encoded, signer)).toEqual(tx)
-    const [payload, mac] = encoded.split('.')
+  it('refuses a transaction whose payload was altered', async () => {
+    const config = resolveConfig({ issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'k'.repeat(32) }, {})
+    const transactions = new LoginTransactions(config, new CookieSigner(config.secrets))
+    const tx = { state: 's'.repeat(43), nonce: 'n', codeVerifier: 'v', returnTo: '/', createdAt: Math.floor(Date.now() / 1000) }
+    const written: string[] = []
+    transactions.start(tx, {}, (header) => written.push(header))
+    const [name, value] = written[0]!.split(';')[0]!.split('=') as [string, string]
+    const unused = async () => true
+    expect(await transactions.consume(tx.state, { [name]: value }, () => {}, unused)).toEqual(tx)
+    const mac = value.slice(value.lastIndexOf('.') + 1)
     const forged = Buffer.from(JSON.stringify({ ...tx, returnTo: 'https://evil.example' })).toString('base64url')
-    expect(decodeTransaction(`${forged}.${mac}`, signer)).toBeUndefined()
-    expect(payload).toBeTruthy()
+    await expect(transactions.consume(tx.state, { [name]: `${forged}.${mac}` }, () => {}, unused)).rejects.toThrow(/not valid/)
   })
 })
 

@@ -7,7 +7,7 @@ import type { SetCookie } from '../http/types.js'
 import { newSessionId } from '../protocol/transaction.js'
 import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
 import { MemoryStore } from './memory-store.js'
-import type { SessionData } from './store.js'
+import type { Claims, SessionData } from './store.js'
 
 /*
  * The budget. Two limits apply, and a session that breaks either one locks its user out:
@@ -211,7 +211,7 @@ export class CookieSessions implements SessionBackend {
     const iv = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv)
     cipher.setAAD(Buffer.from(this.#name))
-    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(pack(ref)))), cipher.final()])
+    const body = Buffer.concat([cipher.update(deflateRawSync(pack(ref))), cipher.final()])
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
   }
 
@@ -224,10 +224,8 @@ export class CookieSessions implements SessionBackend {
         decipher.setAAD(Buffer.from(this.#name))
         decipher.setAuthTag(raw.subarray(raw.length - 16))
         const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()])
-        const parsed = JSON.parse(inflateRawSync(plain).toString('utf8')) as Partial<Packed> & { data?: SessionData }
-        if (typeof parsed.id !== 'string') return undefined
-        if (typeof parsed.s?.sub === 'string' && Array.isArray(parsed.k)) return { id: parsed.id, data: unpack(parsed as Packed) }
-        if (typeof parsed.data?.sub === 'string') return { id: parsed.id, data: parsed.data } // written before packing
+        const ref = unpack(inflateRawSync(plain))
+        if (ref) return ref
       } catch {
         // wrong key or tampered: try the next secret
       }
@@ -237,21 +235,24 @@ export class CookieSessions implements SessionBackend {
 }
 
 /**
- * A JWS compact token with its header and payload as the JSON text they encode: JSON
- * compresses to a third or less, base64url hardly at all. Only a token that encodes back to
- * the very same string is packed; anything else (opaque, JWE) stays as it is.
+ * A token as the bytes its base64url segments encode, when they encode back to the very
+ * same string: the lengths of its segments (`.`-separated), the bytes in the cookie's
+ * binary tail. JSON headers and payloads then compress to a third or less (base64url
+ * hardly compresses), signatures and random tokens take 3/4 of their text. Anything else
+ * (a token with other characters, or non-canonical base64url) is kept as a string.
  */
-type PackedToken = string | [header: string, payload: string, signature: string]
+type PackedToken = string | number[]
 
 /**
- * What a session cookie holds. Claims whose value is the ID token's own are not stored
- * twice: they are read back from the stored ID token, which is safe because that token
- * was verified when it was received, and the cookie is authenticated encryption (it
- * cannot be altered, nor the token swapped). Any claim that differs from the token's —
- * added by userinfo, or changed or dropped when the claims were taken in — is stored as it
- * is, so the claims come back exactly as they were. The shape differs from the earlier
- * `{ id, data }` on purpose: a version that does not know it refuses the cookie (the user
- * signs in again) rather than read a session with claims missing.
+ * What a session cookie holds, before compression: this JSON, a newline (JSON.stringify
+ * never writes one), then the tokens' bytes. Claims whose value is the ID token's own are
+ * not stored twice: they are read back from the stored ID token's payload, which is safe
+ * because that token was verified when it was received, and the cookie is authenticated
+ * encryption (it cannot be altered, nor the token swapped). A claim that differs from the
+ * token's (added by userinfo, changed or dropped when the claims were taken in) is stored
+ * as it is, so the claims come back exactly as they were. The shape differs from the
+ * earlier `{ id, data }` on purpose: an earlier version refuses this cookie (its user signs
+ * in again) rather than read a session with claims missing.
  */
 interface Packed {
   id: string
@@ -266,12 +267,23 @@ interface Packed {
   k: string[]
 }
 
-function pack(ref: SessionRef): Packed {
+const NEWLINE = 0x0a
+
+function pack(ref: SessionRef): Buffer {
   const { claims, idToken, accessToken, refreshToken, ...rest } = ref.data
+  const tail: Buffer[] = []
+  const packToken = (token: string): PackedToken => {
+    const text = token.split('.')
+    const segments = text.map((segment) => Buffer.from(segment, 'base64url'))
+    if (segments.some((bytes, i) => bytes.toString('base64url') !== text[i])) return token
+    tail.push(...segments)
+    return segments.map((bytes) => bytes.length)
+  }
   const packedIdToken = packToken(idToken)
-  const inToken = typeof packedIdToken === 'string' ? undefined : jsonObject(packedIdToken[1])
+  // The ID token's payload is its second segment, the first bytes after its header.
+  const inToken = typeof packedIdToken === 'string' || packedIdToken.length < 2 ? undefined : jsonObject(tail[1]!)
   const same = (key: string, value: unknown) => inToken !== undefined && Object.hasOwn(inToken, key) && JSON.stringify(inToken[key]) === JSON.stringify(value)
-  return {
+  const packed: Packed = {
     id: ref.id,
     s: {
       ...rest,
@@ -281,40 +293,54 @@ function pack(ref: SessionRef): Packed {
       accessToken: accessToken === undefined ? undefined : packToken(accessToken),
       refreshToken: refreshToken === undefined ? undefined : packToken(refreshToken),
     },
-    k: Object.keys(claims),
+    k: Object.keys(claims).filter((key) => key !== '__proto__'),
   }
+  return Buffer.concat([Buffer.from(JSON.stringify(packed)), Buffer.from([NEWLINE]), ...tail])
 }
 
-function unpack(packed: Packed): SessionData {
-  const { claims: own, idToken, accessToken, refreshToken, ...rest } = packed.s
-  const inToken = typeof idToken === 'string' ? undefined : jsonObject(idToken[1])
-  const value = (key: string) => (Object.hasOwn(own, key) ? own[key] : inToken !== undefined && Object.hasOwn(inToken, key) ? inToken[key] : undefined)
-  const data: SessionData = { ...rest, claims: Object.fromEntries(packed.k.map((key) => [key, value(key)])) as SessionData['claims'], idToken: unpackToken(idToken) }
-  if (accessToken !== undefined) data.accessToken = unpackToken(accessToken)
-  if (refreshToken !== undefined) data.refreshToken = unpackToken(refreshToken)
-  return data
+/**
+ * The session a cookie holds (either layout), or undefined. On every request, so: plain
+ * loops, the parsed object completed in place (it is ours alone), one JSON.parse of the
+ * ID token's payload instead of the stored claims, and tokens encoded from the tail.
+ */
+function unpack(plain: Buffer): SessionRef | undefined {
+  const newline = plain.indexOf(NEWLINE)
+  const parsed = JSON.parse(plain.toString('utf8', 0, newline === -1 ? plain.length : newline)) as Partial<Packed> & { data?: SessionData }
+  if (typeof parsed.id !== 'string') return undefined
+  if (newline === -1) return typeof parsed.data?.sub === 'string' ? { id: parsed.id, data: parsed.data } : undefined // written before packing
+  const stored = parsed.s
+  if (typeof stored?.sub !== 'string' || !Array.isArray(parsed.k)) return undefined
+  let offset = newline + 1
+  let payload: Buffer | undefined
+  const unpackToken = (token: PackedToken): string => {
+    if (typeof token === 'string') return token
+    let text = ''
+    for (let i = 0; i < token.length; i += 1) {
+      const end = offset + token[i]!
+      if (end > plain.length) throw new RangeError('session cookie: token bytes out of range')
+      if (token === stored.idToken && i === 1) payload = plain.subarray(offset, end)
+      text += (i === 0 ? '' : '.') + plain.toString('base64url', offset, end)
+      offset = end
+    }
+    return text
+  }
+  const idToken = unpackToken(stored.idToken)
+  if (stored.accessToken !== undefined) stored.accessToken = unpackToken(stored.accessToken)
+  if (stored.refreshToken !== undefined) stored.refreshToken = unpackToken(stored.refreshToken)
+  const own = stored.claims
+  const inToken = payload === undefined ? undefined : jsonObject(payload)
+  const claims: Record<string, unknown> = {}
+  for (const key of parsed.k) {
+    if (key === '__proto__') continue // never a claim (and pack never writes one)
+    claims[key] = Object.hasOwn(own, key) ? own[key] : inToken !== undefined && Object.hasOwn(inToken, key) ? inToken[key] : undefined
+  }
+  // Every token is a string again (just above).
+  return { id: parsed.id, data: Object.assign(stored, { claims: claims as Claims, idToken }) as SessionData }
 }
 
-function packToken(token: string): PackedToken {
-  const [header, payload, signature, extra] = token.split('.')
-  if (header === undefined || payload === undefined || signature === undefined || extra !== undefined) return token
-  const headerText = Buffer.from(header, 'base64url').toString('utf8')
-  const payloadText = Buffer.from(payload, 'base64url').toString('utf8')
-  const exact = headerText.startsWith('{') && payloadText.startsWith('{') && base64url(headerText) === header && base64url(payloadText) === payload
-  return exact ? [headerText, payloadText, signature] : token
-}
-
-function unpackToken(token: PackedToken): string {
-  return typeof token === 'string' ? token : `${base64url(token[0])}.${base64url(token[1])}.${token[2]}`
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64url')
-}
-
-function jsonObject(text: string): Record<string, unknown> | undefined {
+function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(text)
+    const value: unknown = JSON.parse(bytes.toString('utf8'))
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
   } catch {
     return undefined
