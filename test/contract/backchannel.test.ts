@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MemoryStore } from '@oidc-rp/core'
 import type { Browser } from '../support/browser.js'
 import { drivers } from './drivers.js'
 import { expectSignedIn } from './expectations.js'
@@ -72,5 +73,30 @@ describe.each(drivers)('$name: back-channel logout', (driver) => {
     const alice = await signedIn(harness, 'sid-gone')
     expect((await backchannel(harness, token)).status).toBe(400)
     expect((await harness.me(alice)).status).toBe(200)
+  })
+  it('applies a logout token whose first delivery failed: 503, the retry 200 and the session ended, a replay 400', async () => {
+    // A store that fails once, as a Redis node that is down or stalled would.
+    class FailingOnce extends MemoryStore {
+      armed = false
+      override async destroy(id: string): Promise<void> {
+        if (this.armed) {
+          this.armed = false
+          throw new Error('connection lost')
+        }
+        return super.destroy(id)
+      }
+    }
+    const store = new FailingOnce()
+    await harness.startApp({ session: { store } })
+    const alice = await signedIn(harness, 'sid-retried')
+    const token = await mintLogoutToken(harness.rogue, { claims: { sid: 'sid-retried' } })
+    store.armed = true
+    const first = await backchannel(harness, token)
+    expect(first.status, first.body).toBe(503)
+    expect((await harness.me(alice)).status, 'nothing was ended yet').toBe(200)
+    const retry = await backchannel(harness, token)
+    expect(retry.status, retry.body).toBe(200)
+    expect((await harness.me(alice)).status).toBe(401)
+    expect((await backchannel(harness, token)).status).toBe(400)
   })
 })

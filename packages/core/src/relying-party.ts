@@ -291,10 +291,14 @@ export class RelyingParty {
       if (!token) throw new OidcError('invalid_logout_token', 'The request has no logout_token.')
       const provider = await this.#provider.get()
       const claims = await verifyLogoutToken(token, { ...this.#idTokenChecks(provider), jwks: provider.publicJwks })
-      const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance
-      if (!(await this.#sessions.consumeOnce(`jti:${claims.jti}`, ttl))) throw new OidcError('invalid_logout_token', 'The logout token was refused: its "jti" was already used.')
+      // The token is spent only once its sessions are ended: when ending them fails (a store
+      // outage), the provider gets 503 and its retry with the same token must work. Two
+      // deliveries at once both end the same sessions, which is harmless.
+      const spent = `jti:${claims.jti}`
+      if ((await this.#sessions.revokedAt(spent)) !== undefined) throw new OidcError('invalid_logout_token', 'The logout token was refused: its "jti" was already used.')
       await this.#sessions.endSessions(claims)
       await this.#revokeBearers(claims.sid !== undefined ? `sid:${claims.sid}` : `sub:${claims.sub}`)
+      await this.#sessions.revoke(spent, now(), LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance)
       return json(200, {}, {})
     } catch (err) {
       if (!(err instanceof OidcError) || err.code !== 'invalid_logout_token') throw err
