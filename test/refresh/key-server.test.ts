@@ -15,7 +15,7 @@ import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js
 import { get, newSecret, sleep, untilDue, untilExpired } from './helpers.js'
 
 /** Seconds both the access token and the ID token live: a refresh is due from half of it. */
-const TTL = 6
+const TTL = 10
 
 /** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
 async function forEveryAdapter(scenario: (driver: Driver, closers: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
