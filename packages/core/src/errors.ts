@@ -13,6 +13,8 @@ export type OidcErrorCode =
   | 'provider_unavailable'
   /** The session store cannot be reached. */
   | 'store_unavailable'
+  /** Another request or process is renewing this session's tokens and did not finish in time. */
+  | 'session_busy'
   /** The callback request is not the answer to a login this browser started. */
   | 'invalid_callback'
   /** The login transaction is older than its lifetime. */
@@ -45,6 +47,7 @@ const STATUS: Record<OidcErrorCode, number> = {
   misconfigured: 500,
   provider_unavailable: 503,
   store_unavailable: 503,
+  session_busy: 503,
   invalid_callback: 400,
   login_expired: 400,
   provider_error: 400,
