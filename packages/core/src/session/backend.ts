@@ -27,7 +27,8 @@ export interface SessionBackend {
   create(data: SessionData, cookies: Cookies, setCookie: SetCookie): Promise<SessionRef>
   /** The session's latest data: another process may have refreshed it. */
   reload(ref: SessionRef): Promise<SessionData | undefined>
-  save(ref: SessionRef, setCookie: SetCookie): Promise<void>
+  /** Writes renewed data; false when the session ended meanwhile (nothing is written then). */
+  save(ref: SessionRef, setCookie: SetCookie): Promise<boolean>
   destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void>
   /** Runs `operation` holding the session's lock, across processes when the store offers one. */
   withLock<T>(id: string, operation: () => Promise<T>): Promise<T>

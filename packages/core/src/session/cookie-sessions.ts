@@ -112,9 +112,9 @@ export class CookieSessions implements SessionBackend {
    * cookies are cleared, a warning is logged, and `session_ended` signs the user out (a
    * new sign-in is then refused with `session_too_large`, which names the fix).
    */
-  async save(ref: SessionRef, setCookie: SetCookie): Promise<void> {
+  async save(ref: SessionRef, setCookie: SetCookie): Promise<boolean> {
     const oversize = this.#write(ref, setCookie)
-    if (oversize === undefined) return
+    if (oversize === undefined) return true
     this.#overflow(ref, oversize, setCookie, 'its tokens were refreshed')
     throw new OidcError('session_ended', `The session no longer fits in cookies (${oversize} bytes, budget ${SESSION_COOKIE_BUDGET}): sign in again.`)
   }

@@ -64,6 +64,12 @@ export class MemoryStore implements SessionStore {
     if (this.#sessions.size > this.#max) this.#drop(this.#sessions.keys().next().value as string)
   }
 
+  async replace(id: string, session: SessionData, ttl: number): Promise<boolean> {
+    if (this.peek(id) === undefined) return false
+    await this.set(id, session, ttl)
+    return true
+  }
+
   async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
     const entry = this.#sessions.get(id)
     if (!entry) return

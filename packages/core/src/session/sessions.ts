@@ -76,8 +76,15 @@ export class StoreSessions implements SessionBackend {
     return this.#call(() => this.#store.get(ref.id, { fresh: true }))
   }
 
-  save(ref: SessionRef): Promise<void> {
-    return this.#write(ref)
+  /** Writes renewed data, unless the session ended meanwhile (a logout during a refresh): then false. */
+  async save(ref: SessionRef): Promise<boolean> {
+    const ttl = remaining(ref.data, now(), this.#config)
+    if (ttl <= 0) return false
+    const store = this.#store
+    if (store.replace) return this.#call(() => store.replace!(ref.id, ref.data, ttl))
+    if ((await this.#call(() => store.get(ref.id, { fresh: true }))) === undefined) return false
+    await this.#call(() => store.set(ref.id, ref.data, ttl))
+    return true
   }
 
   async destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void> {

@@ -45,6 +45,12 @@ export interface SessionStore {
    */
   peek?(id: string): SessionData | undefined
   set(id: string, session: SessionData, ttl: number): Promise<void>
+  /**
+   * Writes the session only if it still exists, atomically, and answers whether it did:
+   * renewed tokens must not bring back a session that a logout ended meanwhile. Stores
+   * without it get a fresh `get` and then a `set`, which leaves a small window.
+   */
+  replace?(id: string, session: SessionData, ttl: number): Promise<boolean>
   destroy(id: string): Promise<void>
   /**
    * Rolling expiry: records the session's last use and extends its TTL, without rewriting
