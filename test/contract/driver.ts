@@ -4,13 +4,15 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { BearerOptions, SessionStore } from '@oidc-rp/core'
+import type { BearerOptions, ClientAuthMethod, SessionStore } from '@oidc-rp/core'
 
 /** The oidc() options of every adapter, minus baseURL (the driver knows its own port). */
 export interface AppOptions {
   issuer: string
   clientId: string
   clientSecret: string
+  clientAuthMethod?: ClientAuthMethod
+  clientPrivateKey?: string
   /** At least 32 characters; an array rotates secrets (first signs, all verify). */
   secret: string | string[]
   authRequired?: boolean

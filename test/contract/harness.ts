@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { Browser, type Exchange } from '../support/browser.js'
 import type { CookieJar } from '../support/cookie-jar.js'
 import { loginDance, reachCallback, type Dance, type ReachedCallback } from '../support/login-dance.js'
-import { startRogueProvider, type RogueProvider } from '../support/rogue-provider.js'
+import { startRogueProvider, type RogueProvider, type RogueProviderOptions } from '../support/rogue-provider.js'
 import type { AppOptions, Driver, RunningApp } from './drivers.js'
 import { expectNoLeaks } from './expectations.js'
 
@@ -31,7 +31,8 @@ export interface Harness {
   url(path: string): URL
 }
 
-export function useHarness(driver: Driver): Harness {
+/** `rogue`: options of the file's provider (its client id, secret, key). */
+export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions } = {}): Harness {
   let rogue: RogueProvider | undefined
   let app: RunningApp | undefined
   let options: AppOptions | undefined
@@ -82,7 +83,7 @@ export function useHarness(driver: Driver): Harness {
   }
 
   beforeAll(async () => {
-    rogue = await startRogueProvider()
+    rogue = await startRogueProvider(setup.rogue)
   })
   beforeEach(async () => {
     harness.rogue.reset()

@@ -3,7 +3,7 @@
  * bent per test (see `Behaviour`) to produce what a real provider never will.
  * Listens on 127.0.0.1 only.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { handleAuthorize } from './rogue/authorize.js'
@@ -11,18 +11,20 @@ import { defaultBehaviour, mergeBehaviour, type Behaviour, type Endpoint } from 
 import { handleDiscovery, handleEndSession, handleForeignJwks, handleJwks, handleUserinfo } from './rogue/documents.js'
 import { sendJson } from './rogue/http.js'
 import { generateRogueKey, generateRogueKeys, type RogueKeys } from './rogue/keys.js'
-import { zeroCounts, type RequestCounts, type RogueState } from './rogue/state.js'
+import { zeroCounts, type ClientAuthMethod, type RequestCounts, type RogueState } from './rogue/state.js'
 import { handleToken } from './rogue/token.js'
 
 export type { AuthorizeOverrides, Behaviour, Bend, Claims, Endpoint, Overrides, SignMode } from './rogue/behaviour.js'
 export type { RogueKey, RogueKeys } from './rogue/keys.js'
-export type { RequestCounts } from './rogue/state.js'
+export type { ClientAuthMethod, RequestCounts } from './rogue/state.js'
 
 export interface RogueProviderOptions {
   /** Default 'rogue-client'. */
   clientId?: string
   /** Default: 40 random characters. */
   clientSecret?: string
+  /** The client's public key: `private_key_jwt` assertions signed with its private key are accepted. */
+  clientKey?: KeyObject
   /** Knobs applied on top of the correct defaults; `reset()` comes back to these. */
   behaviour?: Partial<Behaviour>
 }
@@ -48,6 +50,8 @@ export interface RogueProvider {
   readonly lastTokenRequest: URLSearchParams | undefined
   /** The ID token of the last token response that had one. */
   readonly lastIdToken: string | undefined
+  /** How the client authenticated at the last token request it passed. */
+  readonly lastClientAuth: ClientAuthMethod | undefined
   close(): Promise<void>
 }
 
@@ -76,6 +80,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     issuer: `http://127.0.0.1:${port}`,
     clientId: options.clientId ?? 'rogue-client',
     clientSecret: options.clientSecret ?? randomBytes(30).toString('base64url'),
+    clientKey: options.clientKey,
     behaviour: initial,
     keys,
     codes: new Map(),
@@ -85,6 +90,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     lastAuthorize: undefined,
     lastTokenRequest: undefined,
     lastIdToken: undefined,
+    lastClientAuth: undefined,
   }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     dispatch(state, req, res).catch(() => {
@@ -124,6 +130,9 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     },
     get lastIdToken() {
       return state.lastIdToken
+    },
+    get lastClientAuth() {
+      return state.lastClientAuth
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

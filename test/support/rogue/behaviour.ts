@@ -73,6 +73,12 @@ export interface Behaviour {
   /** Rotate the refresh token on every refresh grant. */
   rotateRefreshTokens: boolean
   expiresIn: number
+  /**
+   * 'decoded': Basic credentials are form-urldecoded (RFC 6749 §2.3.1). 'as-sent': compared
+   * as they arrive, as Glewlwyd and oauth2-mock-server do, so only an encoding that leaves
+   * unreserved characters alone works with them.
+   */
+  basicCredentials: 'decoded' | 'as-sent'
 }
 
 export function defaultBehaviour(): Behaviour {
@@ -98,6 +104,7 @@ export function defaultBehaviour(): Behaviour {
     reusableCodes: false,
     rotateRefreshTokens: false,
     expiresIn: 3600,
+    basicCredentials: 'decoded',
   }
 }
 

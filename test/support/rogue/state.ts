@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import type { Behaviour } from './behaviour.js'
 import type { RogueKeys } from './keys.js'
 
@@ -30,6 +31,8 @@ export interface RogueState {
   readonly issuer: string
   readonly clientId: string
   readonly clientSecret: string
+  /** The client's public key, for `private_key_jwt`. */
+  readonly clientKey: KeyObject | undefined
   behaviour: Behaviour
   keys: RogueKeys
   readonly codes: Map<string, IssuedCode>
@@ -42,7 +45,11 @@ export interface RogueState {
   lastTokenRequest: URLSearchParams | undefined
   /** The ID token of the last token response that had one. */
   lastIdToken: string | undefined
+  /** How the client authenticated at the last token request that it passed. */
+  lastClientAuth: ClientAuthMethod | undefined
 }
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt'
 
 export function zeroCounts(counts: RequestCounts): void {
   for (const key of Object.keys(counts) as (keyof RequestCounts)[]) counts[key] = 0

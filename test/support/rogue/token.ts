@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { bend } from './behaviour.js'
 import { readForm, sendJson } from './http.js'
 import { mintIdToken } from './id-token.js'
-import type { Grant, RogueState } from './state.js'
+import type { ClientAuthMethod, Grant, RogueState } from './state.js'
 
 interface TokenError {
   kind: 'error'
@@ -17,7 +18,7 @@ export async function handleToken(state: RogueState, req: IncomingMessage, res: 
   const logged = new URLSearchParams(form)
   logged.delete('client_secret')
   state.lastTokenRequest = logged
-  const outcome = authenticateClient(state, req, form) ?? grant(state, form)
+  const outcome = (await authenticateClient(state, req, form)) ?? grant(state, form)
   if (outcome.kind === 'error') {
     const headers: Record<string, string> = outcome.status === 401 ? { 'www-authenticate': 'Basic realm="rogue"' } : {}
     sendJson(res, outcome.status, { error: outcome.error, error_description: outcome.description }, headers)
@@ -26,21 +27,40 @@ export async function handleToken(state: RogueState, req: IncomingMessage, res: 
   sendJson(res, state.behaviour.tokenStatus, bend(outcome.body, state.behaviour.tokenBody))
 }
 
-function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSearchParams): TokenError | undefined {
+async function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSearchParams): Promise<TokenError | undefined> {
+  const refused: TokenError = { kind: 'error', status: 401, error: 'invalid_client', description: 'client authentication failed' }
   const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')
+  let method: ClientAuthMethod
   let id: string | null
-  let secret: string | null
+  let secret: string | null = null
   if (basic?.[1] !== undefined) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    id = formDecode(decoded.slice(0, colon))
-    secret = formDecode(decoded.slice(colon + 1))
+    const decode = state.behaviour.basicCredentials === 'decoded' ? formDecode : (value: string) => value
+    method = 'client_secret_basic'
+    id = decode(decoded.slice(0, colon))
+    secret = decode(decoded.slice(colon + 1))
+  } else if (form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    const assertion = form.get('client_assertion') ?? ''
+    const symmetric = decodeProtectedHeader(assertion).alg?.startsWith('HS') === true
+    method = symmetric ? 'client_secret_jwt' : 'private_key_jwt'
+    const key = symmetric ? new TextEncoder().encode(state.clientSecret) : state.clientKey
+    if (key === undefined) return refused
+    try {
+      const { payload } = await jwtVerify(assertion, key, { issuer: state.clientId, subject: state.clientId, audience: state.issuer })
+      id = payload.iss ?? null
+    } catch {
+      return refused
+    }
   } else {
+    method = 'client_secret_post'
     id = form.get('client_id')
     secret = form.get('client_secret')
   }
-  if (id === state.clientId && secret !== null && same(secret, state.clientSecret)) return undefined
-  return { kind: 'error', status: 401, error: 'invalid_client', description: 'client authentication failed' }
+  const secretOk = method === 'client_secret_jwt' || method === 'private_key_jwt' || (secret !== null && same(secret, state.clientSecret))
+  if (id !== state.clientId || !secretOk) return refused
+  state.lastClientAuth = method
+  return undefined
 }
 
 function grant(state: RogueState, form: URLSearchParams): TokenError | Tokens {

@@ -1,3 +1,5 @@
+import type { JsonWebKey } from 'node:crypto'
+import type { ClientAuthMethod } from '../protocol/client-auth.js'
 import type { SessionStore } from '../session/store.js'
 
 /** Paths of the routes the middleware answers, relative to where it is mounted. */
@@ -42,6 +44,14 @@ export interface OidcOptions {
   clientId?: string
   /** `OIDC_CLIENT_SECRET`. Omit for a public client (PKCE only). */
   clientSecret?: string
+  /**
+   * `OIDC_CLIENT_AUTH_METHOD`: `client_secret_basic`, `client_secret_post`,
+   * `client_secret_jwt`, `private_key_jwt` or `none`. Default: chosen from the provider's
+   * `token_endpoint_auth_methods_supported` and the credentials given.
+   */
+  clientAuthMethod?: ClientAuthMethod
+  /** `OIDC_CLIENT_PRIVATE_KEY`: the private key for `private_key_jwt`, as PEM or JWK (object or JSON). */
+  clientPrivateKey?: string | JsonWebKey
   /** `OIDC_BASE_URL`: the app's public URL; the callback is `${baseURL}/callback`. */
   baseURL?: string
   /** `OIDC_SECRET` (comma-separated): signs cookies. The first signs, all verify, so secrets can be rotated. */

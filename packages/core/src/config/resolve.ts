@@ -1,4 +1,5 @@
 import { OidcError } from '../errors.js'
+import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
 import { MemoryStore } from '../session/memory-store.js'
 import type { SessionStore } from '../session/store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
@@ -8,6 +9,8 @@ export interface ResolvedConfig {
   readonly issuer: URL
   readonly clientId: string
   readonly clientSecret: string | undefined
+  /** How the client authenticates at the token endpoint (method chosen at discovery when unset). */
+  readonly clientAuth: ClientCredentials
   readonly baseURL: URL
   readonly secrets: readonly string[]
   readonly scope: string
@@ -34,7 +37,7 @@ export interface ResolvedConfig {
 type Env = Record<string, string | undefined>
 
 const KNOWN = new Set([
-  'issuer', 'clientId', 'clientSecret', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
+  'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
   'routes', 'postLogoutRedirect', 'session', 'logger', 'bearer', 'userInfo',
 ])
@@ -107,6 +110,11 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (!clientId) problem('clientId', 'OIDC_CLIENT_ID', 'is required: the client ID registered at your provider')
   const clientSecret = options.clientSecret ?? (env.OIDC_CLIENT_SECRET || undefined)
   if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problem('clientSecret', 'OIDC_CLIENT_SECRET', 'must be a non-empty string')
+
+  const clientAuth = clientCredentials(
+    { method: options.clientAuthMethod ?? env.OIDC_CLIENT_AUTH_METHOD, privateKey: options.clientPrivateKey ?? (env.OIDC_CLIENT_PRIVATE_KEY || undefined), secret: clientSecret },
+    (message) => problems.push(message),
+  )
 
   const baseRaw = options.baseURL ?? env.OIDC_BASE_URL
   let baseURL: URL | undefined
@@ -214,6 +222,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     issuer,
     clientId,
     clientSecret,
+    clientAuth,
     baseURL,
     secrets: Object.freeze(secrets),
     scope,

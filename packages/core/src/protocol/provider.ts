@@ -2,6 +2,7 @@ import * as client from 'openid-client'
 import type { JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
 import { isLoopbackHost, type ResolvedConfig } from '../config/resolve.js'
+import { chooseMethod, clientAuthentication } from './client-auth.js'
 import { toOidcError } from './errors.js'
 import { remoteKeys } from './keys.js'
 
@@ -68,6 +69,8 @@ export class ProviderDiscovery {
     const config = this.#config
     const insecure = config.issuer.protocol === 'http:'
     let discovered: client.Configuration
+    // The method depends on what the provider lists, known only once discovered.
+    let authenticate: client.ClientAuth = client.None()
     try {
       const metadata: Partial<client.ClientMetadata> = { [client.clockTolerance]: config.clockTolerance }
       if (config.clientSecret !== undefined) metadata.client_secret = config.clientSecret
@@ -75,7 +78,7 @@ export class ProviderDiscovery {
         config.issuer,
         config.clientId,
         metadata,
-        config.clientSecret === undefined ? client.None() : client.ClientSecretBasic(config.clientSecret),
+        (...args) => authenticate(...args),
         { execute: insecure ? [client.allowInsecureRequests] : [], timeout: config.httpTimeout },
       )
     } catch (err) {
@@ -93,6 +96,14 @@ export class ProviderDiscovery {
       const problem = endpointProblem(metadata[name], config.issuer)
       if (problem !== undefined) throw unusable(`its ${name} ${problem}`)
     }
+    const chosen = chooseMethod(config.clientAuth, metadata.token_endpoint_auth_methods_supported)
+    if ('problem' in chosen) throw unusable(chosen.problem)
+    const signingAlgs = metadata.token_endpoint_auth_signing_alg_values_supported
+    const assertionAlg = chosen.method === 'private_key_jwt' ? config.clientAuth.privateKey!.alg : undefined
+    if (assertionAlg !== undefined && signingAlgs?.length && !signingAlgs.includes(assertionAlg)) {
+      throw unusable(`its token_endpoint_auth_signing_alg_values_supported (${signingAlgs.join(', ')}) does not list ${assertionAlg}, the algorithm of clientPrivateKey (set "alg" in the JWK to one it lists)`)
+    }
+    authenticate = await clientAuthentication(chosen.method, config.clientAuth)
     const jwksUri = new URL(metadata.jwks_uri)
     const keys = { timeout: config.httpTimeout, logger: config.logger }
     return {
