@@ -24,7 +24,7 @@ export interface AppOptions {
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean
-  authorizationParams?: Record<string, string>
+  authorizationParams?: Record<string, string | number | boolean | object>
 }
 
 export interface RunningApp {

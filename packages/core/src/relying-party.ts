@@ -156,7 +156,7 @@ export class RelyingParty {
       ...this.config.authorizationParams,
       redirect_uri: this.config.redirectUri,
       response_type: 'code',
-      scope: this.config.scope,
+      scope: provider.scope,
       state: tx.state,
       nonce: tx.nonce,
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),

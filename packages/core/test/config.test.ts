@@ -86,3 +86,19 @@ describe('configuration', () => {
     expect(message).toContain('session.idleTimeout')
   })
 })
+
+describe('authorization parameters', () => {
+  it('come from OIDC_AUTHORIZATION_PARAMS as a query string', () => {
+    const config = resolveConfig(valid, { OIDC_AUTHORIZATION_PARAMS: 'access_type=offline&prompt=consent&max_age=300' })
+    expect(config.authorizationParams).toEqual({ access_type: 'offline', prompt: 'consent', max_age: '300' })
+  })
+
+  it('take numbers, booleans and objects, and refuse what cannot be sent', () => {
+    const config = resolveConfig({ ...valid, authorizationParams: { max_age: 60, claims: { userinfo: { email: null } }, foo: true } })
+    expect(config.authorizationParams).toEqual({ max_age: '60', claims: '{"userinfo":{"email":null}}', foo: 'true' })
+    expect(problemsOf({ ...valid, authorizationParams: { max_age: Number.NaN } })).toContain('authorizationParams.max_age')
+    expect(problemsOf({ ...valid, authorizationParams: { state: 'x' } })).toContain('cannot be overridden')
+    expect(problemsOf({ ...valid }, { OIDC_AUTHORIZATION_PARAMS: 'nonce=1' })).toContain('authorizationParams.nonce (OIDC_AUTHORIZATION_PARAMS)')
+    expect(problemsOf({ ...valid, authorizationParams: { max_age: 1.5 } })).toContain('whole number')
+  })
+})

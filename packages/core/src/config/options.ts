@@ -70,8 +70,12 @@ export interface OidcOptions {
   httpTimeout?: number
   /** ID token `alg` values to accept, further restricting what the provider advertises. */
   idTokenSigningAlgs?: string[]
-  /** Extra authorization request parameters, e.g. `{ prompt: 'login' }`. */
-  authorizationParams?: Record<string, string>
+  /**
+   * `OIDC_AUTHORIZATION_PARAMS` (as a query string, `access_type=offline&prompt=consent`):
+   * extra authorization request parameters, e.g. `{ prompt: 'login', max_age: 60 }`.
+   * Numbers and booleans are sent as text, objects (`claims`) as JSON.
+   */
+  authorizationParams?: Record<string, string | number | boolean | object>
   /** Route paths. Defaults `/login`, `/callback`, `/logout`, `/backchannel-logout`. */
   routes?: Partial<Routes>
   /** Where the provider sends the browser after logout (a path of this app). Default `/`. */

@@ -164,12 +164,20 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     problem('idTokenSigningAlgs', undefined, 'must be a non-empty list of JWS algorithms, never "none"')
   }
 
-  const authorizationParams = { ...options.authorizationParams }
-  for (const [key, value] of Object.entries(authorizationParams)) {
-    if (RESERVED_PARAMS.has(key)) problem(`authorizationParams.${key}`, undefined, 'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)')
-    else if (typeof value !== 'string') problem(`authorizationParams.${key}`, undefined, 'must be a string')
-    else if (key === 'max_age' && !/^\d+$/.test(value)) problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
+  const authorizationParams: Record<string, string> = {}
+  const givenParams = options.authorizationParams ?? Object.fromEntries(new URLSearchParams(env.OIDC_AUTHORIZATION_PARAMS ?? ''))
+  for (const [key, value] of Object.entries(givenParams)) {
+    const name = `authorizationParams.${key}`
+    const variable = options.authorizationParams ? undefined : 'OIDC_AUTHORIZATION_PARAMS'
+    if (RESERVED_PARAMS.has(key)) problem(name, variable, 'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)')
+    else if (typeof value === 'string') authorizationParams[key] = value
+    else if (typeof value === 'number' && Number.isFinite(value)) authorizationParams[key] = String(value)
+    else if (typeof value === 'boolean') authorizationParams[key] = String(value)
+    // `claims` (OpenID Connect Core §5.5) and other structured values travel as JSON.
+    else if (typeof value === 'object' && value !== null) authorizationParams[key] = JSON.stringify(value)
+    else problem(name, variable, 'must be a string, a number, a boolean or an object (sent as JSON)')
   }
+  if (authorizationParams.max_age !== undefined && !/^\d+$/.test(authorizationParams.max_age)) problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
 
   if (authorizationParams.response_mode === 'form_post' && baseURL?.protocol === 'http:') {
     problem('authorizationParams.response_mode', undefined, 'form_post needs an https baseURL: the provider posts the response from another site, and only a SameSite=None cookie, which browsers accept only when Secure, comes with it')

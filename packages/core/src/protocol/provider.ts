@@ -20,6 +20,8 @@ export interface Provider {
   readonly publicJwks: JWTVerifyGetKey
   /** ID token `alg` values accepted: advertised by the provider, supported here, never `none`. */
   readonly idTokenAlgs: readonly string[]
+  /** The scope of authorization requests: the configured one, fitted to the provider's `scopes_supported`. */
+  readonly scope: string
 }
 
 /** Seconds between JWKS refetches caused by tokens that anyone can send. */
@@ -114,6 +116,7 @@ export class ProviderDiscovery {
       jwks: remoteKeys(jwksUri, { ...keys, cooldown: 0 }),
       publicJwks: remoteKeys(jwksUri, { ...keys, cooldown: PUBLIC_JWKS_COOLDOWN }),
       idTokenAlgs: idTokenAlgs(config, metadata.id_token_signing_alg_values_supported),
+      scope: requestedScope(config, metadata.scopes_supported),
     }
   }
 }
@@ -123,6 +126,19 @@ function idTokenAlgs(config: ResolvedConfig, advertised: readonly string[] | und
   // OpenID Connect Discovery makes the list required; RS256 is the specification's default.
   const offered = advertised && advertised.length > 0 ? advertised : ['RS256']
   return offered.filter((alg) => supported.includes(alg) && (config.idTokenSigningAlgs?.includes(alg) ?? true))
+}
+
+/**
+ * The configured scope, fitted to what the provider lists (when it lists anything):
+ * `offline_access` only if listed (Google and Cognito refuse it with invalid_scope; Google
+ * gives refresh tokens for `access_type=offline` instead), and `groups` added when listed
+ * and the groups claim is the default one (Dex, Okta release groups only for that scope).
+ */
+function requestedScope(config: ResolvedConfig, supported: readonly string[] | undefined): string {
+  if (!Array.isArray(supported) || supported.length === 0) return config.scope
+  const scopes = config.scope.split(' ').filter((scope) => scope !== 'offline_access' || supported.includes(scope))
+  if (config.groupsClaim === 'groups' && supported.includes('groups') && !scopes.includes('groups')) scopes.push('groups')
+  return scopes.join(' ')
 }
 
 /**
