@@ -24,6 +24,9 @@ export interface AppOptions {
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean
+  idpLogout?: boolean
+  logoutUrl?: string
+  postLogoutRedirect?: string
   authorizationParams?: Record<string, string | number | boolean | object>
 }
 

@@ -9,6 +9,7 @@ import { escapeHtml, renderPage } from './http/pages.js'
 import { comesFrom, header, html, json, readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { bearerChallenge, BearerVerifier, tokenRevocationKey, type VerifiedBearer } from './protocol/bearer.js'
 import { safeClaims, withUserInfoClaims } from './protocol/claims.js'
+import { providerLogoutUrl } from './protocol/end-session.js'
 import { toOidcError } from './protocol/errors.js'
 import { verifyIdToken, type IdTokenClaims } from './protocol/id-token.js'
 import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from './protocol/logout-token.js'
@@ -250,31 +251,30 @@ export class RelyingParty {
 
   async #logout(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
     const ref = await this.#sessions.load(readCookies(request), setCookie)
+    // Where to land afterwards: a path of this app, checked like login's returnTo.
+    const configured = new URL(this.config.postLogoutRedirectUri)
+    const asked = new URL(request.url, 'http://x').searchParams.get('returnTo')
+    const returnTo = safeReturnTo(asked, this.config.baseURL, configured.pathname + configured.search)
     // Signing out changes state: a link, image or form on another site must not do it. The
     // browser is asked instead, with a button that posts back from this app's own page.
-    if (ref && !comesFrom(request, this.config.baseURL.origin)) return html(200, logoutPage(this.#backend.logoutPath))
-    const local = redirect(this.config.postLogoutRedirectUri)
+    if (ref && !comesFrom(request, this.config.baseURL.origin)) {
+      return html(200, logoutPage(this.#backend.logoutPath + (asked === null ? '' : `?returnTo=${encodeURIComponent(returnTo)}`)))
+    }
+    const after = new URL(returnTo, this.config.baseURL.origin).href
+    const local = redirect(after)
     if (!ref) return local
     await this.#sessions.destroy(ref, setCookie)
     // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
     await this.#revokeBearers(ref.data.sid !== undefined ? `sid:${ref.data.sid}` : tokenRevocationKey(ref.data.idToken))
     // The local session is gone whatever happens; the provider's logout is a courtesy
     // that must not keep the user signed in here if the provider is down.
-    let provider: Provider
     try {
-      provider = await this.#provider.get()
-    } catch {
-      return local
-    }
-    if (!provider.metadata.end_session_endpoint) return local
-    try {
-      return redirect(client.buildEndSessionUrl(provider.client, {
-        id_token_hint: ref.data.idToken,
-        post_logout_redirect_uri: this.config.postLogoutRedirectUri,
-        client_id: this.config.clientId,
-      }).href)
+      const url = await providerLogoutUrl(this.config, () => this.#provider.get(), ref.data.idToken, after)
+      return url === undefined ? local : redirect(url)
     } catch (err) {
-      this.config.logger.error(`the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`)
+      if (!(err instanceof OidcError && err.code === 'provider_unavailable')) {
+        this.config.logger.error(`the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`)
+      }
       return local
     }
   }

@@ -102,3 +102,25 @@ describe('authorization parameters', () => {
     expect(problemsOf({ ...valid, authorizationParams: { max_age: 1.5 } })).toContain('whole number')
   })
 })
+
+describe('provider logout', () => {
+  it('takes a logout URL template and idpLogout from the environment', () => {
+    const template = 'https://tenant.auth0.com/v2/logout?client_id={client_id}&returnTo={post_logout_redirect_uri}'
+    expect(resolveConfig(valid, { OIDC_LOGOUT_URL: template }).logoutUrl).toBe(template)
+    expect(resolveConfig(valid, { OIDC_IDP_LOGOUT: 'false' }).idpLogout).toBe(false)
+    expect(resolveConfig(valid).idpLogout).toBe(true)
+  })
+
+  it.each([
+    ['javascript:alert(1)', 'must be an https URL'],
+    ['http://auth.example.com/logout', 'must be an https URL'],
+    ['/logout', 'must be an absolute URL'],
+    ['https://auth.example.com/logout?to={return_to}', 'has unknown placeholders {return_to}'],
+  ])('refuses the logout URL %s', (url, message) => {
+    expect(problemsOf({ ...valid, logoutUrl: url })).toContain(`logoutUrl (OIDC_LOGOUT_URL): ${message}`)
+  })
+
+  it('refuses a logout URL with idpLogout false', () => {
+    expect(problemsOf({ ...valid, logoutUrl: 'https://a.example/logout', idpLogout: false })).toContain('choose one')
+  })
+})

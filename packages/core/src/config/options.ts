@@ -80,6 +80,18 @@ export interface OidcOptions {
   routes?: Partial<Routes>
   /** Where the provider sends the browser after logout (a path of this app). Default `/`. */
   postLogoutRedirect?: string
+  /**
+   * `OIDC_IDP_LOGOUT`: logout also ends the provider's session. Default `true`; `false`
+   * signs out of this app only.
+   */
+  idpLogout?: boolean
+  /**
+   * `OIDC_LOGOUT_URL`: the provider's logout URL, for providers that advertise no
+   * `end_session_endpoint` (Auth0, Cognito). `{client_id}`, `{post_logout_redirect_uri}`
+   * and `{id_token_hint}` are replaced, URL-encoded, e.g.
+   * `https://tenant.auth0.com/v2/logout?client_id={client_id}&returnTo={post_logout_redirect_uri}`.
+   */
+  logoutUrl?: string
   session?: SessionOptions
   /**
    * `Authorization: Bearer <JWT>` for services, off by default: `true` (`OIDC_BEARER=true`)

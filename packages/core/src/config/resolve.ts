@@ -1,5 +1,6 @@
 import { OidcError } from '../errors.js'
 import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
+import { logoutUrlProblem } from '../protocol/end-session.js'
 import { MemoryStore } from '../session/memory-store.js'
 import type { SessionStore } from '../session/store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
@@ -23,6 +24,10 @@ export interface ResolvedConfig {
   readonly routes: Readonly<Routes>
   readonly redirectUri: string
   readonly postLogoutRedirectUri: string
+  /** Whether logout also ends the provider's session (RP-Initiated Logout or `logoutUrl`). */
+  readonly idpLogout: boolean
+  /** The provider's logout URL, with placeholders, for providers that advertise no `end_session_endpoint`. */
+  readonly logoutUrl: string | undefined
   readonly secure: boolean
   /** The session store; undefined with stateless (cookie) sessions. */
   readonly store: SessionStore | undefined
@@ -39,7 +44,7 @@ type Env = Record<string, string | undefined>
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'session', 'logger', 'bearer', 'userInfo',
+  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'session', 'logger', 'bearer', 'userInfo',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac'])
@@ -192,6 +197,15 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     problem('postLogoutRedirect', undefined, 'must be a path of this app starting with /')
   }
 
+  const idpLogoutEnv = parseBoolean(env.OIDC_IDP_LOGOUT)
+  if (idpLogoutEnv === 'invalid') problem('idpLogout', 'OIDC_IDP_LOGOUT', 'must be true or false')
+  const idpLogout = options.idpLogout ?? idpLogoutEnv !== false
+  if (typeof idpLogout !== 'boolean') problem('idpLogout', 'OIDC_IDP_LOGOUT', 'must be true or false')
+  const logoutUrl = options.logoutUrl ?? (env.OIDC_LOGOUT_URL || undefined)
+  const logoutUrlIssue = typeof logoutUrl === 'string' ? logoutUrlProblem(logoutUrl) : logoutUrl === undefined ? undefined : 'must be a URL'
+  if (logoutUrlIssue !== undefined) problem('logoutUrl', 'OIDC_LOGOUT_URL', logoutUrlIssue)
+  if (logoutUrl !== undefined && idpLogout === false) problem('logoutUrl', 'OIDC_LOGOUT_URL', 'is set, but idpLogout is false: choose one')
+
   const store = options.session?.store
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
     problem('session.store', undefined, 'must be a SessionStore (get, set, destroy, consumeOnce)')
@@ -243,6 +257,8 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     routes: Object.freeze(routes),
     redirectUri: base + routes.callback,
     postLogoutRedirectUri: base + postLogoutRedirect,
+    idpLogout,
+    logoutUrl,
     secure: baseURL.protocol === 'https:',
     store: stateless ? undefined : store ?? new MemoryStore({ logger }),
     stateless,
