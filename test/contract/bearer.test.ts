@@ -92,6 +92,28 @@ describe.each(drivers)('$name: bearer tokens', (driver) => {
     expectInvalidToken(await call(harness, '/me', other))
   })
 
+  it('accepts access tokens typed JWT or untyped for a configured audience only with jwtAccessTokens, with their scope and roles', async () => {
+    const audience = 'https://api.example.com'
+    const claims = { aud: audience, scope: 'orders:read orders:write', roles: ['Orders.Admin'], azp: 'svc' }
+    const typedJwt = await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims })
+    const untyped = await mintIdToken(harness.rogue, { header: { typ: undefined }, claims })
+    await harness.startApp({ bearer: { audience } })
+    expectInvalidToken(await call(harness, '/me', typedJwt))
+    await harness.startApp({ bearer: { audience, jwtAccessTokens: true } })
+    for (const token of [typedJwt, untyped]) {
+      const result = await call(harness, '/me', token)
+      expect(result.status).toBe(200)
+      expect(JSON.parse(result.body)).toMatchObject({ sub: expect.any(String), scope: 'orders:read orders:write', roles: ['Orders.Admin'] })
+    }
+    const refused = [
+      await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, aud: 'https://other.example.com' } }),
+      await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, iss: 'https://evil.example' } }),
+      await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, exp: Math.floor(Date.now() / 1000) - 3600 } }),
+      await mintIdToken(harness.rogue, { alg: 'HS256', key: new TextEncoder().encode(harness.rogue.clientSecret), header: { typ: 'JWT' }, claims }),
+    ]
+    for (const token of refused) expectInvalidToken(await call(harness, '/me', token))
+  })
+
   it('ignores bearer tokens when turned off', async () => {
     await harness.startApp({ bearer: false })
     const result = await call(harness, '/me', await mintIdToken(harness.rogue))

@@ -124,3 +124,11 @@ describe('provider logout', () => {
     expect(problemsOf({ ...valid, logoutUrl: 'https://a.example/logout', idpLogout: false })).toContain('choose one')
   })
 })
+
+describe('JWT access tokens', () => {
+  it('need an audience', () => {
+    expect(problemsOf({ ...valid, bearer: { jwtAccessTokens: true } })).toContain('bearer.jwtAccessTokens (OIDC_BEARER_JWT_ACCESS_TOKENS): needs the audiences')
+    const config = resolveConfig(valid, { OIDC_BEARER: 'true', OIDC_BEARER_AUDIENCE: 'api', OIDC_BEARER_JWT_ACCESS_TOKENS: 'true' })
+    expect(config.bearer).toMatchObject({ enabled: true, audiences: ['api'], jwtAccessTokens: true })
+  })
+})

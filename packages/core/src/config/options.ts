@@ -29,6 +29,12 @@ export interface BearerOptions {
   audience?: string | string[]
   /** Accept HS*-signed ID tokens (the client secret is the key). Default `false`. */
   allowHmac?: boolean
+  /**
+   * `OIDC_BEARER_JWT_ACCESS_TOKENS`: also accept access tokens typed `JWT` or untyped, as
+   * Keycloak, Entra ID, Auth0 and Okta issue them, when their `aud` is one of `audience`
+   * (and not this client). Checked exactly as `at+jwt` ones. Default `false`.
+   */
+  jwtAccessTokens?: boolean
 }
 
 export interface Logger {

@@ -32,7 +32,7 @@ export interface ResolvedConfig {
   /** The session store; undefined with stateless (cookie) sessions. */
   readonly store: SessionStore | undefined
   readonly stateless: boolean
-  readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean }>
+  readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean; jwtAccessTokens: boolean }>
   readonly userInfo: boolean
   readonly idleTimeout: number
   readonly absoluteTimeout: number
@@ -47,7 +47,7 @@ const KNOWN = new Set([
   'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'session', 'logger', 'bearer', 'userInfo',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
-const KNOWN_BEARER = new Set(['audience', 'allowHmac'])
+const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
 const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'])
 /** Parameters the middleware sets itself; letting options override them would undo its checks. */
 const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'])
@@ -223,10 +223,15 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const bearerAudience = (typeof bearerOption === 'object' && bearerOption !== null ? bearerOption.audience : undefined) ?? env.OIDC_BEARER_AUDIENCE?.split(',')
   const audiences = (Array.isArray(bearerAudience) ? bearerAudience : bearerAudience === undefined ? [] : [bearerAudience]).map((a) => String(a).trim()).filter(Boolean)
   if (bearerOption === false && audiences.length > 0) problem('bearer', 'OIDC_BEARER', 'bearer tokens are off, but an audience is set (OIDC_BEARER_AUDIENCE): turn them on with bearer: true / OIDC_BEARER=true')
+  const jwtAccessTokensEnv = parseBoolean(env.OIDC_BEARER_JWT_ACCESS_TOKENS)
+  if (jwtAccessTokensEnv === 'invalid') problem('bearer.jwtAccessTokens', 'OIDC_BEARER_JWT_ACCESS_TOKENS', 'must be true or false')
+  const jwtAccessTokens = (typeof bearerOption === 'object' ? bearerOption.jwtAccessTokens : undefined) ?? jwtAccessTokensEnv === true
+  if (jwtAccessTokens && audiences.length === 0) problem('bearer.jwtAccessTokens', 'OIDC_BEARER_JWT_ACCESS_TOKENS', 'needs the audiences to accept (bearer.audience / OIDC_BEARER_AUDIENCE): the audience is what tells such a token from an ID token')
   const bearer = Object.freeze({
     enabled: bearerOption !== false,
     audiences: Object.freeze(audiences),
     allowHmac: typeof bearerOption === 'object' && bearerOption.allowHmac === true,
+    jwtAccessTokens: jwtAccessTokens === true,
   })
 
   const userInfoEnv = parseBoolean(env.OIDC_USERINFO)

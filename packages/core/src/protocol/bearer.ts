@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SessionData } from '../session/store.js'
@@ -23,7 +23,8 @@ export interface VerifiedBearer {
 
 /**
  * `Authorization: Bearer <JWT>` for service-to-service calls: an ID token issued to this
- * client, or a JWT access token (RFC 9068, `typ: at+jwt`) for a configured audience,
+ * client, or a JWT access token (RFC 9068 `typ: at+jwt`; `JWT` or untyped with
+ * `jwtAccessTokens`) for a configured audience,
  * verified against the provider's JWKS. HS* only when configured (never with a public key:
  * the HMAC key is the client secret). No session is created.
  */
@@ -67,8 +68,10 @@ export class BearerVerifier {
     const { bearer, clientId, clientSecret, clockTolerance } = this.#config
     const header = headerType(token)
     if ('problem' in header) throw refuse(header.problem)
-    // An ID token issued to this client, typed as ID tokens are; or an RFC 9068 access token.
-    const accessToken = header.typ === 'at+jwt'
+    // An ID token issued to this client, typed as ID tokens are; or an RFC 9068 access token;
+    // or, when the app says so, an access token typed `JWT` or untyped (Keycloak, Entra,
+    // Auth0, Okta) whose audience is a configured one and not this client.
+    const accessToken = header.typ === 'at+jwt' || (bearer.jwtAccessTokens && ID_TOKEN_TYPES.includes(header.typ) && forAnotherAudience(token, bearer.audiences, clientId))
     if (!accessToken && !ID_TOKEN_TYPES.includes(header.typ)) throw refuse(`tokens of type ${printableType(header.typ!)} are not accepted`)
     if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
     const hmacSecret = bearer.allowHmac ? clientSecret : undefined
@@ -107,6 +110,18 @@ export class BearerVerifier {
       touchedAt: t,
     }
   }
+}
+
+/** Whether the (not yet verified) token names a configured audience and not this client: where to route it, never a check. */
+function forAnotherAudience(token: string, audiences: readonly string[], clientId: string): boolean {
+  let aud: unknown
+  try {
+    aud = decodeJwt(token).aud
+  } catch {
+    return false
+  }
+  const list = Array.isArray(aud) ? aud : [aud]
+  return !list.includes(clientId) && list.some((a) => typeof a === 'string' && audiences.includes(a))
 }
 
 /** The key that revokes one token (an ID token presented as `id_token_hint` at logout, by a session without `sid`). */

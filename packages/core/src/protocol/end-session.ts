@@ -2,6 +2,9 @@ import * as client from 'openid-client'
 import { isLoopbackHost, type ResolvedConfig } from '../config/resolve.js'
 import type { Provider } from './provider.js'
 
+/** Configurations already warned that their provider has no logout endpoint: once per app. */
+const warned = new WeakSet<ResolvedConfig>()
+
 /** Placeholders of a configured `logoutUrl`, each replaced by its value, URL-encoded. */
 const PLACEHOLDERS = ['client_id', 'post_logout_redirect_uri', 'id_token_hint'] as const
 type Placeholder = (typeof PLACEHOLDERS)[number]
@@ -23,7 +26,7 @@ export function logoutUrlProblem(template: string): string | undefined {
  * Where the browser goes to end the provider's session, or undefined for a logout here
  * only: the configured `logoutUrl` (Auth0's `/v2/logout`, Cognito's `/logout`, which they
  * do not advertise), else the advertised `end_session_endpoint` (RP-Initiated Logout), else
- * nothing — logged, so that a provider session left open is never a silent surprise.
+ * nothing — logged once, so that a provider session left open is never a silent surprise.
  */
 export async function providerLogoutUrl(config: ResolvedConfig, discover: () => Promise<Provider>, idToken: string, postLogoutRedirectUri: string): Promise<string | undefined> {
   if (!config.idpLogout) return undefined
@@ -32,6 +35,8 @@ export async function providerLogoutUrl(config: ResolvedConfig, discover: () => 
   }
   const provider = await discover()
   if (!provider.metadata.end_session_endpoint) {
+    if (warned.has(config)) return undefined
+    warned.add(config)
     config.logger.warn('the provider advertises no end_session_endpoint: signed out here only, the provider session stays open (set logoutUrl / OIDC_LOGOUT_URL, or idpLogout: false to say this is intended)')
     return undefined
   }
