@@ -26,6 +26,8 @@ export interface ContextBackend {
   /** Epoch seconds at which a session ends if nothing else happens (idle or absolute timeout). */
   sessionExpiresAt(data: SessionData): number
   groupsOf(claims: Claims): string[]
+  groupsOverage(claims: Claims): boolean
+  warn(message: string): void
   refresh(context: OidcContext): Promise<void>
   fetchUserInfo(context: OidcContext): Promise<Claims>
 }
@@ -65,6 +67,20 @@ export class OidcContext {
   get groups(): string[] {
     if (!this.#principal) return []
     return (this.#groups ??= this.#backend.groupsOf(this.#principal.data.claims))
+  }
+
+  /**
+   * True when the provider sent no groups because there are too many, and named where to
+   * fetch them instead (`_claim_names`/`_claim_sources`: Entra ID past 200 groups). The
+   * app can resolve them itself (e.g. from Microsoft Graph with the access token).
+   */
+  get groupsOverage(): boolean {
+    return this.#principal !== undefined && this.#backend.groupsOverage(this.#principal.data.claims)
+  }
+
+  /** @internal Guards log through the relying party's logger. */
+  warn(message: string): void {
+    this.#backend.warn(message)
   }
 
   get idToken(): string | undefined {

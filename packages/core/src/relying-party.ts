@@ -18,7 +18,7 @@ import { safeReturnTo } from './protocol/return-to.js'
 import { LoginTransactions, type Transaction } from './protocol/transaction.js'
 import { now, remaining, type Cookies, type SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
-import { groupsFromClaims } from './session/groups.js'
+import { groupsFromClaims, groupsOverage } from './session/groups.js'
 import { needsRefresh, Refresher, tokenFields } from './session/refresh.js'
 import { isRevoked, peekRevoked } from './session/revocations.js'
 import { StoreSessions } from './session/sessions.js'
@@ -63,6 +63,8 @@ export class RelyingParty {
       logoutPath: mount + this.config.routes.logout,
       sessionExpiresAt: (data) => now() + remaining(data, now(), this.config),
       groupsOf: (claims) => groupsFromClaims(claims, this.config.groupsClaim),
+      groupsOverage: (claims) => groupsOverage(claims, this.config.groupsClaim),
+      warn: (message) => this.config.logger.warn(message),
       refresh: (context) => this.#refreshContext(context),
       fetchUserInfo: (context) => this.#fetchUserInfo(context),
     }

@@ -22,7 +22,7 @@ function groupList(name: string, groups: readonly string[]): string[] {
 export function anyGroup(...groups: string[]): Requirement {
   const wanted = groupList('requireGroup', groups)
   return {
-    check: (context) => (wanted.some((g) => context.groups.includes(g)) ? undefined : `requires membership of ${wanted.length > 1 ? 'one of the groups' : 'the group'} ${wanted.join(', ')}`),
+    check: (context) => (wanted.some((g) => context.groups.includes(g)) ? undefined : groupRefusal(context, `requires membership of ${wanted.length > 1 ? 'one of the groups' : 'the group'} ${wanted.join(', ')}`)),
   }
 }
 
@@ -32,9 +32,16 @@ export function allGroups(...groups: string[]): Requirement {
   return {
     check: (context) => {
       const missing = wanted.filter((g) => !context.groups.includes(g))
-      return missing.length === 0 ? undefined : `requires membership of the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+      return missing.length === 0 ? undefined : groupRefusal(context, `requires membership of the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
     },
   }
+}
+
+/** A group refusal, which says so when the provider sent no groups because there were too many. */
+function groupRefusal(context: OidcContext, refusal: string): string {
+  if (!context.groupsOverage) return refusal
+  context.warn(`groups overage for sub ${JSON.stringify(context.user?.sub)}: the provider sent no groups claim but _claim_names/_claim_sources (too many groups for the token, e.g. Entra ID past 200); resolve them in the app (req.oidc.groupsOverage) or emit fewer groups (Entra: "Groups assigned to the application")`)
+  return `${refusal}, but the provider sent no groups: the account is in too many groups for its token (groups overage), and this app must look them up`
 }
 
 /** A predicate over the user's claims. */

@@ -19,3 +19,15 @@ export function groupsFromClaims(claims: Claims, claim: string): string[] {
   if (!Array.isArray(value)) return []
   return value.filter((g): g is string => typeof g === 'string')
 }
+
+/**
+ * Whether the provider left the groups out because there are too many and says where to
+ * get them instead (OpenID Connect Core §5.6.2 distributed claims): Entra ID does so past
+ * 200 groups, with `_claim_names: { groups: 'src1' }` and `_claim_sources`.
+ */
+export function groupsOverage(claims: Claims, claim: string): boolean {
+  const names = claims._claim_names
+  if (typeof names !== 'object' || names === null) return false
+  const top = Object.hasOwn(claims, claim) || !claim.includes('.') ? claim : claim.split('.')[0]!
+  return Object.hasOwn(names, top)
+}
