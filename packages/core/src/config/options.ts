@@ -110,6 +110,11 @@ export interface OidcOptions {
   bearer?: boolean | BearerOptions
   /** `OIDC_USERINFO`: fetch userinfo at sign-in and refresh and merge its claims into the session. Default `false`. */
   userInfo?: boolean
+  /**
+   * Every request to the provider goes through this `fetch(url, init)`. Default: Node's
+   * fetch, through the proxy of `HTTPS_PROXY`/`HTTP_PROXY` (with `NO_PROXY`) when set.
+   */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>
   /** Where warnings go. Default `console`. Tokens and secrets are never logged. */
   logger?: Logger
 }

@@ -1,6 +1,7 @@
 import { OidcError } from '../errors.js'
 import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
 import { logoutUrlProblem } from '../protocol/end-session.js'
+import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { MemoryStore } from '../session/memory-store.js'
 import type { SessionStore } from '../session/store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
@@ -37,6 +38,8 @@ export interface ResolvedConfig {
   readonly idleTimeout: number
   readonly absoluteTimeout: number
   readonly logger: Logger
+  /** Every request to the provider goes through it (a proxy, when the environment names one). */
+  readonly fetch: Fetch
 }
 
 type Env = Record<string, string | undefined>
@@ -44,7 +47,7 @@ type Env = Record<string, string | undefined>
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'session', 'logger', 'bearer', 'userInfo',
+  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'session', 'logger', 'bearer', 'userInfo', 'fetch',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
@@ -239,6 +242,8 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const userInfo = options.userInfo ?? userInfoEnv === true
 
   const logger = options.logger ?? consoleLogger
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') problem('fetch', undefined, 'must be a function like fetch(url, init)')
+  const fetch = outboundFetch(options.fetch, env)
 
   if (problems.length > 0 || !issuer || !clientId || !baseURL) {
     throw new OidcError('invalid_options', `oidc-rp: invalid configuration:\n  - ${problems.join('\n  - ')}`)
@@ -272,6 +277,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     idleTimeout,
     absoluteTimeout,
     logger,
+    fetch,
   })
 }
 

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
+import type { Fetch } from '../http/outbound.js'
 import type { Logger } from '../config/options.js'
 import { OidcError } from '../errors.js'
 
@@ -22,6 +23,7 @@ export interface RemoteKeysOptions {
   /** Seconds before a fetch of the keys is given up. */
   timeout: number
   logger: Logger
+  fetch: Fetch
 }
 
 /**
@@ -48,7 +50,7 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
   const fetchKeys = async (href: string, init: RequestInit): Promise<Response> => {
     let body: string
     try {
-      const response = await fetch(href, init)
+      const response = await options.fetch(href, init)
       if (response.status !== 200) {
         await response.body?.cancel()
         throw unavailable(`answered HTTP ${response.status}`)

@@ -81,7 +81,7 @@ export class ProviderDiscovery {
         config.clientId,
         metadata,
         (...args) => authenticate(...args),
-        { execute: insecure ? [client.allowInsecureRequests] : [], timeout: config.httpTimeout },
+        { execute: insecure ? [client.allowInsecureRequests] : [], timeout: config.httpTimeout, [client.customFetch]: config.fetch },
       )
     } catch (err) {
       const error = toOidcError(err, 'provider_unavailable', 'discovering the provider')
@@ -107,7 +107,7 @@ export class ProviderDiscovery {
     }
     authenticate = await clientAuthentication(chosen.method, config.clientAuth)
     const jwksUri = new URL(metadata.jwks_uri)
-    const keys = { timeout: config.httpTimeout, logger: config.logger }
+    const keys = { timeout: config.httpTimeout, logger: config.logger, fetch: config.fetch }
     return {
       client: discovered,
       metadata,
