@@ -59,35 +59,29 @@ describe.each(drivers)('$name: outbound requests', (driver) => {
     await closeServer(proxy.server)
   })
 
-  it('go through the proxy of HTTP_PROXY', async () => {
-    const { port } = proxy.server.address() as { port: number }
-    process.env.HTTP_PROXY = `http://127.0.0.1:${port}`
+  /** Signs in with an app started under these variables, and answers what the proxy carried. */
+  async function signInWith(variables: Partial<Record<(typeof VARIABLES)[number], string>>): Promise<string[]> {
+    Object.assign(process.env, variables)
     try {
       proxy.seen.length = 0
       await harness.startApp()
       await expectSignedIn(harness, await harness.dance())
+      return [...proxy.seen]
     } finally {
-      delete process.env.HTTP_PROXY
+      for (const name of VARIABLES) delete process.env[name]
     }
-    const provider = new URL(harness.rogue.issuer).host
-    // A tunnel (CONNECT) carries several requests: what counts is that none went around it.
-    expect(proxy.seen.length).toBeGreaterThan(0)
-    expect(new Set(proxy.seen)).toEqual(new Set([provider]))
+  }
+  const proxyUrl = () => `http://127.0.0.1:${(proxy.server.address() as { port: number }).port}`
+
+  it('go through the proxy of HTTP_PROXY', async () => {
+    const seen = await signInWith({ HTTP_PROXY: proxyUrl() })
+    // A tunnel (CONNECT) carries several requests.
+    expect(seen.length).toBeGreaterThan(0)
+    expect(new Set(seen)).toEqual(new Set([new URL(harness.rogue.issuer).host]))
   })
 
   it('leave out hosts listed in NO_PROXY', async () => {
-    const { port } = proxy.server.address() as { port: number }
-    process.env.HTTP_PROXY = `http://127.0.0.1:${port}`
-    process.env.NO_PROXY = '127.0.0.1'
-    try {
-      proxy.seen.length = 0
-      await harness.startApp()
-      await expectSignedIn(harness, await harness.dance())
-    } finally {
-      delete process.env.HTTP_PROXY
-      delete process.env.NO_PROXY
-    }
-    expect(proxy.seen).toEqual([])
+    expect(await signInWith({ HTTP_PROXY: proxyUrl(), NO_PROXY: '127.0.0.1' })).toEqual([])
   })
 
   it('go through the app\'s own fetch when given', async () => {
