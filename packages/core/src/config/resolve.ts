@@ -1,7 +1,8 @@
 import { OidcError } from '../errors.js'
 import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
-import { logoutUrlProblem } from '../protocol/end-session.js'
+import { logoutUrlProblem } from './logout-url.js'
 import { outboundFetch, type Fetch } from '../http/outbound.js'
+import { isLoopbackHost } from '../http/types.js'
 import { MemoryStore } from '../session/memory-store.js'
 import type { SessionStore } from '../session/store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
@@ -56,10 +57,6 @@ const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'
 const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'])
 
 const DAY = 24 * 60 * 60
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
-}
 
 function parseBoolean(raw: string | undefined): boolean | undefined | 'invalid' {
   if (raw === undefined || raw === '') return undefined

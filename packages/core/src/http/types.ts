@@ -90,3 +90,8 @@ export function comesFrom(request: HttpRequest, origin: string): boolean {
     return false
   }
 }
+
+/** `localhost`, `[::1]` or 127.x.x.x: where plain http is acceptable. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
