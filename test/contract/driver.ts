@@ -24,6 +24,7 @@ export interface AppOptions {
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean
+  allowedTenants?: string[]
   fetch?: (url: string, init: RequestInit) => Promise<Response>
   idpLogout?: boolean
   logoutUrl?: string

@@ -181,7 +181,7 @@ export class RelyingParty {
     const provider = await this.#provider.get()
     // RFC 9207: the response names its issuer, and must when the provider says it does.
     const iss = params.get('iss')
-    if (iss !== null ? iss !== provider.metadata.issuer : provider.metadata.authorization_response_iss_parameter_supported === true) {
+    if (iss !== null ? !provider.issuers.includes(iss) : provider.metadata.authorization_response_iss_parameter_supported === true) {
       throw new OidcError('invalid_callback', `The sign-in response ${iss === null ? 'does not name' : 'names another'} issuer (RFC 9207 "iss" parameter): it may come from a different provider. Start again from the login page.`)
     }
     const currentUrl = new URL(this.config.redirectUri)
@@ -224,7 +224,7 @@ export class RelyingParty {
 
   #idTokenChecks(provider: Provider, nonce?: string) {
     return {
-      issuer: provider.metadata.issuer,
+      issuer: provider.issuers,
       clientId: this.config.clientId,
       clientSecret: this.config.clientSecret,
       algorithms: provider.idTokenAlgs,

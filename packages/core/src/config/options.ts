@@ -46,6 +46,12 @@ export interface Logger {
 export interface OidcOptions {
   /** `OIDC_ISSUER`: the provider's issuer URL, e.g. `https://dex.example.com`. */
   issuer?: string
+  /**
+   * `OIDC_ALLOWED_TENANTS` (comma-separated): for a multi-tenant issuer such as Entra ID's
+   * `https://login.microsoftonline.com/common/v2.0`, the tenant ids whose users may sign in.
+   * Tokens of any other tenant are refused.
+   */
+  allowedTenants?: string[]
   /** `OIDC_CLIENT_ID`. */
   clientId?: string
   /** `OIDC_CLIENT_SECRET`. Omit for a public client (PKCE only). */

@@ -27,6 +27,8 @@ export interface ResolvedConfig {
   readonly redirectUri: string
   readonly postLogoutRedirectUri: string
   /** Whether logout also ends the provider's session (RP-Initiated Logout or `logoutUrl`). */
+  /** Tenant ids whose tokens a multi-tenant provider (Entra ID `common`) may issue. */
+  readonly allowedTenants: readonly string[] | undefined
   readonly idpLogout: boolean
   /** The provider's logout URL, with placeholders, for providers that advertise no `end_session_endpoint`. */
   readonly logoutUrl: string | undefined
@@ -48,7 +50,7 @@ type Env = Record<string, string | undefined>
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'session', 'logger', 'bearer', 'userInfo', 'fetch',
+  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'allowedTenants', 'session', 'logger', 'bearer', 'userInfo', 'fetch',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
@@ -197,6 +199,12 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     problem('postLogoutRedirect', undefined, 'must be a path of this app starting with /')
   }
 
+  const tenantsRaw = options.allowedTenants ?? (env.OIDC_ALLOWED_TENANTS ? env.OIDC_ALLOWED_TENANTS.split(',').map((t) => t.trim()) : undefined)
+  if (tenantsRaw !== undefined && (!Array.isArray(tenantsRaw) || tenantsRaw.length === 0 || tenantsRaw.some((t) => typeof t !== 'string' || !/^[\w.-]+$/.test(t)))) {
+    problem('allowedTenants', 'OIDC_ALLOWED_TENANTS', 'must be a non-empty list of tenant ids (comma-separated), e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47')
+  }
+  const allowedTenants = tenantsRaw === undefined ? undefined : Object.freeze([...tenantsRaw])
+
   const idpLogoutEnv = parseBoolean(env.OIDC_IDP_LOGOUT)
   if (idpLogoutEnv === 'invalid') problem('idpLogout', 'OIDC_IDP_LOGOUT', 'must be true or false')
   const idpLogout = options.idpLogout ?? idpLogoutEnv !== false
@@ -264,6 +272,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     routes: Object.freeze(routes),
     redirectUri: base + routes.callback,
     postLogoutRedirectUri: base + postLogoutRedirect,
+    allowedTenants,
     idpLogout,
     logoutUrl,
     secure: baseURL.protocol === 'https:',

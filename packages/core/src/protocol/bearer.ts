@@ -79,7 +79,7 @@ export class BearerVerifier {
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, providerKeys(provider.publicJwks, hmacSecret), {
-        issuer: provider.metadata.issuer,
+        issuer: [...provider.issuers],
         audience: accessToken ? [...bearer.audiences] : clientId,
         algorithms: [...algorithms],
         clockTolerance,

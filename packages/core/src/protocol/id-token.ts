@@ -7,7 +7,8 @@ import { isKeyServerOutage, providerKeys } from './keys.js'
 import type { Claims } from '../session/store.js'
 
 export interface IdTokenChecks {
-  issuer: string
+  /** The issuer, or the issuers of the allowed tenants of a multi-tenant provider. */
+  issuer: string | readonly string[]
   clientId: string
   clientSecret: string | undefined
   algorithms: readonly string[]
@@ -47,7 +48,7 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
   let alg: string
   try {
     ;({ payload, protectedHeader: { alg } } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
-      issuer: checks.issuer,
+      issuer: typeof checks.issuer === 'string' ? checks.issuer : [...checks.issuer],
       audience: checks.clientId,
       algorithms: [...checks.algorithms],
       clockTolerance: checks.clockTolerance,

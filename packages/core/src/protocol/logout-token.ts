@@ -34,7 +34,7 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
   let payload: JWTPayload
   try {
     ;({ payload } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
-      issuer: checks.issuer,
+      issuer: typeof checks.issuer === 'string' ? checks.issuer : [...checks.issuer],
       audience: checks.clientId,
       algorithms: [...checks.algorithms],
       clockTolerance: checks.clockTolerance,

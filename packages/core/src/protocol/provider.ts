@@ -21,6 +21,11 @@ export interface Provider {
   readonly publicJwks: JWTVerifyGetKey
   /** ID token `alg` values accepted: advertised by the provider, supported here, never `none`. */
   readonly idTokenAlgs: readonly string[]
+  /**
+   * The issuers whose tokens are accepted: the provider's own, or for a multi-tenant one
+   * (Entra ID's `common`, whose `issuer` is `…/{tenantid}/v2.0`) one per allowed tenant.
+   */
+  readonly issuers: readonly string[]
   /** The scope of authorization requests: the configured one, fitted to the provider's `scopes_supported`. */
   readonly scope: string
 }
@@ -99,6 +104,8 @@ export class ProviderDiscovery {
       const problem = endpointProblem(metadata[name], config.issuer)
       if (problem !== undefined) throw unusable(`its ${name} ${problem}`)
     }
+    const issuers = tenantIssuers(metadata.issuer, config.allowedTenants)
+    if (typeof issuers === 'string') throw unusable(issuers)
     const chosen = chooseMethod(config.clientAuth, metadata.token_endpoint_auth_methods_supported)
     if ('problem' in chosen) throw unusable(chosen.problem)
     const signingAlgs = metadata.token_endpoint_auth_signing_alg_values_supported
@@ -118,6 +125,7 @@ export class ProviderDiscovery {
       publicJwks: remoteKeys(jwksUri, { ...keys, cooldown: PUBLIC_JWKS_COOLDOWN }),
       idTokenAlgs: idTokenAlgs(config, metadata.id_token_signing_alg_values_supported),
       scope: requestedScope(config, metadata.scopes_supported),
+      issuers,
     }
   }
 }
@@ -127,6 +135,20 @@ function idTokenAlgs(config: ResolvedConfig, advertised: readonly string[] | und
   // OpenID Connect Discovery makes the list required; RS256 is the specification's default.
   const offered = advertised && advertised.length > 0 ? advertised : ['RS256']
   return offered.filter((alg) => supported.includes(alg) && (config.idTokenSigningAlgs?.includes(alg) ?? true))
+}
+
+/**
+ * The issuers to accept, or why there are none. A multi-tenant provider names its issuer
+ * as a template, and each token's `iss` names its tenant: accepted only for the tenants
+ * the app lists, never for any tenant (which would let every Entra ID directory in).
+ */
+function tenantIssuers(issuer: string, allowedTenants: readonly string[] | undefined): readonly string[] | string {
+  const template = issuer.includes('{tenantid}')
+  if (template && allowedTenants === undefined) {
+    return `its issuer ${issuer} is a multi-tenant template: set allowedTenants (OIDC_ALLOWED_TENANTS) to the tenant ids whose users may sign in`
+  }
+  if (!template && allowedTenants !== undefined) return `allowedTenants is set, but its issuer ${issuer} is not a multi-tenant template with {tenantid}`
+  return template ? allowedTenants!.map((tenant) => issuer.replace('{tenantid}', tenant)) : [issuer]
 }
 
 /**
@@ -144,8 +166,8 @@ function requestedScope(config: ResolvedConfig, supported: readonly string[] | u
 
 /**
  * What is wrong with a discovered endpoint, or `undefined` when it is usable (or not
- * advertised). Like the issuer: https, or plain http on a loopback host; any http only
- * when the issuer itself is plain http on another host (allowed by allowInsecureIssuer).
+ * advertised). Like the issuer: https; plain http only when the issuer is plain http too,
+ * on a loopback host (any host when the issuer is on another one, by allowInsecureIssuer).
  * A browser is sent to some of these URLs and tokens to others, so `javascript:`, `data:`
  * or a URL that does not parse must never get that far. The problem names the scheme,
  * never the whole URL (a hostile document chooses it).
@@ -161,7 +183,9 @@ function endpointProblem(value: unknown, issuer: URL): string | undefined {
   }
   if (url.protocol === 'https:') return undefined
   if (url.protocol !== 'http:') return `uses the scheme ${url.protocol} instead of https:`
-  const insecureIssuer = issuer.protocol === 'http:' && !isLoopbackHost(issuer.hostname)
+  // openid-client sends nothing over plain http for an https issuer: refuse it here, cleanly.
+  if (issuer.protocol === 'https:') return 'uses plain http: while the issuer is https'
+  const insecureIssuer = !isLoopbackHost(issuer.hostname)
   if (isLoopbackHost(url.hostname) || insecureIssuer) return undefined
   return `uses plain http: on ${url.hostname}, which is not a loopback host (https is required)`
 }

@@ -112,7 +112,7 @@ export class Refresher {
     let expiresAt: number
     try {
       const verified = await verifyIdToken(tokens.id_token, {
-        issuer: provider.metadata.issuer,
+        issuer: provider.issuers,
         clientId: this.#config.clientId,
         clientSecret: this.#config.clientSecret,
         algorithms: provider.idTokenAlgs,
