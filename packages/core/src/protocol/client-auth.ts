@@ -79,24 +79,22 @@ function defaultAlg(key: KeyObject): string | undefined {
  * The method to use with this provider, or why there is none. A configured method must be
  * listed in `token_endpoint_auth_methods_supported` (when the provider lists any). Else it
  * follows from the credentials: a private key signs (`private_key_jwt`); a secret goes in
- * Basic where the provider lists it or lists nothing (the specification's default), else in
- * the body, else in a signed assertion; no credentials is a public client (`none`, which
- * providers that take public clients do not always list: Auth0 does not).
+ * Basic where the provider lists it or lists nothing (the specification's default), else
+ * in whichever other secret method it lists, else in the body (`client_secret_post`:
+ * oauth2-mock-server lists only `none` and takes anything); no credentials is a public
+ * client (`none`, which providers that take public clients do not always list: Auth0).
  */
 export function chooseMethod(credentials: ClientCredentials, supported: readonly string[] | undefined): { method: ClientAuthMethod } | { problem: string } {
-  const wanted: readonly ClientAuthMethod[] = credentials.method !== undefined
-    ? [credentials.method]
-    : credentials.privateKey !== undefined
-      ? ['private_key_jwt']
-      : credentials.secret !== undefined
-        ? SECRET_METHODS
-        : ['none']
-  if (!supported?.length || (credentials.method === undefined && wanted[0] === 'none')) return { method: wanted[0]! }
-  const method = wanted.find((m) => supported.includes(m))
-  if (method !== undefined) return { method }
-  return {
-    problem: `its token_endpoint_auth_methods_supported (${supported.join(', ')}) has none of the client authentication methods this configuration can use (${wanted.join(', ')}): set clientAuthMethod (OIDC_CLIENT_AUTH_METHOD) to one the provider lists, with the credentials it needs`,
+  const listed = Array.isArray(supported) && supported.length > 0 ? supported : undefined
+  if (credentials.method !== undefined) {
+    if (listed === undefined || listed.includes(credentials.method)) return { method: credentials.method }
+    return {
+      problem: `its token_endpoint_auth_methods_supported (${listed.join(', ')}) does not list the configured client authentication method (${credentials.method}): set clientAuthMethod (OIDC_CLIENT_AUTH_METHOD) to one it lists, with the credentials it needs`,
+    }
   }
+  if (credentials.privateKey !== undefined) return { method: 'private_key_jwt' }
+  if (credentials.secret === undefined) return { method: 'none' }
+  return { method: listed === undefined ? 'client_secret_basic' : SECRET_METHODS.find((m) => listed.includes(m)) ?? 'client_secret_post' }
 }
 
 /** The openid-client authentication for `method`. */
