@@ -21,7 +21,10 @@ let tarballs: Record<string, string>
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'oidc-rp-install-'))
   const packs = join(work, 'packs')
-  for (const name of PACKAGES) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', name) })
+  // Packed from the dist that `pnpm test` built: prepack would rebuild it under the feet of
+  // the suites running beside this one.
+  const env = { ...process.env, npm_config_ignore_scripts: 'true' }
+  for (const name of PACKAGES) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', name), env })
   const files = await readdir(packs)
   tarballs = Object.fromEntries(PACKAGES.map((name) => [name, join(packs, files.find((f) => f.startsWith(`oidc-rp-${name}-`))!)]))
 }, 120_000)
