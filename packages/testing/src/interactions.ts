@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { errors } from 'oidc-provider'
+import { errors } from './oidc-provider.js'
 import type { Interaction, Provider } from 'oidc-provider'
 import { escapeHtml, page } from './html.js'
 import type { DevUser } from './types.js'
