@@ -1,17 +1,12 @@
 /**
  * oidc-provider, loaded without its "Unsupported runtime" warning: it asks for Node 22 LTS
  * and prints that line on every start under Node 20, which this package supports and tests
- * (≥ 20.19). Only that one line is held back, only while the module loads.
+ * (>= 20.19). Imports are evaluated in order, so quiet-warnings.js holds the line back
+ * before oidc-provider runs, and this module's body runs after it.
  */
-const warn = console.warn
-console.warn = (...args: unknown[]) => {
-  if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return
-  warn(...args)
-}
-const loaded = await import('oidc-provider').finally(() => {
-  console.warn = warn
-})
+import { restore } from './quiet-warnings.js'
+import { Provider, errors } from 'oidc-provider'
 
-export const Provider = loaded.Provider
-export type Provider = import('oidc-provider').Provider
-export const errors = loaded.errors
+restore()
+
+export { Provider, errors }
