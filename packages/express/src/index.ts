@@ -38,6 +38,21 @@ function send(res: Response, response: HttpResponse): void {
  * puts `req.oidc` on every request. With `authRequired` (the default) every other route
  * needs sign-in. Options not given come from the `OIDC_*` environment variables; a bad or
  * missing option throws here, at start-up.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { oidc, requireGroup } from '@oidc-rp/express'
+ *
+ * const app = express()
+ * app.use(oidc({ authRequired: false })) // the rest from OIDC_ISSUER, OIDC_CLIENT_ID, ...
+ * app.get('/me', (req, res) => {
+ *   res.json(req.oidc.isAuthenticated() ? req.oidc.user : { signedIn: false })
+ * })
+ * app.get('/admin', requireGroup('admins'), (_req, res) => {
+ *   res.json({ ok: true })
+ * })
+ * ```
  */
 export function oidc(options?: OidcOptions): RequestHandler {
   const rp = new RelyingParty(options)

@@ -78,6 +78,17 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
  * The Fastify plugin: `await app.register(oidc, options?)`. Registers `/login`,
  * `/callback` and `/logout`, and sets `request.oidc` on every request. Options not given
  * come from the `OIDC_*` environment variables; a bad option fails registration.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { oidc, requireGroup } from '@oidc-rp/fastify'
+ *
+ * const app = Fastify()
+ * await app.register(oidc, { authRequired: false }) // the rest from OIDC_* variables
+ * app.get('/me', async (request) => request.oidc.user ?? { signedIn: false })
+ * app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
+ * ```
  */
 export const oidc = fp(plugin, { name: '@oidc-rp/fastify', fastify: '5.x' })
 export default oidc

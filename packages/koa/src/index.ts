@@ -35,6 +35,21 @@ function send(ctx: Context, response: HttpResponse): void {
  * Signs users in with OpenID Connect: answers `/login`, `/callback` and `/logout`, and
  * sets `ctx.state.oidc` on every request. With `authRequired` (the default) every other
  * route needs sign-in. Errors are thrown with `status`, Koa's way.
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa'
+ * import Router from '@koa/router'
+ * import { oidc, requireGroup } from '@oidc-rp/koa'
+ *
+ * const app = new Koa()
+ * const router = new Router()
+ * app.use(oidc({ authRequired: false })) // the rest from OIDC_* variables
+ * router.get('/admin', requireGroup('admins'), (ctx) => {
+ *   ctx.body = { ok: true, sub: ctx.state.oidc.user?.sub }
+ * })
+ * app.use(router.routes())
+ * ```
  */
 export function oidc(options?: OidcOptions): Middleware {
   const rp = new RelyingParty(options)
