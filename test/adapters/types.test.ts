@@ -7,7 +7,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import type { Request } from 'express'
 import type { FastifyRequest } from 'fastify'
 import type { Context } from 'koa'
-import type { AccessToken, Claims, OidcContext } from '@oidc-rp/core'
+import type { AccessToken, Claims, OidcContext, User } from '@oidc-rp/core'
 import * as expressAdapter from '@oidc-rp/express'
 import * as fastifyAdapter from '@oidc-rp/fastify'
 import * as koaAdapter from '@oidc-rp/koa'
@@ -20,14 +20,24 @@ describe('types', () => {
   })
 
   it('describe the surface precisely, with no any', () => {
-    expectTypeOf<OidcContext['user']>().toEqualTypeOf<Claims | undefined>()
+    expectTypeOf<OidcContext['user']>().toEqualTypeOf<User | undefined>()
     expectTypeOf<Claims['sub']>().toEqualTypeOf<string>()
     expectTypeOf<OidcContext['groups']>().toEqualTypeOf<string[]>()
     expectTypeOf<OidcContext['accessToken']>().toEqualTypeOf<AccessToken | undefined>()
-    expectTypeOf<OidcContext['isAuthenticated']>().returns.toEqualTypeOf<boolean>()
     expectTypeOf<OidcContext['refresh']>().returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf<OidcContext['fetchUserInfo']>().returns.toEqualTypeOf<Promise<Claims>>()
     expectTypeOf<OidcContext['user']>().not.toBeAny()
+  })
+
+  it('narrow user once isAuthenticated() holds, and only then', () => {
+    const name = (oidc: OidcContext): string => {
+      // @ts-expect-error user may be undefined before the check
+      const before: string = oidc.user.sub
+      if (!oidc.isAuthenticated()) return before
+      expectTypeOf(oidc.user).toEqualTypeOf<User>()
+      return oidc.user.sub
+    }
+    expectTypeOf(name).returns.toEqualTypeOf<string>()
   })
 
   it('give each adapter the same guards and options', () => {

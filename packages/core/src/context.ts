@@ -10,6 +10,32 @@ export interface AccessToken {
   expiresAt: number | undefined
 }
 
+/**
+ * The claims an app knows its provider sends, for `user`: empty here, widened by module
+ * augmentation (add `@oidc-rp/core` to the app's dependencies to name it).
+ *
+ * @example
+ * ```ts
+ * import type { OidcContext } from '@oidc-rp/core'
+ *
+ * declare module '@oidc-rp/core' {
+ *   interface UserClaims {
+ *     email: string
+ *     name: string
+ *   }
+ * }
+ *
+ * export function greeting(oidc: OidcContext): string {
+ *   return oidc.isAuthenticated() ? `Hello ${oidc.user.name} <${oidc.user.email}>` : 'Hello'
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface UserClaims {}
+
+/** The signed-in user: the claims every provider sends (`sub`), those the app declared, and any others. */
+export type User = Claims & UserClaims
+
 /** Who a request is: a browser session, or a service presenting a bearer token. */
 export interface Principal {
   via: 'session' | 'bearer'
@@ -40,7 +66,7 @@ export class OidcContext {
   readonly #backend: ContextBackend
   #principal: Principal | undefined
   #groups: string[] | undefined
-  #user: Claims | undefined
+  #user: User | undefined
 
   /** @internal Adapters get contexts from `RelyingParty.handle()`. */
   constructor(backend: ContextBackend, principal?: Principal) {
@@ -48,7 +74,8 @@ export class OidcContext {
     this.#principal = principal
   }
 
-  isAuthenticated(): boolean {
+  /** Signed in (a session or a bearer token); narrows `user` to be there. */
+  isAuthenticated(): this is this & { readonly user: User } {
     return this.#principal !== undefined
   }
 
@@ -58,9 +85,9 @@ export class OidcContext {
   }
 
   /** The signed-in user's claims (`sub` at the top level, protocol claims left out), or undefined. */
-  get user(): Claims | undefined {
+  get user(): User | undefined {
     if (!this.#principal) return undefined
-    return (this.#user ??= userClaims(this.#principal.data.claims))
+    return (this.#user ??= userClaims(this.#principal.data.claims) as User)
   }
 
   /** Groups from the configured claim path (default `groups`); empty when signed out. */

@@ -1,5 +1,5 @@
 export { RelyingParty, type HandleResult } from './relying-party.js'
-export { OidcContext, type AccessToken } from './context.js'
+export { OidcContext, type AccessToken, type User, type UserClaims } from './context.js'
 export { OidcError, isOidcError, type OidcErrorCode } from './errors.js'
 export type { OidcOptions, SessionOptions, BearerOptions, Routes, Logger } from './config/options.js'
 export type { ClientAuthMethod } from './protocol/client-auth.js'
