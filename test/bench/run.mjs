@@ -10,6 +10,7 @@ import { startChild } from './lib/child.mjs'
 import { compare, measureBlock, median, percentile, undecided } from './lib/load.mjs'
 import { startRedis } from './lib/redis.mjs'
 import { renderMarkdown, renderTable } from './lib/report.mjs'
+import { soak, soakRows, soakSettings } from './lib/soak.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const num = (name, fallback) => {
@@ -32,10 +33,12 @@ const settings = {
   bearerTokens: Math.max(1000, Math.round(num('BENCH_BEARER_TOKENS', 20_000))),
   only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
   profile: process.env.BENCH_PROFILE ? process.env.BENCH_PROFILE.split(',').map((s) => s.trim()) : [],
+  soak: soakSettings(),
 }
-const SECTIONS = ['throughput', 'eoc', 'group', 'bearer', 'storm', 'memory', 'login']
+const SECTIONS = ['throughput', 'eoc', 'group', 'bearer', 'storm', 'memory', 'login', 'soak']
 if (settings.only) for (const s of settings.only) if (!SECTIONS.includes(s)) throw new TypeError(`BENCH_ONLY: unknown section "${s}" (sections: ${SECTIONS.join(', ')})`)
-const wanted = (section) => !settings.only || settings.only.has(section)
+// The soak (5 minutes) runs only when asked for: BENCH_ONLY=soak, or `pnpm soak`.
+const wanted = (section) => (settings.only ? settings.only.has(section) : section !== 'soak')
 
 const resultsDir = here('./results/')
 const profileDir = here('./results/profiles/')
@@ -139,7 +142,7 @@ function anonymous(cookie) {
 async function main() {
   const started = Date.now()
   log(`oidc-rp benchmarks — Node ${process.version}, ${settings.connections} connections, ${settings.seconds} s per route in interleaved ${settings.segment} s rounds (+${settings.warmup} s warm-up)`)
-  const needsRedis = wanted('throughput') || wanted('storm')
+  const needsRedis = wanted('throughput') || wanted('storm') || wanted('soak')
   redis = needsRedis ? await startRedis() : undefined
   const provider = await child('./lib/provider-process.mjs', { clients: [CLIENT] }, 'provider')
   log(`dev provider ${provider.issuer}${redis ? `, redis ${redis.url}` : ''}`)
@@ -187,6 +190,7 @@ async function main() {
   if (wanted('eoc')) await versusEoc(apps, cookies)
   if (wanted('login')) await login(apps)
   if (wanted('memory')) await memory(sample.session)
+  if (wanted('soak')) await soakSection()
 
   for (const handle of children.reverse()) await handle.stop()
   await redis?.stop()
@@ -389,6 +393,15 @@ async function login(apps) {
       `+${fmt(overhead)} ms median, +${fmt(percentile(sorted, 0.9))} ms p90 (callback ${fmt(callbackMs)} ms = ${fmt(callbackMs / tokenMs)}× the token endpoint's ${fmt(tokenMs)} ms; ${callbacks.length} logins${other.length ? `; other provider calls: ${[...new Set(other)].join(', ')}` : ''})`,
       'reported (no target)', 'info', { overheadMs: overhead, callbackMs, tokenMs, logins: callbacks.length })
   }
+}
+
+// ---- 7: soak ----------------------------------------------------------------------------
+
+async function soakSection() {
+  log(`\nsoak: ${settings.soak.seconds} s of sign-ins, requests, refreshes and logouts, memory store and Redis store side by side`)
+  const results = await soak({ ...settings.soak, redisUrl: redis.url, clients: [CLIENT], secret: SECRET, start: child, log })
+  details.soak = results
+  for (const r of soakRows(results, settings.soak.seconds)) row('7. soak', r.name, r.figure, r.target, r.result)
 }
 
 // ---- report ----------------------------------------------------------------------------

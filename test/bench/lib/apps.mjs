@@ -11,7 +11,7 @@
 
 /**
  * `config`: { framework, store: 'memory' | 'redis' | 'cookie', redisUrl, redisPrefix,
- * issuer, clientId, clientSecret, secret }. Returns the app's (req, res) handler and
+ * issuer, clientId, clientSecret, secret, session? (idleTimeout, absoluteTimeout) }. Returns the app's (req, res) handler and
  * what the bench needs to steer it.
  */
 export async function createApp(config, baseURL) {
@@ -45,6 +45,8 @@ export async function createApp(config, baseURL) {
   const store = await makeStore()
   const ours = { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret, baseURL, secret: config.secret, authRequired: false, bearer: true }
   if (store) ours.session = { store }
+  // The soak's short session timeouts.
+  if (config.session) ours.session = { ...ours.session, ...config.session }
   const benchSession = (oidc) => ({ session: lastSession, idToken: oidc.idToken })
 
   const apps = {
@@ -140,6 +142,8 @@ export async function createApp(config, baseURL) {
     setPublicBody(body) {
       publicBody = body
     },
+    /** Sessions the memory store holds (undefined for other stores). */
+    sessions: () => store?.size,
     close: async () => {
       await store?.close?.()
     },

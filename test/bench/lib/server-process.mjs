@@ -56,6 +56,13 @@ serveParent(
     /** Everything recorded since the last drain, and forget it. */
     drain: () => ({ providerCalls: providerCalls.splice(0), callbacks: callbacks.splice(0) }),
     cpu: () => process.cpuUsage(),
+    /** Heap after full collections (the soak runs this process with --expose-gc). */
+    heap: () => {
+      globalThis.gc?.()
+      globalThis.gc?.()
+      return { heapUsed: process.memoryUsage().heapUsed, gc: typeof globalThis.gc === 'function' }
+    },
+    sessions: () => app.sessions(),
     close: async () => {
       await app.close()
       await eoc?.close()
