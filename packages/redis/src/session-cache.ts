@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Cluster, Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import type { Logger, SessionData } from '@oidc-rp/core'
 
 /** Entries kept per process at most. */
@@ -30,7 +30,8 @@ export class SessionCache {
   readonly #ttl: number
   readonly #channel: string
   readonly #client: Redis | Cluster
-  readonly #subscriber: Redis | Cluster
+  #subscriber: Redis | undefined
+  #closed = false
   readonly #logger: Logger
   readonly #beat = `${BEAT}${randomBytes(8).toString('base64url')}`
   readonly #heartbeat: NodeJS.Timeout
@@ -46,13 +47,7 @@ export class SessionCache {
     this.#channel = options.channel
     this.#client = options.client
     this.#logger = options.logger
-    this.#subscriber = options.client.duplicate()
-    this.#subscriber.on('message', (_channel: string, message: string) => {
-      if (message === this.#beat) this.#beaten()
-      else if (!message.startsWith(BEAT)) this.#drop(message)
-    })
-    this.#subscriber.on('error', () => { /* the heartbeat tells */ })
-    this.#subscriber.subscribe(this.#channel).catch(() => { /* retried by the client on reconnection; the heartbeat tells */ })
+    this.#subscribe()
     this.#heartbeat = setInterval(() => {
       this.#client.publish(this.#channel, this.#beat).catch(() => { /* no heartbeat back: the cache turns off */ })
     }, HEARTBEAT_MS)
@@ -109,9 +104,46 @@ export class SessionCache {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     clearInterval(this.#heartbeat)
     this.#off()
-    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
+    const subscriber = this.#subscriber
+    await subscriber?.quit().catch(() => subscriber.disconnect())
+  }
+
+  /**
+   * One node or Sentinel: a second connection like the client's, which reconnects (and
+   * subscribes again) by itself. Cluster: a connection of our own to one of its nodes (a
+   * message published on any node reaches every node), replaced by another node's when it
+   * ends: the Cluster client's own subscription emits nothing while it moves, and drops
+   * what is published meanwhile. Whenever the connection is not up, the cache is off.
+   */
+  #subscribe(): void {
+    if (this.#closed) return
+    let subscriber: Redis
+    if (this.#client instanceof Cluster) {
+      const nodes = this.#client.nodes('all')
+      const node = nodes[Math.floor(Math.random() * nodes.length)]
+      if (node === undefined) {
+        setTimeout(() => this.#subscribe(), 100).unref()
+        return
+      }
+      subscriber = new Redis({ host: node.options.host, port: node.options.port, username: node.options.username, password: node.options.password, tls: node.options.tls, connectTimeout: 2000, retryStrategy: () => null })
+      subscriber.once('end', () => {
+        this.#off()
+        if (this.#subscriber === subscriber) setTimeout(() => this.#subscribe(), 100).unref()
+      })
+    } else {
+      subscriber = this.#client.duplicate()
+    }
+    this.#subscriber = subscriber
+    subscriber.on('message', (_channel: string, message: string) => {
+      if (message === this.#beat) this.#beaten()
+      else if (!message.startsWith(BEAT)) this.#drop(message)
+    })
+    for (const event of ['close', 'end', 'reconnecting']) subscriber.on(event, () => this.#off())
+    subscriber.on('error', () => { /* 'close' follows; the heartbeat tells anyway */ })
+    subscriber.subscribe(this.#channel).catch(() => { /* subscribed again on reconnection; the heartbeat tells */ })
   }
 
   #beaten(): void {
