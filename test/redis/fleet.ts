@@ -97,3 +97,11 @@ export async function survivors(fleet: Fleet): Promise<{ alive: number; refreshe
     statuses: statuses(answers.flat()),
   }
 }
+
+/** The session id in a `Cookie` header: the signed value of `oidc.session` without its signature. */
+export function sessionId(cookie: string): string {
+  const value = /(?:^|;\s*)oidc\.session=([^;]+)/.exec(cookie)?.[1]
+  if (value === undefined) throw new Error(`no session cookie in ${cookie}`)
+  const signed = decodeURIComponent(value)
+  return signed.slice(0, signed.lastIndexOf('.'))
+}
