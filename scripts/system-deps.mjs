@@ -1,10 +1,12 @@
-// Installs the system packages the test suites need (Debian): redis-server for the Redis
-// suites, chromium for the browser suites. Does nothing when they are already there.
+// Installs the system packages the test suites need (Debian): redis-server, redis-sentinel
+// and redis-tools (redis-cli) for the Redis suites, chromium for the browser suites. Does nothing when they are already there.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 const wanted = [
   { command: 'redis-server', paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'], pkg: 'redis-server' },
+  { command: 'redis-sentinel', paths: ['/usr/bin/redis-sentinel', '/usr/local/bin/redis-sentinel'], pkg: 'redis-sentinel' },
+  { command: 'redis-cli', paths: ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'], pkg: 'redis-tools' },
   { command: 'chromium', paths: ['/usr/bin/chromium'], pkg: 'chromium' },
 ]
 const missing = wanted.filter((w) => !w.paths.some((p) => existsSync(p)))

@@ -1,6 +1,6 @@
 // @ts-check
 import { randomBytes } from 'node:crypto'
-import { RedisStore } from '@oidc-rp/redis'
+import { parseAddresses, RedisStore } from '@oidc-rp/redis'
 import { startDevProvider } from '@oidc-rp/testing'
 export { homePage } from './pages.js'
 
@@ -12,7 +12,7 @@ export { homePage } from './pages.js'
  * @property {string} [clientId]
  * @property {string} [clientSecret]
  * @property {string} [secret]
- * @property {{ store: RedisStore }} [session]  with REDIS_URL set: sessions in Redis
+ * @property {{ store: RedisStore }} [session]  with REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: sessions in Redis
  * @property {boolean} [bearer]                bearer tokens on, unless OIDC_BEARER is set
  */
 
@@ -60,14 +60,33 @@ export async function exampleSetup({ port }) {
 }
 
 /**
- * With REDIS_URL set, sessions live in Redis (@oidc-rp/redis): shared by every process of
- * the app and kept across restarts (set OIDC_SECRET too, or the cookies of the previous run
- * do not verify). Otherwise they live in this process's memory.
+ * With REDIS_URL (one node), REDIS_SENTINELS and REDIS_SENTINEL_NAME (Sentinel) or
+ * REDIS_CLUSTER_NODES (Cluster) set, sessions live in Redis (@oidc-rp/redis, with the client
+ * options its README recommends for each): shared by every process of the app and kept
+ * across restarts (set OIDC_SECRET too, or the cookies of the previous run do not verify).
+ * Otherwise they live in this process's memory. A malformed value stops the start with an
+ * error naming the variable.
  * @returns {{ session?: { store: RedisStore } }}
  */
 function sessionOptions() {
-  const url = process.env.REDIS_URL
-  if (!url) return {}
-  console.log('sessions in Redis (REDIS_URL)')
-  return { session: { store: new RedisStore({ url }) } }
+  const env = process.env
+  const given = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter((name) => env[name])
+  if (given.length === 0) {
+    if (env.REDIS_SENTINEL_NAME) throw new Error('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS (host:port,...)')
+    return {}
+  }
+  if (given.length > 1) throw new Error(`set one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES, not ${given.join(' and ')}`)
+  if (env.REDIS_URL) {
+    console.log('sessions in Redis (REDIS_URL)')
+    return { session: { store: new RedisStore({ url: env.REDIS_URL }) } }
+  }
+  if (env.REDIS_SENTINELS) {
+    if (!env.REDIS_SENTINEL_NAME) throw new Error('REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master the sentinels watch')
+    const sentinels = parseAddresses(env.REDIS_SENTINELS, 'REDIS_SENTINELS')
+    console.log(`sessions in Redis (REDIS_SENTINELS, master ${env.REDIS_SENTINEL_NAME})`)
+    return { session: { store: new RedisStore({ sentinels, name: env.REDIS_SENTINEL_NAME }) } }
+  }
+  const cluster = parseAddresses(/** @type {string} */ (env.REDIS_CLUSTER_NODES), 'REDIS_CLUSTER_NODES')
+  console.log('sessions in Redis (REDIS_CLUSTER_NODES)')
+  return { session: { store: new RedisStore({ cluster }) } }
 }

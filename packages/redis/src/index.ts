@@ -1,43 +1,21 @@
-import { randomBytes } from 'node:crypto'
-import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis'
+import type { ChainableCommander, Cluster, Redis } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+import { takeLock } from './lock.js'
+import { connect, type RedisStoreOptions } from './options.js'
+import { DESTROY, INDEX, TOUCH, WRITE } from './scripts.js'
 import { SessionCache } from './session-cache.js'
 
-export interface RedisStoreOptions {
-  /**
-   * A `redis://` or `rediss://` URL: the store makes its own client, set up so that an
-   * outage fails requests quickly (503) instead of queueing them, and reconnects by itself.
-   */
-  url?: string
-  /** Or your own ioredis client: `new Redis(...)` (one node or Sentinel) or `new Cluster(...)`. */
-  client?: Redis | Cluster
-  /** Prefix of every key. Default `oidc-rp:`. */
-  prefix?: string
-  /** Seconds a refresh lock is held without renewal; it is renewed while held. Default 10. */
-  lockLease?: number
-  /** Seconds to wait for another process's refresh before giving up (503). Default 30. */
-  lockWait?: number
-  /**
-   * Seconds a session read is reused by this process (0: never). Every write, touch and
-   * destroy, by any process, drops it everywhere at once (Redis pub/sub); refreshes always
-   * read Redis. Default 5.
-   */
-  cache?: number
-  logger?: Logger
-}
+export { parseAddresses, recommendedClusterOptions, recommendedOptions, recommendedSentinelOptions, type RedisAddress, type RedisStoreOptions } from './options.js'
 
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
-const TOUCH = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 't', ARGV[1]); return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
-
-/** The longest an index of sessions (by `sub` or `sid`) is kept after its last write: 400 days. */
-const INDEX_TTL_MS = 400 * 24 * 3600 * 1000
+/** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
+const CONFIRM_WAIT_MS = 500
+const CONFIRM_RETRY_MS = 5000
 
 /**
  * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
- * back-channel logout, one-time keys for login states, and the lock that lets one process
- * refresh a session's tokens while the others wait. Works with one node, Sentinel and
- * Cluster (every script touches one key).
+ * back-channel logout that live no longer than their sessions, one-time keys for login
+ * states, and the lock that lets one process refresh a session's tokens while the others
+ * wait. Works with one node, Sentinel and Cluster (every script touches one key).
  */
 export class RedisStore implements SessionStore {
   readonly client: Redis | Cluster
@@ -45,37 +23,35 @@ export class RedisStore implements SessionStore {
   readonly #lease: number
   readonly #wait: number
   readonly #owned: boolean
+  readonly #confirmWrites: boolean
   readonly #logger: Logger
   readonly #cache: SessionCache | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
 
   constructor(options: RedisStoreOptions) {
-    if ((options.url === undefined) === (options.client === undefined)) {
-      throw new TypeError('@oidc-rp/redis: give RedisStore either `url` (e.g. process.env.REDIS_URL) or `client` (an ioredis client)')
-    }
-    if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) {
-      throw new TypeError('@oidc-rp/redis: `url` must be a redis:// or rediss:// URL, e.g. process.env.REDIS_URL (is REDIS_URL set?)')
-    }
+    if (typeof options !== 'object' || options === null) throw new TypeError('@oidc-rp/redis: RedisStore takes an options object, e.g. { url: process.env.REDIS_URL }')
     this.#prefix = options.prefix ?? 'oidc-rp:'
     if (typeof this.#prefix !== 'string') throw new TypeError('@oidc-rp/redis: `prefix` must be a string')
     this.#lease = ms(seconds('lockLease', options.lockLease, 10, false))
     this.#wait = ms(seconds('lockWait', options.lockWait, 30, true))
+    const cache = seconds('cache', options.cache, 5, true)
     this.#logger = options.logger ?? { warn: (m) => console.warn(`[oidc-rp] ${m}`), error: (m) => console.error(`[oidc-rp] ${m}`) }
-    this.#owned = options.client === undefined
-    this.client = options.client ?? new Redis(options.url!, outageFriendly)
+    const connection = connect(options)
+    this.client = connection.client
+    this.#owned = connection.owned
+    this.#confirmWrites = connection.confirmWrites
     this.client.on('error', (err: Error) => {
       if (this.#outage !== undefined) return
       this.#outage = err.message
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
-    const cache = seconds('cache', options.cache, 5, true)
-    this.#cache = cache > 0 ? new SessionCache(this.client, `${this.#prefix}invalidate`, cache) : undefined
     this.client.on('ready', () => {
       if (this.#outage === undefined) return
       this.#outage = undefined
       this.#logger.warn('Redis is back')
     })
+    this.#cache = cache > 0 ? new SessionCache({ client: this.client, channel: `${this.#prefix}invalidate`, ttlSeconds: cache, logger: this.#logger }) : undefined
   }
 
   async get(id: string, options: { fresh?: boolean } = {}): Promise<SessionData | undefined> {
@@ -98,24 +74,39 @@ export class RedisStore implements SessionStore {
   }
 
   async set(id: string, session: SessionData, ttl: number): Promise<void> {
-    this.#available()
+    await this.#save(id, session, ttl, false)
+  }
+
+  /** Writes the session only if it still exists (one script: atomic), and answers whether it did. */
+  replace(id: string, session: SessionData, ttl: number): Promise<boolean> {
+    return this.#save(id, session, ttl, true)
+  }
+
+  async #save(id: string, session: SessionData, ttl: number, onlyIfExists: boolean): Promise<boolean> {
     const key = this.#key('s', id)
-    await exec(this.client.multi().del(key).hset(key, 'd', JSON.stringify(session), 't', String(session.touchedAt)).pexpire(key, ms(ttl)))
-    await this.#cache?.invalidate(this.client, id)
-    await this.#index('sub', session.sub, id)
-    if (session.sid !== undefined) await this.#index('sid', session.sid, id)
+    const args = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl)), onlyIfExists ? '1' : '0']
+    const wrote = (await this.#write((p) => p.eval(WRITE, 1, key, ...args))) === 1
+    await this.#cache?.invalidate(id)
+    if (wrote) await this.#indexAll(id, session.sub, session.sid, ttl)
+    return wrote
   }
 
   async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
     this.#available()
-    await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl)))
-    await this.#cache?.invalidate(this.client, id)
+    const found = await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl))) as [string | null, string | null] | null
+    await this.#cache?.invalidate(id)
+    // Sessions written before the hash had `u` have indexes that outlive them anyway.
+    if (found?.[0]) await this.#indexAll(id, found[0], found[1] || undefined, ttl)
   }
 
+  /** Deletes the session and takes it out of its indexes. */
   async destroy(id: string): Promise<void> {
-    this.#available()
-    await this.client.del(this.#key('s', id))
-    await this.#cache?.invalidate(this.client, id)
+    const [sub, sid, data] = await this.#write((p) => p.eval(DESTROY, 1, this.#key('s', id))) as [string | null, string | null, string | null]
+    await this.#cache?.invalidate(id)
+    // Sessions written before the hash had `u`: their JSON says.
+    const old = !sub && data ? JSON.parse(data) as SessionData : undefined
+    const indexes: Array<['sub' | 'sid', string | null | undefined]> = [['sub', sub || old?.sub], ['sid', sid || old?.sid]]
+    await Promise.all(indexes.filter(([, value]) => value).map(([kind, value]) => this.client.srem(this.#key(kind, value!), id)))
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
@@ -125,8 +116,7 @@ export class RedisStore implements SessionStore {
 
   /** Bearer tokens of a logged-out session, refused by every process: one key per revocation, read on each bearer request. */
   async revoke(key: string, at: number, ttl: number): Promise<void> {
-    this.#available()
-    await this.client.set(this.#key('revoked', key), String(at), 'PX', ms(ttl))
+    await this.#write((p) => p.set(this.#key('revoked', key), String(at), 'PX', ms(ttl)))
   }
 
   async revokedAt(key: string): Promise<number | undefined> {
@@ -145,32 +135,9 @@ export class RedisStore implements SessionStore {
     return this.#live('sub', sub)
   }
 
-  /**
-   * Waits for the session's lock (polling, a little jittered), then renews its lease every
-   * third of it until released. A holder that dies stops renewing: the lock is free again
-   * after at most one lease.
-   */
-  async lock(id: string): Promise<SessionLock> {
-    const key = this.#key('lock', id)
-    const token = randomBytes(16).toString('base64url')
-    const deadline = Date.now() + this.#wait
-    for (;;) {
-      this.#available()
-      if ((await this.client.set(key, token, 'PX', this.#lease, 'NX')) === 'OK') break
-      if (Date.now() > deadline) throw new Error(`timed out after ${this.#wait / 1000}s waiting for the refresh lock of a session`)
-      await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 20))
-    }
-    const renewal = setInterval(() => {
-      this.client.eval(RENEW, 1, key, token, String(this.#lease)).catch(() => { /* the lease runs out; another process may take over */ })
-    }, this.#lease / 3)
-    renewal.unref()
-    return {
-      release: async () => {
-        clearInterval(renewal)
-        this.#available()
-        await this.client.eval(RELEASE, 1, key, token)
-      },
-    }
+  /** The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. */
+  lock(id: string): Promise<SessionLock> {
+    return takeLock(this.#key('lock', id), { client: this.client, lease: this.#lease, wait: this.#wait, logger: this.#logger, available: () => this.#available() })
   }
 
   /** Closes the store's connections (the client only if the store made it). */
@@ -191,10 +158,39 @@ export class RedisStore implements SessionStore {
     return `${this.#prefix}${kind}:${id}`
   }
 
-  /** Adds a session to an index and drops the index's members whose sessions are gone. */
-  async #index(kind: 'sub' | 'sid', value: string, id: string): Promise<void> {
-    const key = this.#key(kind, value)
-    await exec(this.client.multi().sadd(key, id).pexpire(key, INDEX_TTL_MS))
+  /**
+   * Runs a one-key write and answers its result. With `confirmWrites`, the write is
+   * followed, on the same connection, by `WAIT 1`: one that no replica acknowledged (the
+   * master is failing, or has just lost its role) is sent again, on the new master once the
+   * client has moved there, until one does, for up to 5 s; then it fails (503).
+   */
+  async #write(command: (pipeline: ChainableCommander) => ChainableCommander): Promise<unknown> {
+    this.#available()
+    if (!this.#confirmWrites) return result(await command(this.client.pipeline()).exec(), 0)
+    const deadline = Date.now() + CONFIRM_RETRY_MS
+    for (;;) {
+      let problem: string
+      try {
+        const results = await command(this.client.pipeline()).call('wait', '1', String(CONFIRM_WAIT_MS)).exec()
+        const value = result(results, 0)
+        if (Number(result(results, 1)) >= 1) return value
+        problem = 'no replica acknowledged it'
+      } catch (error) {
+        problem = error instanceof Error ? error.message : String(error)
+      }
+      if (Date.now() > deadline) throw new Error(`Redis did not confirm a session write within ${CONFIRM_RETRY_MS / 1000}s (${problem})`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+
+  async #indexAll(id: string, sub: string, sid: string | undefined, ttl: number): Promise<void> {
+    await this.#index('sub', sub, id, ttl)
+    if (sid !== undefined) await this.#index('sid', sid, id, ttl)
+  }
+
+  /** Adds a session to an index (which then lives at least as long as it) and drops the index's members whose sessions are gone. */
+  async #index(kind: 'sub' | 'sid', value: string, id: string, ttl: number): Promise<void> {
+    await this.client.eval(INDEX, 1, this.#key(kind, value), id, String(ms(ttl)))
     await this.#live(kind, value)
   }
 
@@ -211,14 +207,14 @@ export class RedisStore implements SessionStore {
 }
 
 /**
- * Runs a MULTI. ioredis resolves `exec()` with one `[error, result]` pair per command (and
- * null when the transaction was aborted) instead of rejecting: turn those into a rejection.
+ * The result of the pipeline's `index`th command. ioredis resolves `exec()` with one
+ * `[error, result]` pair per command instead of rejecting: turn an error into a rejection.
  */
-async function exec(multi: ChainableCommander): Promise<void> {
-  const results = await multi.exec()
-  if (results === null) throw new Error('Redis aborted the transaction')
-  const failed = results.find(([error]) => error !== null)
-  if (failed) throw failed[0]
+function result(results: Array<[Error | null, unknown]> | null, index: number): unknown {
+  const entry = results?.[index]
+  if (!entry) throw new Error('Redis did not run the command')
+  if (entry[0] !== null) throw entry[0]
+  return entry[1]
 }
 
 function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
@@ -231,12 +227,4 @@ function seconds(name: string, value: number | undefined, fallback: number, zero
 
 function ms(seconds: number): number {
   return Math.max(1, Math.ceil(seconds * 1000))
-}
-
-/** Fail fast while Redis is down (the request gets 503), reconnect forever with backoff. */
-const outageFriendly: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  commandTimeout: 2000,
-  connectTimeout: 2000,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
 }

@@ -81,7 +81,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } 
 
 describe('options', () => {
   it('wants exactly one of url and client', () => {
-    expect(() => new RedisStore({})).toThrow(/either `url`.*or `client`/)
+    expect(() => new RedisStore({})).toThrow(/exactly one of `url`.*`sentinels` \(with `name`\), `cluster` or `client`/)
     const client = new Redis(redis.url, { lazyConnect: true })
     expect(() => new RedisStore({ url: redis.url, client })).toThrow(TypeError)
     client.disconnect()
@@ -89,6 +89,11 @@ describe('options', () => {
 
   it.each([
     [{ url: '' }, /`url` must be/],
+    [{ url: 'redis://127.0.0.1:1', cluster: [{ host: '127.0.0.1', port: 1 }] }, /not url and cluster/],
+    [{ sentinels: [{ host: '127.0.0.1', port: 1 }] }, /`sentinels` needs `name`/],
+    [{ sentinels: [{ host: '127.0.0.1', port: 0 }], name: 'm' }, /`sentinels` must be a non-empty array of \{ host, port \}/],
+    [{ cluster: [] }, /`cluster` must be a non-empty array/],
+    [{ cluster: [{ host: '127.0.0.1', port: 1 }], confirmWrites: true }, /`confirmWrites` is not available with `cluster`/],
     [{ url: 'redis://127.0.0.1:1', lockLease: 0 }, /`lockLease` must be a number of seconds above 0/],
     [{ url: 'redis://127.0.0.1:1', lockLease: Number.NaN }, /`lockLease`/],
     [{ url: 'redis://127.0.0.1:1', lockWait: -1 }, /`lockWait` must be a number of seconds of 0 or more/],
@@ -170,6 +175,40 @@ describe('sessions', () => {
   })
 })
 
+describe('replace (the write of renewed tokens)', () => {
+  it('writes only a session that still exists, and answers whether it did', async () => {
+    const s = store()
+    const renewed = session({ accessToken: 'access-2', refreshToken: 'refresh-2' })
+    expect(await s.replace('s1', renewed, 60)).toBe(false)
+    expect(await s.client.exists(`${prefix}s:s1`)).toBe(0)
+    await s.set('s1', session(), 60)
+    expect(await s.replace('s1', renewed, 60)).toBe(true)
+    expect(await s.get('s1', { fresh: true })).toEqual(renewed)
+  })
+
+  it('does not bring back a session that a logout in another process destroyed', async () => {
+    const refresher = store()
+    const logout = store()
+    await refresher.set('s1', session(), 60)
+    await logout.destroy('s1')
+    expect(await refresher.replace('s1', session({ refreshToken: 'refresh-2' }), 60)).toBe(false)
+    expect(await refresher.get('s1', { fresh: true })).toBeUndefined()
+    expect(await refresher.findBySub('alice')).toEqual([])
+    expect(await refresher.client.exists(`${prefix}sub:alice`, `${prefix}sid:provider-session-1`)).toBe(0)
+  })
+
+  it('is atomic against concurrent destroys: a session is either renewed or gone, never brought back', async () => {
+    const a = store()
+    const b = store()
+    for (let i = 0; i < 50; i += 1) await a.set(`r${i}`, session(), 60)
+    const outcomes = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      const [replaced] = await Promise.all([a.replace(`r${i}`, session({ refreshToken: `refresh-${i}` }), 60), b.destroy(`r${i}`)])
+      return { replaced, exists: await a.client.exists(`${prefix}s:r${i}`) }
+    }))
+    for (const { exists } of outcomes) expect(exists).toBe(0)
+  })
+})
+
 describe('the per-process cache of session reads', () => {
   /** Resolves once `check` holds, or fails after a second (invalidations travel by pub/sub). */
   async function eventually(check: () => Promise<boolean>): Promise<void> {
@@ -179,7 +218,11 @@ describe('the per-process cache of session reads', () => {
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
   }
-  const subscribed = (s: RedisStore) => eventually(async () => (await s.client.pubsub('NUMSUB', `${prefix}invalidate`) as [string, number])[1] >= 1)
+  /** Once the store's subscription is up and its first heartbeat is back (the cache is on only then). */
+  const subscribed = async (s: RedisStore) => {
+    await eventually(async () => (await s.client.pubsub('NUMSUB', `${prefix}invalidate`) as [string, number])[1] >= 1)
+    await sleep(400)
+  }
 
   it('serves a repeated read without Redis, but a fresh read and other processes\' writes see the truth', async () => {
     const reader = store()
@@ -270,11 +313,38 @@ describe('finding sessions by sid and sub (back-channel logout)', () => {
     expect(await s.client.smembers(`${prefix}sub:alice`)).toEqual(['a3'])
   })
 
-  it('keeps the indexes themselves from living forever', async () => {
+  it('keeps each index as long as its longest session, no longer', async () => {
     const s = store()
     await s.set('a1', session(), 60)
-    expect(await s.client.pttl(`${prefix}sub:alice`)).toBeGreaterThan(0)
-    expect(await s.client.pttl(`${prefix}sid:provider-session-1`)).toBeGreaterThan(0)
+    await s.set('a2', session(), 20)
+    for (const index of [`${prefix}sub:alice`, `${prefix}sid:provider-session-1`]) {
+      expect(await s.client.pttl(index)).toBeGreaterThan(59_000)
+      expect(await s.client.pttl(index)).toBeLessThanOrEqual(60_000)
+    }
+    // Rolling expiry extends the session, and its indexes with it.
+    await s.touch('a2', session().touchedAt + 1, 120)
+    expect(await s.client.pttl(`${prefix}sub:alice`)).toBeGreaterThan(119_000)
+    expect(await s.client.pttl(`${prefix}sid:provider-session-1`)).toBeGreaterThan(119_000)
+  })
+
+  it('takes a destroyed session out of its indexes, and leaves no index when it was the last', async () => {
+    const s = store()
+    await s.set('a1', session(), 60)
+    await s.set('a2', session({ sid: 'sid-2' }), 60)
+    await s.destroy('a1')
+    expect(await s.client.smembers(`${prefix}sub:alice`)).toEqual(['a2'])
+    expect(await s.client.exists(`${prefix}sid:provider-session-1`)).toBe(0)
+    await s.destroy('a2')
+    expect(await s.client.keys(`${prefix}*`)).toEqual([])
+  })
+
+  it('takes a session written by an earlier version (no sub in the hash) out of its indexes', async () => {
+    const s = store()
+    await s.client.hset(`${prefix}s:old`, 'd', JSON.stringify(session()), 't', '1')
+    await s.client.sadd(`${prefix}sub:alice`, 'old')
+    await s.client.sadd(`${prefix}sid:provider-session-1`, 'old')
+    await s.destroy('old')
+    expect(await s.client.keys(`${prefix}*`)).toEqual([])
   })
 })
 
@@ -330,7 +400,7 @@ describe('the refresh lock', () => {
     const a = store()
     const b = store({ lockWait: 0.3 })
     const lockA = await a.lock('s1')
-    await expect(b.lock('s1')).rejects.toThrow(/timed out after 0\.3s waiting for the refresh lock/)
+    await expect(b.lock('s1')).rejects.toMatchObject({ name: 'OidcError', code: 'session_busy', status: 503, message: expect.stringMatching(/did not finish within 0\.3s/) })
     await lockA.release()
   })
 
@@ -351,7 +421,7 @@ describe('the refresh lock', () => {
         holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before it locked`)))
       })
       // Alive, it renews its lease: nobody else gets the lock for longer than a lease.
-      expect(await within(store({ lockWait: 1.2 }).lock('s1'), 3000)).toMatchObject({ error: expect.objectContaining({ message: expect.stringMatching(/timed out/) }) })
+      expect(await within(store({ lockWait: 1.2 }).lock('s1'), 3000)).toMatchObject({ error: expect.objectContaining({ code: 'session_busy' }) })
     } finally {
       holder.kill('SIGKILL')
     }
@@ -366,7 +436,7 @@ describe('the refresh lock', () => {
     const lockA = await a.lock('s1')
     await sleep(1000) // more than three leases
     expect(await a.client.pttl(`${prefix}lock:s1`)).toBeGreaterThan(0)
-    await expect(store({ lockWait: 0.2 }).lock('s1')).rejects.toThrow(/timed out/)
+    await expect(store({ lockWait: 0.2 }).lock('s1')).rejects.toMatchObject({ code: 'session_busy' })
     await lockA.release()
     expect(await a.client.exists(`${prefix}lock:s1`)).toBe(0)
   })
@@ -379,7 +449,7 @@ describe('the refresh lock', () => {
     const lockB = await b.lock('s1')
     await lockA.release()
     expect(await b.client.exists(`${prefix}lock:s1`)).toBe(1)
-    await expect(store({ lockWait: 0.2 }).lock('s1')).rejects.toThrow(/timed out/)
+    await expect(store({ lockWait: 0.2 }).lock('s1')).rejects.toMatchObject({ code: 'session_busy' })
     await lockB.release()
   })
 })

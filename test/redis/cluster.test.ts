@@ -1,0 +1,130 @@
+/**
+ * Cluster (3 masters, 3 replicas) under traffic and refreshes of 20 sessions through two
+ * example processes configured with REDIS_CLUSTER_NODES: a SIGKILLed master and a
+ * `CLUSTER FAILOVER` lose no session. And the read cache: when the node that carries a
+ * store's subscription dies, a logout elsewhere is not served from its cache for more than
+ * about a second.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { RedisStore } from '@oidc-rp/redis'
+import { ask, lines, until } from '../support/redis-process.js'
+import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js'
+import { get, sleep } from '../refresh/helpers.js'
+import { sessionId, startFleet, survivors, traffic, type Fleet } from './fleet.js'
+
+let cluster: RedisCluster
+let fleet: Fleet
+
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+  fleet = await startFleet({ REDIS_CLUSTER_NODES: cluster.nodeList })
+}, 60_000)
+
+afterAll(async () => {
+  await fleet?.close()
+  await cluster?.close()
+})
+
+/** Subscribers of the invalidation channel on each running node, by port. */
+async function subscribers(): Promise<Map<number, number>> {
+  const counts = new Map<number, number>()
+  for (const p of cluster.processes.filter((p) => p.running)) counts.set(p.port, Number(lines(await ask(p.port, 'PUBSUB', 'NUMSUB', 'oidc-rp:invalidate'))[1]))
+  return counts
+}
+
+it('the examples use the Cluster', () => {
+  for (const app of fleet.apps) expect(app.output()).toContain('sessions in Redis (REDIS_CLUSTER_NODES)')
+})
+
+it('a store whose subscription node dies stops serving a session from its cache within a second of its logout elsewhere', async () => {
+  const before = await subscribers()
+  const reader = new RedisStore({ cluster: cluster.processes.map((p) => ({ host: '127.0.0.1', port: p.port })) })
+  try {
+    let node = 0
+    await until('the reader subscribed', async () => {
+      const after = await subscribers()
+      node = [...after].find(([port, n]) => n > (before.get(port) ?? 0))?.[0] ?? 0
+      return node !== 0
+    })
+    // A session whose key lives elsewhere, so that the logout itself works at once.
+    let chosen = -1
+    for (const [i, cookie] of fleet.cookies.entries()) {
+      if ((await cluster.masterOf(`oidc-rp:s:${sessionId(cookie)}`)).process.port !== node) {
+        chosen = i
+        break
+      }
+    }
+    expect(chosen).toBeGreaterThanOrEqual(0)
+    const cookie = fleet.cookies[chosen]!
+    const id = sessionId(cookie)
+    await sleep(500) // the reader's first heartbeat is back: its cache is on
+    expect(await reader.get(id)).toBeDefined()
+    expect(reader.peek(id)).toBeDefined() // served from the cache from now on
+
+    await cluster.processes.find((p) => p.port === node)!.stop('SIGKILL')
+    const logout = await get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
+    const loggedOutAt = Date.now()
+    expect(logout.status).toBe(302)
+    expect(logout.location).toMatch(new RegExp(`^${fleet.provider.issuer}`)) // the provider's end-session endpoint
+    let stale = 0
+    for (;;) {
+      const seen = await reader.get(id).then((s) => s !== undefined, () => false)
+      if (!seen) break
+      stale = Date.now() - loggedOutAt
+      if (stale > 5000) break
+      await sleep(20)
+    }
+    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout`)
+    expect(stale).toBeLessThan(1000)
+    fleet.cookies.splice(chosen, 1)
+  } finally {
+    await reader.close()
+  }
+  await cluster.healthy()
+}, 30_000)
+
+it('a SIGKILLed master under traffic and refreshes loses no session', async () => {
+  const load = traffic(fleet)
+  const refreshesBefore = fleet.refreshes()
+  await sleep(2500)
+  const masters = (await cluster.nodes()).filter((n) => n.role === 'master')
+  const replicated = (await cluster.nodes()).filter((n) => n.role === 'replica')
+  const victim = masters.find((m) => replicated.length > 0 && m.slots.length > 0)!
+  const started = Date.now()
+  await victim.process.stop('SIGKILL')
+  await cluster.healthy()
+  const recovered = Date.now() - started
+  await sleep(2000)
+  const seen = await load.stop()
+  const refreshesDuring = fleet.refreshes() - refreshesBefore
+  const after = await survivors(fleet)
+  console.log(`Cluster master SIGKILL: cluster ok again after ${recovered} ms; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
+  expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
+  expect(seen.loggedOut).toEqual([])
+  expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])
+  expect(after.alive).toBe(fleet.cookies.length)
+  expect(after.refreshed).toBe(fleet.cookies.length)
+}, 60_000)
+
+it('CLUSTER FAILOVER under traffic and refreshes loses no session', async () => {
+  const load = traffic(fleet)
+  const refreshesBefore = fleet.refreshes()
+  await sleep(2500)
+  const nodes = await cluster.nodes()
+  const raw = lines(await ask(nodes[0]!.process.port, 'CLUSTER', 'NODES')).map((l) => l.split(' '))
+  const master = nodes.find((n) => n.role === 'master' && raw.some((f) => f[3] === n.id && !f[2]!.includes('fail')))!
+  const started = Date.now()
+  await cluster.failover(master)
+  await cluster.healthy()
+  const done = Date.now() - started
+  await sleep(2000)
+  const seen = await load.stop()
+  const refreshesDuring = fleet.refreshes() - refreshesBefore
+  const after = await survivors(fleet)
+  console.log(`CLUSTER FAILOVER: done after ${done} ms; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
+  expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
+  expect(seen.loggedOut).toEqual([])
+  expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])
+  expect(after.alive).toBe(fleet.cookies.length)
+  expect(after.refreshed).toBe(fleet.cookies.length)
+}, 60_000)

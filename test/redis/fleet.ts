@@ -1,0 +1,107 @@
+/**
+ * What the Sentinel and Cluster suites share: two example processes (Express and Koa, as a
+ * user starts them, configured from the environment alone) on one Redis topology, a real
+ * provider whose refresh tokens are one-time (a reused one revokes the grant), ~20
+ * signed-in sessions, traffic on them while a fault is injected, and the count of sessions
+ * that survived: still signed in, and whose next refresh is accepted.
+ */
+import { randomBytes } from 'node:crypto'
+import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { startExample, type ExampleProcess } from '../support/example-process.js'
+import { get, newSecret, sleep, statuses, untilExpired, type Answer } from '../refresh/helpers.js'
+
+/** Token lifetime: a session refreshes every ~2 s (the leeway is half of it). */
+export const TTL = 4
+export const SESSIONS = 20
+
+export interface Fleet {
+  provider: DevProvider
+  apps: ExampleProcess[]
+  cookies: string[]
+  refreshes(): number
+  close(): Promise<void>
+}
+
+export async function startFleet(redisEnv: Record<string, string>): Promise<Fleet> {
+  const client = { clientId: 'fleet', clientSecret: randomBytes(24).toString('base64url') }
+  const provider = await startDevProvider({ clients: [client], ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })
+  const env = { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: client.clientId, OIDC_CLIENT_SECRET: client.clientSecret, OIDC_SECRET: newSecret(), ...redisEnv }
+  const apps: ExampleProcess[] = []
+  const close = async () => {
+    await Promise.allSettled(apps.map((app) => app.stop()))
+    await provider.close()
+  }
+  try {
+    apps.push(...await Promise.all(['express', 'koa'].map((name) => startExample(name, env))))
+    const cookies: string[] = []
+    for (let i = 0; i < SESSIONS; i += 4) {
+      cookies.push(...await Promise.all([0, 1, 2, 3].map(async (j) => (await signIn(apps[(i + j) % 2]!.url, 'alice')).cookie)))
+    }
+    for (const [i, cookie] of cookies.entries()) {
+      for (const app of apps) {
+        const me = await get(`${app.url}/me`, cookie)
+        if (me.status !== 200) throw new Error(`session ${i} is not served by ${app.url} right after its sign-in: ${me.status} ${me.body}`)
+      }
+    }
+    return { provider, apps, cookies, refreshes: () => provider.stats.tokenRequests.refresh_token ?? 0, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+export interface Traffic {
+  /** Stops the traffic; resolves to what it saw. */
+  stop(): Promise<{ statuses: Record<number, number>; loggedOut: number[] }>
+}
+
+/** Each session asks for /me every 200 ms, alternately from each app, until stopped. */
+export function traffic(fleet: Fleet): Traffic {
+  let stopped = false
+  const answers: Answer[] = []
+  const loggedOut = new Set<number>()
+  const loops = fleet.cookies.map(async (cookie, i) => {
+    for (let n = i; !stopped; n += 1) {
+      const answer = await get(`${fleet.apps[n % fleet.apps.length]!.url}/me`, cookie).catch((error: unknown) => ({ status: 0, body: String(error) } as Answer))
+      answers.push(answer)
+      if (answer.status === 401) loggedOut.add(i)
+      await sleep(200)
+    }
+  })
+  return {
+    async stop() {
+      stopped = true
+      await Promise.all(loops)
+      return { statuses: statuses(answers), loggedOut: [...loggedOut] }
+    },
+  }
+}
+
+/**
+ * Waits until every session's tokens have expired, then asks for /me once per session from
+ * each app in turn: the first request refreshes with the refresh token in Redis, which the
+ * provider accepts only if it is the last one it issued. Answers how many sessions are
+ * served by both apps afterwards, and how many refreshes that took.
+ */
+export async function survivors(fleet: Fleet): Promise<{ alive: number; refreshed: number; statuses: Record<number, number> }> {
+  await untilExpired(Date.now(), TTL)
+  const before = fleet.refreshes()
+  const answers = await Promise.all(fleet.cookies.map(async (cookie) => {
+    const first = await get(`${fleet.apps[0]!.url}/me`, cookie)
+    const second = await get(`${fleet.apps[1]!.url}/me`, cookie)
+    return [first, second]
+  }))
+  return {
+    alive: answers.filter(([first, second]) => first!.status === 200 && second!.status === 200).length,
+    refreshed: fleet.refreshes() - before,
+    statuses: statuses(answers.flat()),
+  }
+}
+
+/** The session id in a `Cookie` header: the signed value of `oidc.session` without its signature. */
+export function sessionId(cookie: string): string {
+  const value = /(?:^|;\s*)oidc\.session=([^;]+)/.exec(cookie)?.[1]
+  if (value === undefined) throw new Error(`no session cookie in ${cookie}`)
+  const signed = decodeURIComponent(value)
+  return signed.slice(0, signed.lastIndexOf('.'))
+}
