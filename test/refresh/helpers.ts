@@ -26,6 +26,21 @@ export async function get(url: string, cookie?: string, accept = 'application/js
   }
 }
 
+/**
+ * GETs until `done(answer)`, waiting Retry-After after a 503 (else 100 ms): what a client
+ * sees of a refresh that runs in the background, or after a back-off. The last answer once
+ * `ms` have passed.
+ */
+export async function poll(url: string, cookie: string, done: (answer: Answer) => boolean, ms = 15_000): Promise<Answer> {
+  const by = Date.now() + ms
+  let answer = await get(url, cookie)
+  while (!done(answer) && Date.now() < by) {
+    await sleep(answer.status === 503 ? Number(answer.retryAfter ?? 1) * 1000 : 100)
+    answer = await get(url, cookie)
+  }
+  return answer
+}
+
 /** `count` GETs at once; resolves to every answer. */
 export function burst(url: string, cookie: string, count: number): Promise<Answer[]> {
   return Promise.all(Array.from({ length: count }, () => get(url, cookie)))
@@ -39,6 +54,15 @@ export function statuses(answers: Answer[]): Record<number, number> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves once `condition` holds (checked every 50 ms); rejects after `ms`. */
+export async function until(condition: () => boolean, ms: number): Promise<void> {
+  const by = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > by) throw new Error(`not within ${ms} ms: ${condition.toString()}`)
+    await sleep(50)
+  }
+}
 
 /**
  * Resolves once tokens obtained before `obtainedBy` (epoch ms, e.g. when the sign-in or the

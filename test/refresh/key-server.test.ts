@@ -12,7 +12,7 @@ import { drivers, type Driver } from '../contract/drivers.js'
 import { Browser } from '../support/browser.js'
 import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { get, newSecret, sleep, untilDue, untilExpired } from './helpers.js'
+import { get, newSecret, poll, until, untilDue, untilExpired } from './helpers.js'
 
 /** Seconds both the access token and the ID token live: a refresh is due from half of it. */
 const TTL = 10
@@ -26,15 +26,6 @@ async function forEveryAdapter(scenario: (driver: Driver, closers: (() => Promis
     if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
   } finally {
     await Promise.allSettled(closers.reverse().map((close) => close()))
-  }
-}
-
-/** Resolves once `condition` holds; rejects after `ms`. */
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const by = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > by) throw new Error(`not within ${ms} ms: ${condition.toString()}`)
-    await sleep(50)
   }
 }
 
@@ -85,12 +76,7 @@ describe.concurrent(`the JWKS unreadable at refresh, for every adapter (${driver
       // Back: once Retry-After allows, a request refreshes, verifies the new key's ID token,
       // and the session goes on; until then it is 503 again, never 401.
       rogue.bend({ jwksStatus: 200, jwks: undefined })
-      const backBy = Date.now() + 15_000
-      let back = await get(`${app.url}/me`, cookie)
-      while (back.status === 503 && Date.now() < backBy) {
-        await sleep(Number(back.retryAfter ?? 1) * 1000)
-        back = await get(`${app.url}/me`, cookie)
-      }
+      const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(back.status, back.body).toBe(200)
       expect(JSON.parse(back.body)).toMatchObject({ sub: 'alice' })
       const refreshedCalls = rogue.requests.token

@@ -15,7 +15,7 @@ import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
 import { Browser } from '../support/browser.js'
 import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider } from '../support/rogue-provider.js'
-import { get, newSecret, untilDue, untilExpired } from './helpers.js'
+import { get, newSecret, poll, sleep, until, untilDue, untilExpired } from './helpers.js'
 
 type Cleanup = (close: () => Promise<void>) => void
 
@@ -80,8 +80,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       }
       expect(provider.stats.tokenRequests.refresh_token ?? 0).toBe(0)
 
+      // Back: once the back-off after those failures allows (Retry-After), one refresh.
       provider.setDown(false)
-      const back = await get(`${app.url}/me`, cookie)
+      const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(back.status, back.body).toBe(200)
       expect(provider.stats.tokenRequests.refresh_token).toBe(1)
       expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
@@ -102,8 +103,11 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       // Until the refresh, the session keeps what the last ID token said.
       expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
 
+      // Due, still valid: served at once, refreshed in the background.
       await untilDue(signedInAt, TTL)
-      const me = await get(`${app.url}/me`, cookie)
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+      await until(() => provider.stats.tokenRequests.refresh_token === 1, 5000)
+      const me = await poll(`${app.url}/me`, cookie, (answer) => JSON.parse(answer.body).groups?.length === 1, 3000)
       expect(me.status).toBe(200)
       expect(provider.stats.tokenRequests.refresh_token).toBe(1)
       expect(JSON.parse(me.body).groups).toEqual(['developers'])
@@ -126,8 +130,11 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       expect((await get(`${app.url}/me`, api)).status).toBe(200)
       expect((await get(`${app.url}/me`, browser, 'text/html')).status).toBe(200)
 
+      // Due, still valid: served while the refresh, in the background, is refused.
       await untilDue(signedInAt, TTL)
-      const refused = await get(`${app.url}/me`, api)
+      expect((await get(`${app.url}/me`, api)).status).toBe(200)
+      expect((await get(`${app.url}/me`, browser, 'text/html')).status).toBe(200)
+      const refused = await poll(`${app.url}/me`, api, (answer) => answer.status !== 200, 5000)
       expect(refused.status).toBe(401)
       expect(refused.setCookie.join()).toMatch(/oidc\.session=;/)
       const page = await get(`${app.url}/me`, browser, 'text/html')
@@ -159,13 +166,16 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       const kept = await get(`${app.url}/me`, cookie)
       expect(kept.status).toBe(200)
       expect(JSON.parse(kept.body)).toMatchObject({ sub: 'alice' })
-      expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
+      // Still valid: refreshed in the background.
+      await until(() => rogue.lastTokenRequest?.get('grant_type') === 'refresh_token', 3000)
+      await sleep(200)
       const refreshedAt = Date.now()
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
 
       rogue.bend({ claims: { sub: 'mallory' } })
       await untilDue(refreshedAt, ACCESS_TOKEN_TTL)
       const tokenRequests = rogue.requests.token
-      const ended = await get(`${app.url}/me`, cookie)
+      const ended = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 200, 3000)
       expect(rogue.requests.token).toBe(tokenRequests + 1)
       expect(ended.status).toBe(401)
       expect(ended.body).not.toContain('mallory')
@@ -194,8 +204,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       expect(refused.status).toBe(503)
       expect(refused.setCookie.join()).not.toMatch(/oidc\.session=;/)
 
+      // Renewed once the back-off after the failure allows (Retry-After).
       rogue.bend({ tokenStatus: 200, tokenBody: undefined })
-      const renewed = await get(`${app.url}/me`, cookie)
+      const renewed = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(renewed.status).toBe(200)
       expect(JSON.parse(renewed.body)).toMatchObject({ sub: 'alice' })
     })
