@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { drivers, type Driver } from '../contract/drivers.js'
 
 export interface Answer {
   status: number
@@ -83,6 +84,24 @@ export async function untilDue(obtainedBy: number, ttl: number): Promise<void> {
 }
 
 export const newSecret = () => randomBytes(32).toString('base64url')
+
+/** Registers what a scenario must close, closed in reverse order once every adapter is done. */
+export type Cleanup = (close: () => Promise<void>) => void
+
+/**
+ * Runs the scenario for every adapter at once (each with servers of its own, so that the
+ * waits for tokens to come due overlap); fails with every adapter's failure, by name.
+ */
+export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
+    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
+  } finally {
+    await Promise.allSettled(closers.reverse().map((close) => close()))
+  }
+}
 
 export interface AppProcess {
   url: string

@@ -15,21 +15,7 @@ import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
 import { Browser } from '../support/browser.js'
 import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider } from '../support/rogue-provider.js'
-import { get, newSecret, poll, sleep, until, untilDue, untilExpired } from './helpers.js'
-
-type Cleanup = (close: () => Promise<void>) => void
-
-/** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
-async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanup) => Promise<void>): Promise<void> {
-  const closers: (() => Promise<void>)[] = []
-  try {
-    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
-    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
-    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
-  } finally {
-    await Promise.allSettled(closers.reverse().map((close) => close()))
-  }
-}
+import { forEveryAdapter, get, newSecret, poll, sleep, until, untilDue, untilExpired, type Cleanup } from './helpers.js'
 
 async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number): Promise<{ provider: DevProvider; app: RunningApp }> {
   const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
