@@ -21,6 +21,8 @@ export interface AppOptions {
   allowInsecureIssuer?: boolean
   /** Seconds. */
   clockTolerance?: number
+  /** Seconds. */
+  httpTimeout?: number
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { drivers, type Driver } from '../contract/drivers.js'
 
 export interface Answer {
   status: number
@@ -26,6 +27,21 @@ export async function get(url: string, cookie?: string, accept = 'application/js
   }
 }
 
+/**
+ * GETs until `done(answer)`, waiting Retry-After after a 503 (else 100 ms): what a client
+ * sees of a refresh that runs in the background, or after a back-off. The last answer once
+ * `ms` have passed.
+ */
+export async function poll(url: string, cookie: string, done: (answer: Answer) => boolean, ms = 15_000): Promise<Answer> {
+  const by = Date.now() + ms
+  let answer = await get(url, cookie)
+  while (!done(answer) && Date.now() < by) {
+    await sleep(answer.status === 503 ? Number(answer.retryAfter ?? 1) * 1000 : 100)
+    answer = await get(url, cookie)
+  }
+  return answer
+}
+
 /** `count` GETs at once; resolves to every answer. */
 export function burst(url: string, cookie: string, count: number): Promise<Answer[]> {
   return Promise.all(Array.from({ length: count }, () => get(url, cookie)))
@@ -39,6 +55,15 @@ export function statuses(answers: Answer[]): Record<number, number> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves once `condition` holds (checked every 50 ms); rejects after `ms`. */
+export async function until(condition: () => boolean, ms: number): Promise<void> {
+  const by = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > by) throw new Error(`not within ${ms} ms: ${condition.toString()}`)
+    await sleep(50)
+  }
+}
 
 /**
  * Resolves once tokens obtained before `obtainedBy` (epoch ms, e.g. when the sign-in or the
@@ -59,6 +84,24 @@ export async function untilDue(obtainedBy: number, ttl: number): Promise<void> {
 }
 
 export const newSecret = () => randomBytes(32).toString('base64url')
+
+/** Registers what a scenario must close, closed in reverse order once every adapter is done. */
+export type Cleanup = (close: () => Promise<void>) => void
+
+/**
+ * Runs the scenario for every adapter at once (each with servers of its own, so that the
+ * waits for tokens to come due overlap); fails with every adapter's failure, by name.
+ */
+export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
+    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
+  } finally {
+    await Promise.allSettled(closers.reverse().map((close) => close()))
+  }
+}
 
 export interface AppProcess {
   url: string

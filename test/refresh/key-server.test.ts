@@ -8,35 +8,14 @@
  * without the wait.)
  */
 import { describe, it } from 'vitest'
-import { drivers, type Driver } from '../contract/drivers.js'
+import { drivers } from '../contract/drivers.js'
 import { Browser } from '../support/browser.js'
 import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { get, newSecret, sleep, untilDue, untilExpired } from './helpers.js'
+import { forEveryAdapter, get, newSecret, poll, until, untilDue, untilExpired } from './helpers.js'
 
 /** Seconds both the access token and the ID token live: a refresh is due from half of it. */
 const TTL = 10
-
-/** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
-async function forEveryAdapter(scenario: (driver: Driver, closers: (() => Promise<void>)[]) => Promise<void>): Promise<void> {
-  const closers: (() => Promise<void>)[] = []
-  try {
-    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, closers)))
-    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
-    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
-  } finally {
-    await Promise.allSettled(closers.reverse().map((close) => close()))
-  }
-}
-
-/** Resolves once `condition` holds; rejects after `ms`. */
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const by = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > by) throw new Error(`not within ${ms} ms: ${condition.toString()}`)
-    await sleep(50)
-  }
-}
 
 const outages: [string, Partial<Behaviour>][] = [
   ['answers 500', { jwksStatus: 500 }],
@@ -45,12 +24,12 @@ const outages: [string, Partial<Behaviour>][] = [
 
 describe.concurrent(`the JWKS unreadable at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
   it.for(outages)('the JWKS %s after a key rotation: served while valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ([, outage], { expect }) => {
-    await forEveryAdapter(async (driver, closers) => {
+    await forEveryAdapter(async (driver, cleanup) => {
       // Both tokens short-lived, so that the session needs the refreshed ID token to go on.
       const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) } })
-      closers.push(() => rogue.close())
+      cleanup(() => rogue.close())
       const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
-      closers.push(() => app.close())
+      cleanup(() => app.close())
       const browser = new Browser()
       const signingInAt = Date.now()
       const { callback } = await loginDance({ browser, appUrl: app.url })
@@ -85,12 +64,7 @@ describe.concurrent(`the JWKS unreadable at refresh, for every adapter (${driver
       // Back: once Retry-After allows, a request refreshes, verifies the new key's ID token,
       // and the session goes on; until then it is 503 again, never 401.
       rogue.bend({ jwksStatus: 200, jwks: undefined })
-      const backBy = Date.now() + 15_000
-      let back = await get(`${app.url}/me`, cookie)
-      while (back.status === 503 && Date.now() < backBy) {
-        await sleep(Number(back.retryAfter ?? 1) * 1000)
-        back = await get(`${app.url}/me`, cookie)
-      }
+      const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(back.status, back.body).toBe(200)
       expect(JSON.parse(back.body)).toMatchObject({ sub: 'alice' })
       const refreshedCalls = rogue.requests.token

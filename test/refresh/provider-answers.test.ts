@@ -15,21 +15,7 @@ import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
 import { Browser } from '../support/browser.js'
 import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider } from '../support/rogue-provider.js'
-import { get, newSecret, untilDue, untilExpired } from './helpers.js'
-
-type Cleanup = (close: () => Promise<void>) => void
-
-/** Runs the scenario for every adapter at once; fails with every adapter's failure, by name. */
-async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanup) => Promise<void>): Promise<void> {
-  const closers: (() => Promise<void>)[] = []
-  try {
-    const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
-    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
-    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
-  } finally {
-    await Promise.allSettled(closers.reverse().map((close) => close()))
-  }
-}
+import { forEveryAdapter, get, newSecret, poll, sleep, until, untilDue, untilExpired, type Cleanup } from './helpers.js'
 
 async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number): Promise<{ provider: DevProvider; app: RunningApp }> {
   const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
@@ -80,8 +66,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       }
       expect(provider.stats.tokenRequests.refresh_token ?? 0).toBe(0)
 
+      // Back: once the back-off after those failures allows (Retry-After), one refresh.
       provider.setDown(false)
-      const back = await get(`${app.url}/me`, cookie)
+      const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(back.status, back.body).toBe(200)
       expect(provider.stats.tokenRequests.refresh_token).toBe(1)
       expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
@@ -102,8 +89,11 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       // Until the refresh, the session keeps what the last ID token said.
       expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
 
+      // Due, still valid: served at once, refreshed in the background.
       await untilDue(signedInAt, TTL)
-      const me = await get(`${app.url}/me`, cookie)
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+      await until(() => provider.stats.tokenRequests.refresh_token === 1, 5000)
+      const me = await poll(`${app.url}/me`, cookie, (answer) => JSON.parse(answer.body).groups?.length === 1, 3000)
       expect(me.status).toBe(200)
       expect(provider.stats.tokenRequests.refresh_token).toBe(1)
       expect(JSON.parse(me.body).groups).toEqual(['developers'])
@@ -126,8 +116,11 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       expect((await get(`${app.url}/me`, api)).status).toBe(200)
       expect((await get(`${app.url}/me`, browser, 'text/html')).status).toBe(200)
 
+      // Due, still valid: served while the refresh, in the background, is refused.
       await untilDue(signedInAt, TTL)
-      const refused = await get(`${app.url}/me`, api)
+      expect((await get(`${app.url}/me`, api)).status).toBe(200)
+      expect((await get(`${app.url}/me`, browser, 'text/html')).status).toBe(200)
+      const refused = await poll(`${app.url}/me`, api, (answer) => answer.status !== 200, 5000)
       expect(refused.status).toBe(401)
       expect(refused.setCookie.join()).toMatch(/oidc\.session=;/)
       const page = await get(`${app.url}/me`, browser, 'text/html')
@@ -159,13 +152,16 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       const kept = await get(`${app.url}/me`, cookie)
       expect(kept.status).toBe(200)
       expect(JSON.parse(kept.body)).toMatchObject({ sub: 'alice' })
-      expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
+      // Still valid: refreshed in the background.
+      await until(() => rogue.lastTokenRequest?.get('grant_type') === 'refresh_token', 3000)
+      await sleep(200)
       const refreshedAt = Date.now()
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
 
       rogue.bend({ claims: { sub: 'mallory' } })
       await untilDue(refreshedAt, ACCESS_TOKEN_TTL)
       const tokenRequests = rogue.requests.token
-      const ended = await get(`${app.url}/me`, cookie)
+      const ended = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 200, 3000)
       expect(rogue.requests.token).toBe(tokenRequests + 1)
       expect(ended.status).toBe(401)
       expect(ended.body).not.toContain('mallory')
@@ -194,8 +190,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       expect(refused.status).toBe(503)
       expect(refused.setCookie.join()).not.toMatch(/oidc\.session=;/)
 
+      // Renewed once the back-off after the failure allows (Retry-After).
       rogue.bend({ tokenStatus: 200, tokenBody: undefined })
-      const renewed = await get(`${app.url}/me`, cookie)
+      const renewed = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
       expect(renewed.status).toBe(200)
       expect(JSON.parse(renewed.body)).toMatchObject({ sub: 'alice' })
     })

@@ -19,7 +19,8 @@ import { LoginTransactions, type Transaction } from './protocol/transaction.js'
 import { now, remaining, type Cookies, type SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
 import { groupsFromClaims, groupsOverage } from './session/groups.js'
-import { needsRefresh, Refresher, tokenFields } from './session/refresh.js'
+import { Refresher } from './session/refresh.js'
+import { tokenFields } from './session/refresh-tokens.js'
 import { isRevoked, peekRevoked } from './session/revocations.js'
 import { StoreSessions } from './session/sessions.js'
 import type { Claims, SessionData } from './session/store.js'
@@ -93,7 +94,8 @@ export class RelyingParty {
     const cookies = readCookies(request)
     const ref = this.#sessions.peek(cookies)
     if (ref === null) return this.#guard(new OidcContext(this.#backend), request)
-    if (ref && !needsRefresh(ref.data, now())) return this.#guard(new OidcContext(this.#backend, { via: 'session', data: ref.data, ref, setCookie }), request)
+    const data = ref ? this.#refresher.peekFresh(ref) : undefined
+    if (ref && data) return this.#guard(new OidcContext(this.#backend, { via: 'session', data, ref, setCookie }), request)
     return this.#authenticate(cookies, setCookie).then((context) => this.#guard(context, request))
   }
 
@@ -313,7 +315,7 @@ export class RelyingParty {
     if (principal?.via !== 'session' || !principal.ref || !principal.setCookie) {
       throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first (bearer tokens are not refreshed here).')
     }
-    context.replaceSession(await this.#refresher.refresh(principal.ref, { force: true, setCookie: principal.setCookie }))
+    context.replaceSession(await this.#refresher.refresh(principal.ref, principal.setCookie))
   }
 
   async #fetchUserInfo(context: OidcContext): Promise<Claims> {

@@ -46,8 +46,8 @@ export interface Behaviour {
   hmacSecret: string | undefined
   /** How the RSA public key is turned into HMAC key bytes for 'hs256-with-public-key'. */
   confusionKey: 'spki-pem' | 'jwk-json'
-  /** Leave `id_token` out of the token response. */
-  omitIdToken: boolean
+  /** Leave `id_token` out of the token response: of every one, or (`'refresh'`) of refresh grants only (OIDC Core §12.2). */
+  omitIdToken: boolean | 'refresh'
   authorize: AuthorizeOverrides
   /** Discovery document overrides. */
   discovery: Overrides
@@ -66,6 +66,11 @@ export interface Behaviour {
   /** Which endpoints `down` and `delayMs` apply to. */
   affects: 'all' | readonly Endpoint[]
   delayMs: number
+  /**
+   * Milliseconds the token endpoint waits before sending an answer it has already made (a
+   * rotated refresh token is spent by then): a provider slower than the client's timeout.
+   */
+  answerDelayMs: number
   /** Refuse an authorization request without PKCE S256, like the RP's design demands. */
   requirePkce: boolean
   /** Accept an authorization code more than once (so only the RP can stop a replay). */
@@ -100,6 +105,7 @@ export function defaultBehaviour(): Behaviour {
     down: false,
     affects: 'all',
     delayMs: 0,
+    answerDelayMs: 0,
     requirePkce: true,
     reusableCodes: false,
     rotateRefreshTokens: false,

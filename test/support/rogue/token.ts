@@ -24,7 +24,9 @@ export async function handleToken(state: RogueState, req: IncomingMessage, res: 
     sendJson(res, outcome.status, { error: outcome.error, error_description: outcome.description }, headers)
     return
   }
-  sendJson(res, state.behaviour.tokenStatus, bend(outcome.body, state.behaviour.tokenBody))
+  const { tokenStatus, tokenBody, answerDelayMs } = state.behaviour
+  if (answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answerDelayMs))
+  if (!res.destroyed) sendJson(res, tokenStatus, bend(outcome.body, tokenBody))
 }
 
 async function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSearchParams): Promise<TokenError | undefined> {
@@ -86,7 +88,7 @@ function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Token
     if (verifier === null) return invalid('code_verifier missing')
     if (createHash('sha256').update(verifier).digest('base64url') !== issued.codeChallenge) return invalid('PKCE mismatch')
   }
-  return tokens(state, { nonce: issued.nonce, scope: issued.scope, refreshToken: undefined })
+  return tokens(state, { nonce: issued.nonce, scope: issued.scope, refreshToken: undefined, refresh: false })
 }
 
 function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
@@ -95,9 +97,9 @@ function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | To
   if (known === undefined) return { kind: 'error', status: 400, error: 'invalid_grant', description: 'unknown refresh token' }
   if (state.behaviour.rotateRefreshTokens) {
     state.refreshTokens.delete(presented)
-    return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: undefined })
+    return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: undefined, refresh: true })
   }
-  return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: presented })
+  return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: presented, refresh: true })
 }
 
 interface Tokens {
@@ -107,8 +109,10 @@ interface Tokens {
 
 function tokens(
   state: RogueState,
-  options: { nonce: string | undefined; scope: string; refreshToken: string | undefined },
+  options: { nonce: string | undefined; scope: string; refreshToken: string | undefined; refresh: boolean },
 ): Tokens {
+  const { omitIdToken } = state.behaviour
+  const omit = omitIdToken === true || (omitIdToken === 'refresh' && options.refresh)
   const accessToken = randomBytes(24).toString('base64url')
   const idToken = mintIdToken({ ...state, nonce: options.nonce, accessToken })
   const record: Grant = { sub: typeof idToken.claims['sub'] === 'string' ? idToken.claims['sub'] : 'alice', scope: options.scope }
@@ -119,7 +123,7 @@ function tokens(
     access_token: accessToken,
     token_type: 'Bearer',
     expires_in: state.behaviour.expiresIn,
-    ...(state.behaviour.omitIdToken ? {} : { id_token: (state.lastIdToken = idToken.jwt) }),
+    ...(omit ? {} : { id_token: (state.lastIdToken = idToken.jwt) }),
     refresh_token: refreshToken,
     scope: options.scope,
   }

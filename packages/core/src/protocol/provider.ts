@@ -10,6 +10,13 @@ import { remoteKeys } from './keys.js'
 /** What the core needs of a discovered provider. */
 export interface Provider {
   readonly client: client.Configuration
+  /**
+   * The same client with a longer HTTP timeout (`REFRESH_TIMEOUT`), for refresh grants: a
+   * provider that answers late has already rotated the refresh token, so an attempt given
+   * up on would leave the session holding a spent one. Requests wait for it no longer than
+   * `httpTimeout`; the attempt goes on and its answer is saved.
+   */
+  readonly refreshClient: client.Configuration
   readonly metadata: Readonly<client.ServerMetadata>
   /** The provider's JWKS for tokens it sends us directly (ID tokens from its token endpoint). */
   readonly jwks: JWTVerifyGetKey
@@ -34,6 +41,8 @@ export interface Provider {
 const PUBLIC_JWKS_COOLDOWN = 10
 export const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 const SYMMETRIC = ['HS256', 'HS384', 'HS512']
+/** Seconds a refresh grant may take at least (see `Provider.refreshClient`). */
+const REFRESH_TIMEOUT = 60
 /** Seconds between discovery attempts while the provider is down. */
 const RETRY_AFTER_FAILURE = 2
 /**
@@ -79,16 +88,15 @@ export class ProviderDiscovery {
     let discovered: client.Configuration
     // The method depends on what the provider lists, known only once discovered.
     let authenticate: client.ClientAuth = client.None()
+    const clientMetadata: Partial<client.ClientMetadata> = { [client.clockTolerance]: config.clockTolerance }
+    if (config.clientSecret !== undefined) clientMetadata.client_secret = config.clientSecret
+    const discover = (timeout: number) => client.discovery(config.issuer, config.clientId, clientMetadata, (...args) => authenticate(...args), {
+      execute: insecure ? [client.allowInsecureRequests] : [],
+      timeout,
+      [client.customFetch]: config.fetch,
+    })
     try {
-      const metadata: Partial<client.ClientMetadata> = { [client.clockTolerance]: config.clockTolerance }
-      if (config.clientSecret !== undefined) metadata.client_secret = config.clientSecret
-      discovered = await client.discovery(
-        config.issuer,
-        config.clientId,
-        metadata,
-        (...args) => authenticate(...args),
-        { execute: insecure ? [client.allowInsecureRequests] : [], timeout: config.httpTimeout, [client.customFetch]: config.fetch },
-      )
+      discovered = await discover(config.httpTimeout)
     } catch (err) {
       const error = toOidcError(err, 'provider_unavailable', 'discovering the provider')
       config.logger.error(`discovery of ${config.issuer.href} failed: ${error.message}${describeCause(err)}`)
@@ -116,8 +124,25 @@ export class ProviderDiscovery {
     authenticate = await clientAuthentication(chosen.method, config.clientAuth)
     const jwksUri = new URL(metadata.jwks_uri)
     const keys = { timeout: config.httpTimeout, logger: config.logger, fetch: config.fetch }
+    const refreshTimeout = Math.max(REFRESH_TIMEOUT, config.httpTimeout)
+    let refreshClient: client.Configuration
+    if (issuers.length === 1 && issuers[0] === metadata.issuer) {
+      refreshClient = new client.Configuration(metadata, config.clientId, clientMetadata, authenticate)
+      if (insecure) client.allowInsecureRequests(refreshClient)
+      refreshClient.timeout = refreshTimeout
+      refreshClient[client.customFetch] = config.fetch
+    } else {
+      // A multi-tenant issuer: only a discovered client keeps openid-client's own handling
+      // of it (each token's issuer from its tid), so the refresh client is discovered too.
+      try {
+        refreshClient = await discover(refreshTimeout)
+      } catch (err) {
+        throw toOidcError(err, 'provider_unavailable', 'discovering the provider')
+      }
+    }
     return {
       client: discovered,
+      refreshClient,
       metadata,
       // ID tokens reach us from the token endpoint, never from the browser, so an unknown
       // `kid` can only be a key the provider rotated in: refetch at once (no cooldown).

@@ -15,6 +15,12 @@ export type Cookies = Record<string, string | undefined>
  * timeouts and write nothing when nothing changed.
  */
 export interface SessionBackend {
+  /**
+   * True when the session travels in the response's cookies (stateless): renewed data is
+   * kept only by a response that writes it, so a refresh that ends after the response was
+   * sent can reach the browser only with the session's next response.
+   */
+  readonly stateless: boolean
   /** The session the request's cookies name, still within its timeouts, or undefined (its cookie cleared). */
   load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined>
   /**
@@ -30,7 +36,10 @@ export interface SessionBackend {
   /** Writes renewed data; false when the session ended meanwhile (nothing is written then). */
   save(ref: SessionRef, setCookie: SetCookie): Promise<boolean>
   destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void>
-  /** Runs `operation` holding the session's lock, across processes when the store offers one. */
+  /**
+   * Runs `operation` holding the session's lock, across processes when the store offers
+   * one; a lock another holder keeps longer than `httpTimeout` is `session_busy`.
+   */
   withLock<T>(id: string, operation: () => Promise<T>): Promise<T>
   /** Whether `key` is used for the first time (login states, logout token `jti`s). */
   consumeOnce(key: string, ttl: number): Promise<boolean>

@@ -45,6 +45,7 @@ const STALE_CHUNKS = 32
  * of the cookie is refused afterwards in this process, not in others).
  */
 export class CookieSessions implements SessionBackend {
+  readonly stateless = true
   readonly #config: ResolvedConfig
   readonly #name: string
   readonly #keys: Buffer[]
@@ -110,9 +111,11 @@ export class CookieSessions implements SessionBackend {
   /**
    * A session that no longer fits (a refresh brought more claims) ends here, cleanly: its
    * cookies are cleared, a warning is logged, and `session_ended` signs the user out (a
-   * new sign-in is then refused with `session_too_large`, which names the fix).
+   * new sign-in is then refused with `session_too_large`, which names the fix). A session
+   * ended meanwhile (a logout while its tokens were being renewed) is not written: false.
    */
   async save(ref: SessionRef, setCookie: SetCookie): Promise<boolean> {
+    if (this.#isEnded(ref)) return false
     const oversize = this.#write(ref, setCookie)
     if (oversize === undefined) return true
     this.#overflow(ref, oversize, setCookie, 'its tokens were refreshed')

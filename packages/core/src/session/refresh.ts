@@ -1,191 +1,240 @@
-import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SetCookie } from '../http/types.js'
-import { isNetworkError, toOidcError } from '../protocol/errors.js'
-import { verifyIdToken, type IdTokenClaims } from '../protocol/id-token.js'
-import type { Provider, ProviderDiscovery } from '../protocol/provider.js'
-import { now, type SessionBackend, type SessionRef } from './backend.js'
-import type { Claims, SessionData } from './store.js'
-
-/** Adds userinfo claims to a refreshed ID token's, when configured. */
-type Enrich = (provider: Provider, claims: IdTokenClaims, accessToken: string | undefined) => Promise<Claims>
-
-/** Seconds before expiry at which tokens are refreshed (never more than half their lifetime). */
-const LEEWAY = 60
+import type { ProviderDiscovery } from '../protocol/provider.js'
+import { now, remaining, type SessionBackend, type SessionRef } from './backend.js'
+import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
+import { renewedData, requestTokens, withRenewedIdToken, type Enrich, type RenewDeps } from './refresh-tokens.js'
+import type { SessionData } from './store.js'
 
 /**
- * Refresh-token rotation that never logs anyone out by a race: concurrent requests of one
- * session share one token-endpoint call (single-flight), and the session is re-read before
- * refreshing so a refresh already done elsewhere is used instead of repeated.
+ * Milliseconds a request of a stateless session whose tokens are still valid waits for their
+ * refresh: only its response can carry the renewed session (see `ensureFresh`).
+ */
+const STATELESS_WAIT = 1000
+/** Seconds a refresh is remembered by the refresh token it used up (server-side sessions). */
+const RECENT = 60
+/** Refreshes remembered at most (the oldest are forgotten first). */
+const MAX_RECENT = 10_000
+
+const noCookies: SetCookie = () => undefined
+
+/**
+ * Refresh-token rotation that never logs anyone out by a race, and that costs requests as
+ * little as it can:
+ * - single-flight: concurrent requests of one session share one token-endpoint call, and
+ *   the session is re-read (under the store's lock) before refreshing, so that a refresh
+ *   done elsewhere is used instead of repeated;
+ * - a session whose tokens are still valid is served at once and refreshed in the
+ *   background; only expired tokens make a request wait, for at most `httpTimeout`;
+ * - after a failure, no new attempt before the back-off (`BackOff`) allows one;
+ * - an attempt is never abandoned: it has its own, longer timeout, and its answer is saved
+ *   unless the session ended meanwhile (a logout), which it never brings back.
  */
 export class Refresher {
+  readonly #deps: RenewDeps
   readonly #config: ResolvedConfig
   readonly #provider: ProviderDiscovery
   readonly #sessions: SessionBackend
   readonly #inflight = new Map<string, Promise<SessionData>>()
+  readonly #backOff = new BackOff()
   /**
-   * Refreshes of the last minute, by session id and the refresh token they used up. With
-   * cookie sessions a request may still carry the cookie from before a refresh; it gets
-   * the refreshed session instead of presenting a used refresh token (which providers
-   * with reuse detection answer by revoking the whole grant).
+   * Refreshes by session id and the refresh token they used up. A request may still carry a
+   * session read before a refresh (a stateless session's cookie, a store's read cache); it
+   * gets the refreshed session instead of presenting a used refresh token (which providers
+   * with reuse detection answer by revoking the whole grant). Stateless sessions are kept
+   * until their next response has written them, within their idle timeout.
    */
-  readonly #recent = new Map<string, { usedToken: string; data: SessionData; at: number }>()
-
-  readonly #enrich: Enrich
+  readonly #recent = new Map<string, { usedToken: string; data: SessionData; until: number }>()
 
   constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend, enrich: Enrich) {
-    this.#enrich = enrich
     this.#config = config
     this.#provider = provider
     this.#sessions = sessions
+    this.#deps = { config, sessions, enrich }
   }
 
   /**
-   * The session's data, refreshed first when its tokens are about to expire. A refused
-   * refresh token ends the session (undefined: signed out). A provider that cannot be
-   * reached ends nothing: the request is served while its tokens are valid, else 503.
+   * The session's data, refreshed first when its tokens are expired. Tokens due but still
+   * valid are served as they are and refreshed in the background (stateless sessions wait
+   * up to a second, since only a response can save them). A refused refresh token ends the
+   * session (undefined: signed out). A provider that cannot be reached, or does not answer
+   * within `httpTimeout`, ends nothing: 503 with Retry-After, the session kept.
    */
   async ensureFresh(ref: SessionRef, setCookie: SetCookie): Promise<SessionData | undefined> {
     const t = now()
     if (!needsRefresh(ref.data, t)) return ref.data
+    const recent = this.#recentFor(ref.id, ref.data)
+    if (recent !== undefined) {
+      ref.data = recent
+      // Server-side sessions hold it already; a stateless one is saved by this response.
+      if (this.#sessions.stateless && !(await this.#sessions.save(ref, setCookie))) return undefined
+      if (!needsRefresh(recent, t)) return recent
+    }
+    const flight = this.#start(ref, false)
+    if (!expired(ref.data, t)) {
+      if (typeof flight === 'number' || !this.#sessions.stateless) return ref.data
+      const answer = await this.#await(ref, setCookie, flight, STATELESS_WAIT).catch((err: unknown) => (isOidc(err, 'session_ended') ? undefined : ref.data))
+      return answer === TIMED_OUT ? ref.data : answer
+    }
+    if (typeof flight === 'number') throw backingOff(flight)
+    const answer = await this.#await(ref, setCookie, flight, this.#config.httpTimeout * 1000)
+    if (answer === TIMED_OUT) throw new OidcError('provider_unavailable', 'The provider is taking too long to renew the session; try again shortly.')
+    return answer
+  }
+
+  /**
+   * What `ensureFresh` answers when it can tell without waiting: a server-side session whose
+   * tokens need no refresh, or are due but still valid (then refreshed in the background).
+   * Undefined: only `ensureFresh` can tell. Costs a valid session nothing it did not before.
+   */
+  peekFresh(ref: SessionRef): SessionData | undefined {
+    const t = now()
+    if (!needsRefresh(ref.data, t)) return ref.data
+    if (this.#sessions.stateless || expired(ref.data, t) || this.#recentFor(ref.id, ref.data) !== undefined) return undefined
+    this.#start(ref, false)
+    return ref.data
+  }
+
+  /**
+   * `req.oidc.refresh()`: renews now, sharing a refresh already in flight; during a
+   * back-off, 503. Waits at most `httpTimeout` (the attempt goes on and is saved).
+   */
+  async refresh(ref: SessionRef, setCookie: SetCookie): Promise<SessionData> {
+    const flight = this.#start(ref, true)
+    if (typeof flight === 'number') throw backingOff(flight)
+    const answer = await this.#await(ref, setCookie, flight, this.#config.httpTimeout * 1000)
+    if (answer === TIMED_OUT) throw new OidcError('provider_unavailable', 'The provider is taking too long to renew the session; try again shortly.')
+    if (answer === undefined) throw new OidcError('session_ended', 'The session has ended: sign in again.')
+    return answer
+  }
+
+  /**
+   * The session's refresh in flight, a new one, or the milliseconds of back-off before one
+   * may start. Its outcome feeds the back-off; its errors are handled here (logged), so a
+   * refresh that nobody awaits never becomes an unhandled rejection.
+   */
+  #start(ref: SessionRef, force: boolean): Promise<SessionData> | number {
+    const pending = this.#inflight.get(ref.id)
+    if (pending) return pending
+    const wait = this.#backOff.wait(ref.id, Date.now())
+    if (wait > 0) return wait
+    // Its own ref: the request's is handed to the app, and may be long gone when this ends.
+    const own: SessionRef = { id: ref.id, data: ref.data }
+    const flight = this.#sessions.withLock(ref.id, () => this.#refresh(own, force))
+    this.#inflight.set(ref.id, flight)
+    flight.then(
+      () => this.#backOff.succeeded(ref.id),
+      (err: unknown) => this.#failed(ref.id, err),
+    ).finally(() => this.#inflight.delete(ref.id))
+    return flight
+  }
+
+  #failed(id: string, err: unknown): void {
+    if (isOidc(err, 'provider_unavailable')) return this.#backOff.failed(id, Date.now(), true)
+    if (isOidc(err, 'session_busy')) {
+      this.#config.logger.warn(`refresh skipped, session kept: ${(err as Error).message}`)
+      return this.#backOff.failed(id, Date.now(), false)
+    }
+    if (isOidc(err, 'session_ended')) return this.#backOff.succeeded(id)
+    this.#backOff.settled()
+    // A store failure is logged by the store's wrapper; anything else unexpected here.
+    if (!isOidc(err, 'store_unavailable')) this.#config.logger.error(`refresh failed, session kept: ${err instanceof Error ? err.message : String(err)}`)
+  }
+
+  /**
+   * Waits for the flight up to `ms`: its data (which a stateless session saves in this
+   * response's cookies), undefined when the session ended (its cookie cleared), or TIMED_OUT.
+   */
+  async #await(ref: SessionRef, setCookie: SetCookie, flight: Promise<SessionData>, ms: number): Promise<SessionData | undefined | typeof TIMED_OUT> {
+    let data: SessionData | typeof TIMED_OUT
     try {
-      return await this.refresh(ref, { force: false, setCookie })
+      data = await within(flight, ms)
     } catch (err) {
-      if (err instanceof OidcError && err.code === 'session_ended') {
-        await this.#sessions.destroy(ref, setCookie)
-        return undefined
-      }
-      if (err instanceof OidcError && err.code === 'provider_unavailable' && !expired(ref.data, t)) return ref.data
-      throw err
+      if (!isOidc(err, 'session_ended')) throw err
+      await this.#sessions.destroy(ref, setCookie)
+      return undefined
     }
+    if (data === TIMED_OUT) return data
+    ref.data = data
+    if (this.#sessions.stateless && !(await this.#sessions.save(ref, setCookie))) return undefined
+    return data
   }
 
-  /** Refreshes now (`force`) or if still needed once re-read; one token-endpoint call per session at a time. */
-  refresh(ref: SessionRef, options: { force: boolean; setCookie: SetCookie }): Promise<SessionData> {
-    let pending = this.#inflight.get(ref.id)
-    if (!pending) {
-      pending = this.#sessions.withLock(ref.id, () => this.#refresh(ref, options.force, options.setCookie)).finally(() => this.#inflight.delete(ref.id))
-      this.#inflight.set(ref.id, pending)
-    }
-    return pending
-  }
-
-  async #refresh(ref: SessionRef, force: boolean, setCookie: SetCookie): Promise<SessionData> {
+  async #refresh(ref: SessionRef, force: boolean): Promise<SessionData> {
     const current = await this.#sessions.reload(ref)
     if (!current) throw new OidcError('session_ended', 'The session has ended: sign in again.')
-    const recent = this.#recent.get(ref.id)
-    if (recent && recent.usedToken === current.refreshToken && now() - recent.at < 60) {
-      ref.data = recent.data
-      await this.#sessions.save(ref, setCookie)
-      return recent.data
+    const recent = this.#recentFor(ref.id, current)
+    if (recent !== undefined) {
+      // Refreshed here, but the store lost it (or never got it): write it again.
+      ref.data = recent
+      if (!(await this.#sessions.save(ref, noCookies))) throw ended()
+      if (force || needsRefresh(recent, now())) return this.#renew(ref, recent)
+      return recent
     }
     if (!force && !needsRefresh(current, now())) return current
-    if (!current.refreshToken) throw new OidcError('session_ended', 'The session has no refresh token and its tokens cannot be renewed: sign in again.')
+    return this.#renew(ref, current)
+  }
 
+  async #renew(ref: SessionRef, current: SessionData): Promise<SessionData> {
+    const { refreshToken } = current
+    if (!refreshToken) throw new OidcError('session_ended', 'The session has no refresh token and its tokens cannot be renewed: sign in again.')
     const provider = await this.#provider.get()
-    let tokens: client.TokenEndpointResponse
-    try {
-      tokens = await client.refreshTokenGrant(provider.client, current.refreshToken)
-    } catch (err) {
-      // Only invalid_grant says the grant is over. Anything else (a 5xx, a 429, a broken
-      // answer, invalid_client from a misconfiguration) is the provider's trouble, not the
-      // user's: the session stays, and is served while its tokens are valid.
-      if (err instanceof client.ResponseBodyError && err.error === 'invalid_grant') {
-        this.#config.logger.warn(`refresh token refused (invalid_grant) for a session of sub ${JSON.stringify(current.sub)}: session ended`)
-        await this.#sessions.destroy(ref)
-        throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
-      }
-      const error = toOidcError(err, 'provider_unavailable', 'refreshing the session')
-      this.#config.logger.warn(`refresh failed, session kept: ${error.message}`)
-      throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The provider did not renew the session: ${error.message}`, { cause: err })
-    }
-
+    const tokens = await requestTokens(this.#deps, provider, ref, { ...current, refreshToken })
     // The new tokens are saved before anything else can fail: a rotated refresh token that
     // is lost can never be used again, and its predecessor is spent.
-    const t = now()
-    const renewed: SessionData = { ...current, accessTokenExpiresAt: undefined, tokensAt: t, ...tokenFields(tokens, t) }
-    await this.#keep(ref, current, renewed, setCookie)
+    const renewed = renewedData(current, tokens, now())
+    await this.#keep(ref, current, renewed)
     if (!tokens.id_token) return renewed
-
-    let claims: Claims
-    let expiresAt: number
-    try {
-      const verified = await verifyIdToken(tokens.id_token, {
-        issuer: provider.issuers,
-        clientId: this.#config.clientId,
-        clientSecret: this.#config.clientSecret,
-        algorithms: provider.idTokenAlgs,
-        jwks: provider.jwks,
-        clockTolerance: this.#config.clockTolerance,
-      })
-      if (verified.iss !== current.claims.iss || verified.sub !== current.sub || !sameAudience(verified.aud, current.claims.aud)) {
-        this.#config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(current.sub)}: session ended`)
-        await this.#sessions.destroy(ref)
-        throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
-      }
-      claims = await this.#enrich(provider, verified, renewed.accessToken)
-      expiresAt = verified.exp
-    } catch (err) {
-      if (err instanceof OidcError && err.code === 'session_ended') throw err
-      if (isNetworkError(err) || (err instanceof Error && isNetworkError(err.cause)) || (err instanceof OidcError && err.code === 'provider_unavailable')) {
-        // The keys or userinfo could not be fetched: keep the new tokens and the claims
-        // verified before; the ID token is renewed again at the next request.
-        throw new OidcError('provider_unavailable', 'The provider could not be reached to verify the renewed session; try again shortly.', { cause: err })
-      }
-      await this.#sessions.destroy(ref)
-      throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
-    }
-    const next: SessionData = { ...renewed, claims, idToken: tokens.id_token, idTokenExpiresAt: expiresAt }
-    await this.#keep(ref, current, next, setCookie)
+    const next = await withRenewedIdToken(this.#deps, provider, ref, renewed, tokens.id_token)
+    await this.#keep(ref, current, next)
     return next
   }
 
-  /** Saves renewed data, remembered first so this process never presents a spent refresh token. */
-  async #keep(ref: SessionRef, current: SessionData, next: SessionData, setCookie: SetCookie): Promise<void> {
+  /**
+   * Saves renewed data, remembered first so this process never presents a spent refresh
+   * token. A session that ended meanwhile (a logout during the refresh) is not brought
+   * back: nothing written, nothing remembered, `session_ended`.
+   */
+  async #keep(ref: SessionRef, current: SessionData, next: SessionData): Promise<void> {
     ref.data = next
-    // A provider that does not rotate sends the same token back, still valid: nothing to remember.
-    if (next.refreshToken !== current.refreshToken) this.#remember(ref.id, current.refreshToken!, next)
+    // A provider that does not rotate sends the same token back, still valid: nothing to
+    // remember, except for stateless sessions, whose next response must carry the new data.
+    if (next.refreshToken !== current.refreshToken || this.#sessions.stateless) this.#remember(ref.id, current.refreshToken!, next)
     else this.#recent.delete(ref.id)
-    await this.#sessions.save(ref, setCookie)
+    if (await this.#sessions.save(ref, noCookies)) return
+    this.#recent.delete(ref.id)
+    throw ended()
   }
 
   #remember(id: string, usedToken: string, data: SessionData): void {
     const t = now()
+    const until = this.#sessions.stateless ? t + Math.max(RECENT, remaining(data, t, this.#config)) : t + RECENT
     this.#recent.delete(id)
-    this.#recent.set(id, { usedToken, data, at: t })
+    this.#recent.set(id, { usedToken, data, until })
     for (const [key, entry] of this.#recent) {
-      if (t - entry.at < 60 && this.#recent.size <= 10_000) break
+      if (entry.until > t && this.#recent.size <= MAX_RECENT) break
       this.#recent.delete(key)
     }
   }
+
+  /** A refresh of this session newer than `data`, made here with the refresh token `data` holds. */
+  #recentFor(id: string, data: SessionData): SessionData | undefined {
+    const recent = this.#recent.get(id)
+    if (recent === undefined || recent.usedToken !== data.refreshToken || recent.until <= now() || recent.data.tokensAt < data.tokensAt) return undefined
+    return recent.data
+  }
 }
 
-/** Seconds before `expiresAt` to refresh: the leeway, but at most half the token's lifetime. */
-function dueAt(expiresAt: number, obtainedAt: number): number {
-  return expiresAt - Math.min(LEEWAY, Math.max(0, (expiresAt - obtainedAt) / 2))
+function isOidc(err: unknown, code: OidcError['code']): boolean {
+  return err instanceof OidcError && err.code === code
 }
 
-export function needsRefresh(data: SessionData, t: number): boolean {
-  if (!data.refreshToken) return false
-  if (t >= dueAt(data.idTokenExpiresAt, data.tokensAt)) return true
-  return data.accessTokenExpiresAt !== undefined && t >= dueAt(data.accessTokenExpiresAt, data.tokensAt)
+function ended(): OidcError {
+  return new OidcError('session_ended', 'The session has ended: sign in again.')
 }
 
-function expired(data: SessionData, t: number): boolean {
-  return t >= data.idTokenExpiresAt || (data.accessTokenExpiresAt !== undefined && t >= data.accessTokenExpiresAt)
-}
-
-function sameAudience(a: unknown, b: unknown): boolean {
-  const list = (v: unknown) => (Array.isArray(v) ? [...v].sort() : [v])
-  return JSON.stringify(list(a)) === JSON.stringify(list(b))
-}
-
-/** The access and refresh token fields of a token endpoint response. */
-export function tokenFields(tokens: client.TokenEndpointResponse, t: number): Partial<SessionData> {
-  const fields: Partial<SessionData> = { accessToken: tokens.access_token, tokenType: tokens.token_type }
-  if (typeof tokens.expires_in === 'number') fields.accessTokenExpiresAt = t + tokens.expires_in
-  if (tokens.refresh_token) fields.refreshToken = tokens.refresh_token
-  if (tokens.scope) fields.scope = tokens.scope
-  return fields
+/** 503 while backing off, with the seconds left as Retry-After. */
+function backingOff(ms: number): OidcError {
+  return new OidcError('provider_unavailable', 'The provider failed to renew sessions just now; try again shortly.', { headers: { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) } })
 }

@@ -5,6 +5,7 @@ import type { SetCookie } from '../http/types.js'
 import { newSessionId } from '../protocol/transaction.js'
 import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
 import { MemoryStore } from './memory-store.js'
+import { TIMED_OUT, within } from './refresh-schedule.js'
 import type { SessionData, SessionStore } from './store.js'
 
 /**
@@ -19,6 +20,7 @@ export class StoreSessions implements SessionBackend {
   readonly #cookie: string
   readonly #touchInterval: number
   #failing = false
+  readonly stateless = false
   /** The store, or this process's memory when the store keeps no revocations. */
   readonly #revocations: SessionStore
 
@@ -95,7 +97,14 @@ export class StoreSessions implements SessionBackend {
   async withLock<T>(id: string, operation: () => Promise<T>): Promise<T> {
     const store = this.#store
     if (!store.lock) return operation()
-    const lock = await this.#call(() => store.lock!(id))
+    // Another process's refresh may hang at the provider for a long time: wait for its
+    // lock no longer than a request may wait. A lock got after giving up is let go at once.
+    const attempt = this.#call(() => store.lock!(id))
+    const lock = await within(attempt, this.#config.httpTimeout * 1000)
+    if (lock === TIMED_OUT) {
+      attempt.then((late) => late.release(), () => undefined).catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
+      throw new OidcError('session_busy', 'Another request is renewing this session and has not finished in time; try again shortly.')
+    }
     try {
       return await operation()
     } finally {

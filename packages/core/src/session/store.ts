@@ -16,6 +16,18 @@ export interface SessionData {
   accessTokenExpiresAt?: number
   refreshToken?: string
   scope?: string
+  /**
+   * `false` when the last refresh brought no ID token (OpenID Connect Core §12.2 allows it):
+   * `idToken` and `idTokenExpiresAt` are an earlier one's, and no longer schedule refreshes.
+   * Absent otherwise (and in sessions written before it existed).
+   */
+  idTokenRenewed?: false
+  /**
+   * Epoch seconds: when a refresh said neither how long the access token lives
+   * (`expires_in`) nor sent an ID token, the tokens are assumed to live as long as the
+   * previous ones, and the next refresh is scheduled by this.
+   */
+  assumedExpiresAt?: number
   /** Epoch seconds the current tokens were obtained (sign-in or last refresh). */
   tokensAt: number
   /** Epoch seconds: sign-in time (absolute timeout) and last use (idle timeout). */
