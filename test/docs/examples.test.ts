@@ -51,6 +51,7 @@ it('type-checks every @example of the packages', async () => {
     extends: '../../tsconfig.json',
     compilerOptions: { noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', noUnusedLocals: false },
     files: names,
+    include: [],
   }))
   const result = await run(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')]).catch((err: { stdout: string }) => err)
   expect('stdout' in result ? result.stdout : '').toBe('')
