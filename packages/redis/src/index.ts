@@ -1,5 +1,6 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
 import { connect, type RedisStoreOptions } from './options.js'
 import { DESTROY, INDEX, TOUCH, WRITE } from './scripts.js'
@@ -26,6 +27,10 @@ export class RedisStore implements SessionStore {
   readonly #confirmWrites: boolean
   readonly #logger: Logger
   readonly #cache: SessionCache | undefined
+  /** With `confirmWrites`: recent writes, re-applied on a new master (journal.ts). */
+  readonly #journal: Journal | undefined
+  /** The run id of the master the client was last ready on. */
+  #master: string | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
 
@@ -47,10 +52,12 @@ export class RedisStore implements SessionStore {
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
     this.client.on('ready', () => {
+      if (this.#journal) void this.#ready()
       if (this.#outage === undefined) return
       this.#outage = undefined
       this.#logger.warn('Redis is back')
     })
+    this.#journal = this.#confirmWrites ? new Journal() : undefined
     this.#cache = cache > 0 ? new SessionCache({ client: this.client, channel: `${this.#prefix}invalidate`, ttlSeconds: cache, logger: this.#logger }) : undefined
   }
 
@@ -83,9 +90,10 @@ export class RedisStore implements SessionStore {
   }
 
   async #save(id: string, session: SessionData, ttl: number, onlyIfExists: boolean): Promise<boolean> {
-    const key = this.#key('s', id)
-    const args = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl)), onlyIfExists ? '1' : '0']
-    const wrote = (await this.#write((p) => p.eval(WRITE, 1, key, ...args))) === 1
+    const at = Date.now()
+    const fields = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl))]
+    const wrote = (await this.#write((p) => p.eval(WRITE, 1, this.#key('s', id), ...fields, onlyIfExists ? '1' : '0', String(at)))) === 1
+    if (wrote) this.#journal?.record(id, { kind: 'write', session: fields, expiresAt: at + ms(ttl), at })
     await this.#cache?.invalidate(id)
     if (wrote) await this.#indexAll(id, session.sub, session.sid, ttl)
     return wrote
@@ -101,12 +109,42 @@ export class RedisStore implements SessionStore {
 
   /** Deletes the session and takes it out of its indexes. */
   async destroy(id: string): Promise<void> {
+    this.#journal?.record(id, { kind: 'destroy', at: Date.now() })
+    await this.#destroy(id)
+  }
+
+  async #destroy(id: string): Promise<void> {
     const [sub, sid, data] = await this.#write((p) => p.eval(DESTROY, 1, this.#key('s', id))) as [string | null, string | null, string | null]
     await this.#cache?.invalidate(id)
     // Sessions written before the hash had `u`: their JSON says.
     const old = !sub && data ? JSON.parse(data) as SessionData : undefined
     const indexes: Array<['sub' | 'sid', string | null | undefined]> = [['sub', sub || old?.sub], ['sid', sid || old?.sid]]
     await Promise.all(indexes.filter(([, value]) => value).map(([kind, value]) => this.client.srem(this.#key(kind, value!), id)))
+  }
+
+  /** On a master other than the last one: writes this process's recent writes again (journal.ts). */
+  async #ready(): Promise<void> {
+    try {
+      const master = /run_id:(\w+)/.exec(await this.client.info('server'))?.[1]
+      const previous = this.#master
+      this.#master = master
+      if (previous === undefined || master === previous) return
+      let again = 0
+      for (const [id, entry] of this.#journal!.recent()) {
+        if (entry.kind === 'destroy') await this.#destroy(id)
+        else {
+          const left = entry.expiresAt - Date.now()
+          if (left <= 0) continue
+          const [d, t, u, i] = entry.session
+          if ((await this.client.eval(WRITE, 1, this.#key('s', id), d!, t!, u!, i!, String(left), '2', String(entry.at))) !== 1) continue
+          await this.#cache?.invalidate(id)
+        }
+        again += 1
+      }
+      this.#logger.warn(`Redis master changed; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case the old master had not passed them on`)
+    } catch (error) {
+      this.#logger.error(`Redis master changed; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`)
+    }
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
