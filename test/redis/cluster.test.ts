@@ -62,10 +62,10 @@ it('a store whose subscription node dies stops serving a session from its cache 
     expect(reader.peek(id)).toBeDefined() // served from the cache from now on
 
     await cluster.processes.find((p) => p.port === node)!.stop('SIGKILL')
-    const logout = await get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
+    // The logout ends the session at once (its key lives on a node that runs); its other
+    // writes (indexes, revocation) may need the dead node's slots: 503 until the failover.
     const loggedOutAt = Date.now()
-    expect(logout.status).toBe(302)
-    expect(logout.location).toMatch(new RegExp(`^${fleet.provider.issuer}`)) // the provider's end-session endpoint
+    const logout = get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
     let stale = 0
     for (;;) {
       const seen = await reader.get(id).then((s) => s !== undefined, () => false)
@@ -74,7 +74,8 @@ it('a store whose subscription node dies stops serving a session from its cache 
       if (stale > 5000) break
       await sleep(20)
     }
-    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout`)
+    expect([302, 503]).toContain((await logout).status)
+    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout began`)
     expect(stale).toBeLessThan(1000)
     fleet.cookies.splice(chosen, 1)
   } finally {
@@ -87,9 +88,7 @@ it('a SIGKILLed master under traffic and refreshes loses no session', async () =
   const load = traffic(fleet)
   const refreshesBefore = fleet.refreshes()
   await sleep(2500)
-  const masters = (await cluster.nodes()).filter((n) => n.role === 'master')
-  const replicated = (await cluster.nodes()).filter((n) => n.role === 'replica')
-  const victim = masters.find((m) => replicated.length > 0 && m.slots.length > 0)!
+  const victim = await cluster.replicatedMaster()
   const started = Date.now()
   await victim.process.stop('SIGKILL')
   await cluster.healthy()
@@ -110,9 +109,7 @@ it('CLUSTER FAILOVER under traffic and refreshes loses no session', async () => 
   const load = traffic(fleet)
   const refreshesBefore = fleet.refreshes()
   await sleep(2500)
-  const nodes = await cluster.nodes()
-  const raw = lines(await ask(nodes[0]!.process.port, 'CLUSTER', 'NODES')).map((l) => l.split(' '))
-  const master = nodes.find((n) => n.role === 'master' && raw.some((f) => f[3] === n.id && !f[2]!.includes('fail')))!
+  const master = await cluster.replicatedMaster()
   const started = Date.now()
   await cluster.failover(master)
   await cluster.healthy()

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Cluster, Redis } from 'ioredis'
+import { Cluster, type ChainableCommander, type Redis } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
 import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
@@ -27,9 +27,9 @@ export class RedisStore implements SessionStore {
   readonly #confirmWrites: boolean
   readonly #logger: Logger
   readonly #cache: SessionCache | undefined
-  /** With `confirmWrites`: recent writes, re-applied on a new master (journal.ts). */
+  /** With `confirmWrites` or a Cluster: recent writes, re-applied on a new master (journal.ts). */
   readonly #journal: Journal | undefined
-  /** The run id of the master the client was last ready on. */
+  /** The run id of the master the client was last ready on (a Cluster: its masters' addresses). */
   #master: string | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
@@ -52,12 +52,21 @@ export class RedisStore implements SessionStore {
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
     this.client.on('ready', () => {
-      if (this.#journal) void this.#ready()
+      if (this.#journal && !(this.client instanceof Cluster)) void this.#ready()
       if (this.#outage === undefined) return
       this.#outage = undefined
       this.#logger.warn('Redis is back')
     })
-    this.#journal = this.#confirmWrites ? new Journal() : undefined
+    this.#journal = this.#confirmWrites || this.client instanceof Cluster ? new Journal() : undefined
+    if (this.client instanceof Cluster) {
+      const cluster = this.client
+      cluster.on('refresh', () => {
+        const masters = cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`).sort().join(',')
+        const previous = this.#master
+        this.#master = masters
+        if (previous !== undefined && masters !== previous) void this.#replay()
+      })
+    }
     this.#cache = cache > 0 ? new SessionCache({ client: this.client, channel: `${this.#prefix}invalidate`, ttlSeconds: cache, logger: this.#logger }) : undefined
   }
 
@@ -124,11 +133,15 @@ export class RedisStore implements SessionStore {
 
   /** On a master other than the last one: writes this process's recent writes again (journal.ts). */
   async #ready(): Promise<void> {
+    const master = await this.client.info('server').then((info) => /run_id:(\w+)/.exec(info)?.[1], () => undefined)
+    if (master === undefined) return
+    const previous = this.#master
+    this.#master = master
+    if (previous !== undefined && master !== previous) await this.#replay()
+  }
+
+  async #replay(): Promise<void> {
     try {
-      const master = /run_id:(\w+)/.exec(await this.client.info('server'))?.[1]
-      const previous = this.#master
-      this.#master = master
-      if (previous === undefined || master === previous) return
       let again = 0
       for (const [id, entry] of this.#journal!.recent()) {
         if (entry.kind === 'destroy') await this.#destroy(id)
