@@ -11,6 +11,8 @@ export { parseAddresses, recommendedClusterOptions, recommendedOptions, recommen
 /** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
 const CONFIRM_WAIT_MS = 500
 const CONFIRM_RETRY_MS = 5000
+/** After a master change, refresh locks wait this long (see `lock`). */
+const SETTLE_MS = 1000
 
 /**
  * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
@@ -29,6 +31,8 @@ export class RedisStore implements SessionStore {
   readonly #cache: SessionCache | undefined
   /** With `confirmWrites` or a Cluster: recent writes, re-applied on a new master (journal.ts). */
   readonly #journal: Journal | undefined
+  /** Until when (epoch ms) refresh locks wait after a master change: the other processes write their recent changes again first. */
+  #settling = 0
   /** The run id of the master the client was last ready on (a Cluster: its masters' addresses). */
   #master: string | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
@@ -141,6 +145,7 @@ export class RedisStore implements SessionStore {
   }
 
   async #replay(): Promise<void> {
+    this.#settling = Date.now() + SETTLE_MS
     try {
       let again = 0
       for (const [id, entry] of this.#journal!.recent()) {
@@ -186,8 +191,15 @@ export class RedisStore implements SessionStore {
     return this.#live('sub', sub)
   }
 
-  /** The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. */
-  lock(id: string): Promise<SessionLock> {
+  /**
+   * The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. Just
+   * after a master change it is taken only after a second: every process moves at about the
+   * same time, and a refresh must not read a session on the new master before the process
+   * that refreshed it last has written it there again (its refresh token would be a used one).
+   */
+  async lock(id: string): Promise<SessionLock> {
+    const settling = this.#settling - Date.now()
+    if (settling > 0) await new Promise((resolve) => setTimeout(resolve, settling))
     return takeLock(this.#key('lock', id), { client: this.client, lease: this.#lease, wait: this.#wait, logger: this.#logger, available: () => this.#available() })
   }
 
