@@ -10,7 +10,7 @@ import { RedisStore } from '@oidc-rp/redis'
 import { ask, lines, until } from '../support/redis-process.js'
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js'
 import { get, sleep } from '../refresh/helpers.js'
-import { sessionId, startFleet, survivors, traffic, type Fleet } from './fleet.js'
+import { expectNoSessionLost, sessionId, startFleet, type Fleet } from './fleet.js'
 
 let cluster: RedisCluster
 let fleet: Fleet
@@ -62,10 +62,10 @@ it('a store whose subscription node dies stops serving a session from its cache 
     expect(reader.peek(id)).toBeDefined() // served from the cache from now on
 
     await cluster.processes.find((p) => p.port === node)!.stop('SIGKILL')
-    const logout = await get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
+    // The logout ends the session at once (its key lives on a node that runs); its other
+    // writes (indexes, revocation) may need the dead node's slots: 503 until the failover.
     const loggedOutAt = Date.now()
-    expect(logout.status).toBe(302)
-    expect(logout.location).toMatch(new RegExp(`^${fleet.provider.issuer}`)) // the provider's end-session endpoint
+    const logout = get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
     let stale = 0
     for (;;) {
       const seen = await reader.get(id).then((s) => s !== undefined, () => false)
@@ -74,7 +74,8 @@ it('a store whose subscription node dies stops serving a session from its cache 
       if (stale > 5000) break
       await sleep(20)
     }
-    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout`)
+    expect([302, 503]).toContain((await logout).status)
+    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout began`)
     expect(stale).toBeLessThan(1000)
     fleet.cookies.splice(chosen, 1)
   } finally {
@@ -84,47 +85,21 @@ it('a store whose subscription node dies stops serving a session from its cache 
 }, 30_000)
 
 it('a SIGKILLed master under traffic and refreshes loses no session', async () => {
-  const load = traffic(fleet)
-  const refreshesBefore = fleet.refreshes()
-  await sleep(2500)
-  const masters = (await cluster.nodes()).filter((n) => n.role === 'master')
-  const replicated = (await cluster.nodes()).filter((n) => n.role === 'replica')
-  const victim = masters.find((m) => replicated.length > 0 && m.slots.length > 0)!
-  const started = Date.now()
-  await victim.process.stop('SIGKILL')
-  await cluster.healthy()
-  const recovered = Date.now() - started
-  await sleep(2000)
-  const seen = await load.stop()
-  const refreshesDuring = fleet.refreshes() - refreshesBefore
-  const after = await survivors(fleet)
-  console.log(`Cluster master SIGKILL: cluster ok again after ${recovered} ms; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
-  expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
-  expect(seen.loggedOut).toEqual([])
-  expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])
-  expect(after.alive).toBe(fleet.cookies.length)
-  expect(after.refreshed).toBe(fleet.cookies.length)
+  await expectNoSessionLost(fleet, 'Cluster master SIGKILL', async () => {
+    const victim = await cluster.replicatedMaster()
+    const started = Date.now()
+    await victim.process.stop('SIGKILL')
+    await cluster.healthy()
+    return `cluster ok again after ${Date.now() - started} ms`
+  })
 }, 60_000)
 
 it('CLUSTER FAILOVER under traffic and refreshes loses no session', async () => {
-  const load = traffic(fleet)
-  const refreshesBefore = fleet.refreshes()
-  await sleep(2500)
-  const nodes = await cluster.nodes()
-  const raw = lines(await ask(nodes[0]!.process.port, 'CLUSTER', 'NODES')).map((l) => l.split(' '))
-  const master = nodes.find((n) => n.role === 'master' && raw.some((f) => f[3] === n.id && !f[2]!.includes('fail')))!
-  const started = Date.now()
-  await cluster.failover(master)
-  await cluster.healthy()
-  const done = Date.now() - started
-  await sleep(2000)
-  const seen = await load.stop()
-  const refreshesDuring = fleet.refreshes() - refreshesBefore
-  const after = await survivors(fleet)
-  console.log(`CLUSTER FAILOVER: done after ${done} ms; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
-  expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
-  expect(seen.loggedOut).toEqual([])
-  expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])
-  expect(after.alive).toBe(fleet.cookies.length)
-  expect(after.refreshed).toBe(fleet.cookies.length)
+  await expectNoSessionLost(fleet, 'CLUSTER FAILOVER', async () => {
+    const master = await cluster.replicatedMaster()
+    const started = Date.now()
+    await cluster.failover(master)
+    await cluster.healthy()
+    return `done after ${Date.now() - started} ms`
+  })
 }, 60_000)

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { startExample, type ExampleProcess } from '../support/example-process.js'
+import { expect } from 'vitest'
 import { get, newSecret, sleep, statuses, untilExpired, type Answer } from '../refresh/helpers.js'
 
 /** Token lifetime: a session refreshes every ~2 s (the leeway is half of it). */
@@ -104,4 +105,28 @@ export function sessionId(cookie: string): string {
   if (value === undefined) throw new Error(`no session cookie in ${cookie}`)
   const signed = decodeURIComponent(value)
   return signed.slice(0, signed.lastIndexOf('.'))
+}
+
+/**
+ * Traffic on every session for 2.5 s, then `fault` (which resolves to a line on how it
+ * went, once the topology serves again), traffic for `settle` ms more; then expects that no
+ * session was logged out, that requests got only 200 or 503 (no 500, no sign-in
+ * redirect), and that every session is still served and refreshed afterwards. Prints the
+ * figures.
+ */
+export async function expectNoSessionLost(fleet: Fleet, label: string, fault: () => Promise<string>, settle = 2000): Promise<void> {
+  const load = traffic(fleet)
+  const refreshesBefore = fleet.refreshes()
+  await sleep(2500)
+  const how = await fault()
+  await sleep(settle)
+  const seen = await load.stop()
+  const refreshesDuring = fleet.refreshes() - refreshesBefore
+  const after = await survivors(fleet)
+  console.log(`${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
+  expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
+  expect(seen.loggedOut).toEqual([])
+  expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])
+  expect(after.alive).toBe(fleet.cookies.length)
+  expect(after.refreshed).toBe(fleet.cookies.length)
 }

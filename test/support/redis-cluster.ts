@@ -24,6 +24,10 @@ export interface RedisCluster {
   masterOf(key: string): Promise<ClusterNode>
   /** Resolves once every running node reports the cluster ok and every slot has a master that runs. */
   healthy(): Promise<void>
+  /** The running replicas of `master`. */
+  replicasOf(master: ClusterNode): Promise<RedisProcess[]>
+  /** A master with a running replica (one that can fail over). */
+  replicatedMaster(): Promise<ClusterNode>
   /** `CLUSTER FAILOVER` on a replica of `master`; resolves once the replica is master. */
   failover(master: ClusterNode): Promise<ClusterNode>
   close(): Promise<void>
@@ -87,6 +91,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       return master
     },
     healthy,
+    replicasOf,
+    async replicatedMaster() {
+      for (const node of await nodes()) if (node.role === 'master' && (await replicasOf(node)).length > 0) return node
+      throw new Error('no master has a running replica')
+    },
     async failover(master) {
       const replicas = await replicasOf(master)
       const chosen = replicas[0]

@@ -1,5 +1,6 @@
-import type { ChainableCommander, Cluster, Redis } from 'ioredis'
+import { Cluster, type ChainableCommander, type Redis } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
 import { connect, type RedisStoreOptions } from './options.js'
 import { DESTROY, INDEX, TOUCH, WRITE } from './scripts.js'
@@ -10,6 +11,8 @@ export { parseAddresses, recommendedClusterOptions, recommendedOptions, recommen
 /** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
 const CONFIRM_WAIT_MS = 500
 const CONFIRM_RETRY_MS = 5000
+/** After a master change, refresh locks wait this long (see `lock`). */
+const SETTLE_MS = 1000
 
 /**
  * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
@@ -26,6 +29,12 @@ export class RedisStore implements SessionStore {
   readonly #confirmWrites: boolean
   readonly #logger: Logger
   readonly #cache: SessionCache | undefined
+  /** With `confirmWrites` or a Cluster: recent writes, re-applied on a new master (journal.ts). */
+  readonly #journal: Journal | undefined
+  /** Until when (epoch ms) refresh locks wait after a master change: the other processes write their recent changes again first. */
+  #settling = 0
+  /** The run id of the master the client was last ready on (a Cluster: its masters' addresses). */
+  #master: string | undefined
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
 
@@ -47,10 +56,21 @@ export class RedisStore implements SessionStore {
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
     this.client.on('ready', () => {
+      if (this.#journal && !(this.client instanceof Cluster)) void this.#ready()
       if (this.#outage === undefined) return
       this.#outage = undefined
       this.#logger.warn('Redis is back')
     })
+    this.#journal = this.#confirmWrites || this.client instanceof Cluster ? new Journal() : undefined
+    if (this.client instanceof Cluster) {
+      const cluster = this.client
+      cluster.on('refresh', () => {
+        const masters = cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`).sort().join(',')
+        const previous = this.#master
+        this.#master = masters
+        if (previous !== undefined && masters !== previous) void this.#replay()
+      })
+    }
     this.#cache = cache > 0 ? new SessionCache({ client: this.client, channel: `${this.#prefix}invalidate`, ttlSeconds: cache, logger: this.#logger }) : undefined
   }
 
@@ -83,9 +103,10 @@ export class RedisStore implements SessionStore {
   }
 
   async #save(id: string, session: SessionData, ttl: number, onlyIfExists: boolean): Promise<boolean> {
-    const key = this.#key('s', id)
-    const args = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl)), onlyIfExists ? '1' : '0']
-    const wrote = (await this.#write((p) => p.eval(WRITE, 1, key, ...args))) === 1
+    const at = Date.now()
+    const fields = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl))]
+    const wrote = (await this.#write((p) => p.eval(WRITE, 1, this.#key('s', id), ...fields, onlyIfExists ? '1' : '0', String(at)))) === 1
+    if (wrote) this.#journal?.record(id, { kind: 'write', session: fields, expiresAt: at + ms(ttl), at })
     await this.#cache?.invalidate(id)
     if (wrote) await this.#indexAll(id, session.sub, session.sid, ttl)
     return wrote
@@ -101,12 +122,47 @@ export class RedisStore implements SessionStore {
 
   /** Deletes the session and takes it out of its indexes. */
   async destroy(id: string): Promise<void> {
+    this.#journal?.record(id, { kind: 'destroy', at: Date.now() })
+    await this.#destroy(id)
+  }
+
+  async #destroy(id: string): Promise<void> {
     const [sub, sid, data] = await this.#write((p) => p.eval(DESTROY, 1, this.#key('s', id))) as [string | null, string | null, string | null]
     await this.#cache?.invalidate(id)
     // Sessions written before the hash had `u`: their JSON says.
     const old = !sub && data ? JSON.parse(data) as SessionData : undefined
     const indexes: Array<['sub' | 'sid', string | null | undefined]> = [['sub', sub || old?.sub], ['sid', sid || old?.sid]]
     await Promise.all(indexes.filter(([, value]) => value).map(([kind, value]) => this.client.srem(this.#key(kind, value!), id)))
+  }
+
+  /** On a master other than the last one: writes this process's recent writes again (journal.ts). */
+  async #ready(): Promise<void> {
+    const master = await this.client.info('server').then((info) => /run_id:(\w+)/.exec(info)?.[1], () => undefined)
+    if (master === undefined) return
+    const previous = this.#master
+    this.#master = master
+    if (previous !== undefined && master !== previous) await this.#replay()
+  }
+
+  async #replay(): Promise<void> {
+    this.#settling = Date.now() + SETTLE_MS
+    try {
+      let again = 0
+      for (const [id, entry] of this.#journal!.recent()) {
+        if (entry.kind === 'destroy') await this.#destroy(id)
+        else {
+          const left = entry.expiresAt - Date.now()
+          if (left <= 0) continue
+          const [d, t, u, i] = entry.session
+          if ((await this.client.eval(WRITE, 1, this.#key('s', id), d!, t!, u!, i!, String(left), '2', String(entry.at))) !== 1) continue
+          await this.#cache?.invalidate(id)
+        }
+        again += 1
+      }
+      this.#logger.warn(`Redis master changed; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case the old master had not passed them on`)
+    } catch (error) {
+      this.#logger.error(`Redis master changed; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`)
+    }
   }
 
   async consumeOnce(key: string, ttl: number): Promise<boolean> {
@@ -135,8 +191,15 @@ export class RedisStore implements SessionStore {
     return this.#live('sub', sub)
   }
 
-  /** The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. */
-  lock(id: string): Promise<SessionLock> {
+  /**
+   * The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. Just
+   * after a master change it is taken only after a second: every process moves at about the
+   * same time, and a refresh must not read a session on the new master before the process
+   * that refreshed it last has written it there again (its refresh token would be a used one).
+   */
+  async lock(id: string): Promise<SessionLock> {
+    const settling = this.#settling - Date.now()
+    if (settling > 0) await new Promise((resolve) => setTimeout(resolve, settling))
     return takeLock(this.#key('lock', id), { client: this.client, lease: this.#lease, wait: this.#wait, logger: this.#logger, available: () => this.#available() })
   }
 

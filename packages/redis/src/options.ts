@@ -24,7 +24,7 @@ export interface RedisStoreOptions {
   /**
    * Whether each session write waits until a replica has it (`WAIT 1`), and is retried
    * (on the new master after a failover) until one has. Default: on with `sentinels`, off
-   * otherwise (one node has no replica; a Cluster cannot route `WAIT`).
+   * otherwise (one node has no replica; with a Cluster the store does not send `WAIT` on the connection of a write).
    */
   confirmWrites?: boolean
   /** Prefix of every key. Default `oidc-rp:`. */
@@ -111,7 +111,7 @@ export function connect(options: RedisStoreOptions): Connection {
     return { client: new Redis({ ...recommendedSentinelOptions, sentinels, name: options.name }), owned: true, confirmWrites: options.confirmWrites ?? true }
   }
   if (options.cluster !== undefined) {
-    if (options.confirmWrites === true) throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with `cluster` (a Cluster cannot route WAIT to the node of a write)')
+    if (options.confirmWrites === true) throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with `cluster` (the store does not send WAIT on the connection of a write to a Cluster; it writes recent changes again after a failover instead)')
     return { client: new Cluster(addresses('cluster', options.cluster), recommendedClusterOptions), owned: true, confirmWrites: false }
   }
   if (!(options.client instanceof Redis) && !(options.client instanceof Cluster)) throw new TypeError('@oidc-rp/redis: `client` must be an ioredis client (new Redis(...) or new Cluster(...))')

@@ -6,14 +6,18 @@
  */
 
 /**
- * WRITE: KEYS[1] session; ARGV: d, t, u, i, ttl ms, only-if-exists ('1' or '0'). Writes the
- * whole session (nothing of the previous one survives); with only-if-exists, only if it is
- * still there. Answers 1 if it wrote, 0 if not.
+ * WRITE: KEYS[1] session; ARGV: d, t, u, i, ttl ms, mode, w (when it was written, epoch ms).
+ * Writes the whole session (nothing of the previous one survives). Mode '0': always; '1':
+ * only if it is still there; '2' (re-applying a write after a failover): only if it is
+ * still there and what is there was written before `w`. Answers 1 if it wrote, 0 if not.
  */
 export const WRITE = `
-if ARGV[6] == '1' and redis.call('exists', KEYS[1]) == 0 then return 0 end
+if ARGV[6] ~= '0' then
+  if redis.call('exists', KEYS[1]) == 0 then return 0 end
+  if ARGV[6] == '2' and tonumber(redis.call('hget', KEYS[1], 'w') or '0') >= tonumber(ARGV[7]) then return 0 end
+end
 redis.call('del', KEYS[1])
-redis.call('hset', KEYS[1], 'd', ARGV[1], 't', ARGV[2], 'u', ARGV[3], 'i', ARGV[4])
+redis.call('hset', KEYS[1], 'd', ARGV[1], 't', ARGV[2], 'u', ARGV[3], 'i', ARGV[4], 'w', ARGV[7])
 redis.call('pexpire', KEYS[1], ARGV[5])
 return 1`
 
