@@ -6,6 +6,7 @@
 //   ISSUER, CLIENT_ID, CLIENT_SECRET, SECRET   the oidc() options
 //   REDIS_URL       the RedisStore's URL
 //   LOCK_LEASE      seconds of the refresh lock's lease (default: the store's)
+//   HTTP_TIMEOUT    the httpTimeout option, seconds (default: the library's)
 //   REFRESH_DELAY_MS  holds each refresh grant request this long before sending it: a slow
 //                   token endpoint, so that the other processes' requests arrive while a
 //                   refresh is in flight (without it, the first refresh is often done before
@@ -67,6 +68,7 @@ app.use(oidc({
   authRequired: false,
   bearer: true,
   session: { store },
+  ...(env.HTTP_TIMEOUT ? { httpTimeout: Number(env.HTTP_TIMEOUT) } : {}),
 }))
 app.get('/id-token', requiresAuth(), (req, res) => {
   res.json({ idToken: req.oidc.idToken })

@@ -37,7 +37,7 @@ const outages: [string, Partial<Behaviour>][] = [
 ]
 
 describe.concurrent(`a ${BROWNOUT} s brownout of the token endpoint under steady traffic (${driver.name}, memory store)`, () => {
-  it.for(outages)('it %s: a handful of token calls per session, valid sessions never wait, nobody logged out', async ([, outage], { expect }) => {
+  it.for(outages)('it %s: a handful of token calls per session, valid sessions never wait, nobody logged out', { timeout: (2 * BROWNOUT + 120) * 1000 }, async ([, outage], { expect }) => {
     const rogue = await startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true } })
     const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false, httpTimeout: HTTP_TIMEOUT })
     try {
@@ -98,5 +98,5 @@ describe.concurrent(`a ${BROWNOUT} s brownout of the token endpoint under steady
       await app.close()
       await rogue.close()
     }
-  }, (2 * BROWNOUT + 120) * 1000)
+  })
 })

@@ -120,6 +120,7 @@ export interface AppProcessEnv {
   SECRET: string
   REDIS_URL: string
   LOCK_LEASE?: string
+  HTTP_TIMEOUT?: string
   REFRESH_DELAY_MS?: string
   FAULT?: 'stall-refresh' | 'die-after-refresh'
   /** Default 0: any free port. */

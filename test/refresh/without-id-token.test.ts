@@ -49,7 +49,7 @@ const cases: [string, Partial<Behaviour>][] = [
 ]
 
 describe.concurrent(`refreshes answered without id_token, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it.for(cases)('%s: one refresh per token lifetime under steady traffic, never one per request', async ([, behaviour], { expect }) => {
+  it.for(cases)('%s: one refresh per token lifetime under steady traffic, never one per request', { timeout: 60_000 }, async ([, behaviour], { expect }) => {
     await forEveryAdapter(async (driver, cleanup) => {
       const { rogue, app, cookie } = await signedIn(driver, cleanup, behaviour)
       const before = rogue.requests.token
@@ -62,7 +62,7 @@ describe.concurrent(`refreshes answered without id_token, for every adapter (${d
       expect(refreshes, 'token-endpoint calls').toBeLessThanOrEqual((2 * WINDOW) / TTL + 1)
       expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
     })
-  }, 60_000)
+  })
 
   it('the ID token, expired and not renewed, is no reason for a 503 while the provider is down and the access token is valid', async ({ expect }) => {
     await forEveryAdapter(async (driver, cleanup) => {
