@@ -16,6 +16,12 @@ const STATELESS_WAIT = 1000
 const RECENT = 60
 /** Refreshes remembered at most (the oldest are forgotten first). */
 const MAX_RECENT = 10_000
+/**
+ * Milliseconds a renewed session whose save failed on the store is saved again, under the
+ * session's lock (a Redis failover takes a few seconds), and the pause between attempts.
+ */
+const SAVE_RETRY_MS = 15_000
+const SAVE_PAUSE_MS = 250
 
 const noCookies: SetCookie = () => undefined
 
@@ -202,9 +208,27 @@ export class Refresher {
     // remember, except for stateless sessions, whose next response must carry the new data.
     if (next.refreshToken !== current.refreshToken || this.#sessions.stateless) this.#remember(ref.id, current.refreshToken!, next)
     else this.#recent.delete(ref.id)
-    if (await this.#sessions.save(ref, noCookies)) return
+    if (await this.#save(ref)) return
     this.#recent.delete(ref.id)
     throw ended()
+  }
+
+  /**
+   * Saves renewed tokens, again and again while the store fails (for up to SAVE_RETRY_MS),
+   * with the session's lock held: the provider has spent the old refresh token, so every
+   * process must read the new one before it refreshes again. Given up on, the tokens are
+   * still remembered here (`#recent`), and this process writes them at its next refresh.
+   */
+  async #save(ref: SessionRef): Promise<boolean> {
+    const deadline = Date.now() + SAVE_RETRY_MS
+    for (;;) {
+      try {
+        return await this.#sessions.save(ref, noCookies)
+      } catch (err) {
+        if (!isOidc(err, 'store_unavailable') || Date.now() + SAVE_PAUSE_MS > deadline) throw err
+      }
+      await new Promise((resolve) => setTimeout(resolve, SAVE_PAUSE_MS))
+    }
   }
 
   #remember(id: string, usedToken: string, data: SessionData): void {
