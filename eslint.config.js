@@ -2,6 +2,7 @@
 // examples), with the formatting rules left to Prettier (`pnpm format:check`).
 import js from '@eslint/js'
 import prettier from 'eslint-config-prettier'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
@@ -14,7 +15,12 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', Buffer: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', performance: 'readonly', structuredClone: 'readonly', TextEncoder: 'readonly', URLSearchParams: 'readonly' } },
+    languageOptions: { globals: globals.node },
+  },
+  {
+    // Fastify's route handlers are async functions by convention, awaiting or not.
+    files: ['**/fastify.ts', '**/fastify/**/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   prettier,
 )

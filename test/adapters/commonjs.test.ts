@@ -39,7 +39,7 @@ describe('CommonJS apps', () => {
     `)
     const env = { ...process.env }
     for (const key of Object.keys(env)) if (key.startsWith('OIDC_')) delete env[key]
-    const out = JSON.parse(execFileSync(process.execPath, [file], { env, encoding: 'utf8' }).trim().split('\n').pop()!)
+    const out: unknown = JSON.parse(execFileSync(process.execPath, [file], { env, encoding: 'utf8' }).trim().split('\n').pop()!)
     expect(out).toEqual({ oidc: 'function', guard: 'function', refused: 'invalid_options', error: 'function' })
   })
 })

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OidcError, RelyingParty, type HandleResult } from '@oidc-rp/core'
+import { OidcError, RelyingParty } from '@oidc-rp/core'
 import { startRogueProvider, type RogueProvider } from '../support/rogue-provider.js'
 
 let rogue: RogueProvider
@@ -25,11 +25,11 @@ async function failedCallback(): Promise<unknown> {
     secret: randomBytes(32).toString('base64url'), authRequired: false,
   }, {})
   const cookies: string[] = []
-  const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => cookies.push(c))) as HandleResult
+  const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => cookies.push(c)))
   const authorize = await fetch(String(login.response?.headers.location), { redirect: 'manual' })
   const back = new URL(authorize.headers.get('location')!)
   try {
-    await rp.handle({ method: 'GET', url: `/callback${back.search}`, headers: { cookie: cookiePair(cookies[0]!) } }, () => {})
+    await rp.handle({ method: 'GET', url: `/callback${back.search}`, headers: { cookie: cookiePair(cookies[0]) } }, () => {})
   } catch (err) {
     return err
   }
@@ -44,7 +44,7 @@ describe('error causes', () => {
     const live: string[] = []
     rogue.bend({
       tokenBody: (correct) => {
-        for (const key of ['access_token', 'refresh_token', 'id_token']) if (typeof correct[key] === 'string') live.push(correct[key] as string)
+        for (const key of ['access_token', 'refresh_token', 'id_token']) if (typeof correct[key] === 'string') live.push(correct[key])
         return { ...correct, ...change }
       },
     })

@@ -39,7 +39,7 @@ export async function expectSignedIn(harness: Harness, dance: { browser: Browser
   const me = await harness.me(dance.browser)
   expect(me.status, summary(me)).toBe(200)
   const user: unknown = JSON.parse(me.body)
-  expect(user).toMatchObject({ sub: 'alice', groups: expect.arrayContaining(['admins', 'developers']) })
+  expect(user).toMatchObject({ sub: 'alice', groups: expect.arrayContaining(['admins', 'developers']) as unknown })
   return user as Record<string, unknown>
 }
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RelyingParty, type HandleResult } from '@oidc-rp/core'
+import { RelyingParty } from '@oidc-rp/core'
 import { startRogueProvider, type RogueProvider } from '../support/rogue-provider.js'
 
 let rogue: RogueProvider
@@ -25,7 +25,7 @@ describe('form_post', () => {
       secret: randomBytes(32).toString('base64url'), authRequired: false, authorizationParams: { response_mode: 'form_post' },
     }, {})
     const loginCookies: string[] = []
-    const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => loginCookies.push(c))) as HandleResult
+    const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => loginCookies.push(c)))
     expect(login.response?.status).toBe(302)
     expect(loginCookies).toHaveLength(1)
     expect(loginCookies[0]).toMatch(/^__Host-oidc\.tx\.0=/)
@@ -40,9 +40,9 @@ describe('form_post', () => {
     const callback = (await rp.handle({
       method: 'POST',
       url: '/callback',
-      headers: { cookie: cookiePair(loginCookies[0]!), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      headers: { cookie: cookiePair(loginCookies[0]), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
       body: back.searchParams.toString(),
-    }, (c) => sessionCookies.push(c))) as HandleResult
+    }, (c) => sessionCookies.push(c)))
     expect(callback.response?.status, callback.response?.body).toBe(302)
     expect(sessionCookies.some((c) => c.startsWith('__Host-oidc.session='))).toBe(true)
   })

@@ -9,7 +9,7 @@ import { useHarness } from './harness.js'
  * never a 500; the harness then checks, as after every test, that no response anywhere
  * contained a stack trace or a secret.
  */
-const odd: { name: string; send(browser: Browser, url: (path: string) => URL): Promise<unknown> }[] = [
+const odd: { name: string; send: (browser: Browser, url: (path: string) => URL) => Promise<unknown> }[] = [
   { name: 'GET /callback without parameters', send: (b, url) => b.navigate(url('/callback')) },
   { name: 'GET /callback with an unknown state', send: (b, url) => b.navigate(url('/callback?code=x&state=y')) },
   { name: 'GET /callback with broken percent-encoding', send: (b, url) => b.navigate(url('/callback?code=%E0%A4%A&state=%ff')) },
@@ -43,7 +43,7 @@ describe.each(drivers)('$name: nothing leaks', (driver) => {
   beforeEach(() => harness.startApp({ bearer: true }))
 
   it.each(odd)('$name: no 5xx', async ({ send }) => {
-    await send(harness.browser(), harness.url)
+    await send(harness.browser(), (path) => harness.url(path))
     const last = harness.log.at(-1)
     expect(last).toBeDefined()
     if (last !== undefined) expect(last.status, summary(last)).toBeLessThan(500)

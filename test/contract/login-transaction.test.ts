@@ -60,7 +60,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const reached = await harness.reachCallback()
     const set = cookiesSet(reached.login).flatMap((header) => parseSetCookie(header, reached.login.url) ?? [])
     expect(set.length, 'GET /login sets the login-transaction cookie').toBe(1)
-    const secret = [harness.options.secret].flat()[0]!
+    const secret = [harness.options.secret].flat()[0]
     for (const cookie of set) {
       const payload = unsign(decodeURIComponent(cookie.value), secret)
       expect(payload, 'the transaction cookie is signed with the secret').not.toBe(false)
@@ -94,7 +94,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const browser = harness.browser()
     const tabs = []
     for (let tab = 0; tab < 4; tab += 1) tabs.push(await harness.reachCallback({ browser }))
-    const oldest = await browser.navigate(tabs[0]!.callbackUrl)
+    const oldest = await browser.navigate(tabs[0].callbackUrl)
     expect(oldest.status, summary(oldest)).toBe(400)
     for (const tab of tabs.slice(1)) {
       const callback = await browser.navigate(tab.callbackUrl)

@@ -29,7 +29,7 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
   })
 
   async function start(options: Partial<AppOptions>): Promise<RunningApp> {
-    const client = provider.clients[0]!
+    const client = provider.clients[0]
     const app = await driver.start({ issuer: provider.issuer, clientId: client.clientId, clientSecret: client.clientSecret!, secret: randomBytes(32).toString('base64url'), authRequired: false, ...options })
     apps.push(app)
     return app
@@ -81,7 +81,7 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
       const app = await start({ session: { store: expressSessionStore(store) } })
       const { cookie } = await signIn(app.url, 'alice')
       expect(await status(app, '/admin', cookie)).toBe(200)
-      const ids = await new Promise<string[]>((resolve, reject) => store.all((err, all) => (err ? reject(err) : resolve(Object.keys(all ?? {})))))
+      const ids = await new Promise<string[]>((resolve, reject) => store.all((err, all) => (err ? reject(err as Error) : resolve(Object.keys(all ?? {})))))
       expect(ids.some((id) => id.startsWith('oidc-rp:') && !id.startsWith('oidc-rp:once:'))).toBe(true)
       await fetch(`${app.url}/logout`, { headers: { cookie }, redirect: 'manual' })
       expect(await status(app, '/me', cookie)).toBe(401)
@@ -96,7 +96,7 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
       await signIn(app.url, 'bob')
       expect(await bridged.findBySub!('alice')).toHaveLength(2)
       const [id] = await bridged.findBySub!('bob')
-      const bob = await bridged.get(id!)
+      const bob = await bridged.get(id)
       expect(bob?.sid).toBeTruthy()
       expect(await bridged.findBySid!(bob!.sid!)).toEqual([id])
     })

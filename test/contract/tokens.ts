@@ -1,6 +1,6 @@
 /** Tokens minted in tests with the rogue provider's keys (or others), for bearer and logout tests. */
 import { randomUUID } from 'node:crypto'
-import { SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose'
+import { SignJWT, UnsecuredJWT, type CryptoKey } from 'jose'
 import type { RogueProvider } from '../support/rogue-provider.js'
 
 export interface MintOptions {
@@ -36,9 +36,9 @@ async function mint(rogue: RogueProvider, defaults: Record<string, unknown>, opt
     if (value === undefined) delete payload[name]
     else payload[name] = value
   }
-  if (options.alg === 'none') return new UnsecuredJWT(payload as JWTPayload).encode()
+  if (options.alg === 'none') return new UnsecuredJWT(payload).encode()
   const alg = options.alg ?? 'RS256'
   const key = options.key ?? (alg === 'ES256' ? rogue.keys.es256.privateKey : rogue.keys.rs256.privateKey)
   const kid = options.kid ?? (alg === 'ES256' ? rogue.keys.es256.kid : alg.startsWith('HS') ? undefined : rogue.keys.rs256.kid)
-  return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg, ...(kid ? { kid } : {}), ...options.header }).sign(key)
+  return new SignJWT(payload).setProtectedHeader({ alg, ...(kid ? { kid } : {}), ...options.header }).sign(key)
 }

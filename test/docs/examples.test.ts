@@ -23,8 +23,8 @@ async function sources(folder: string): Promise<string[]> {
 function examples(text: string): string[] {
   const found: string[] = []
   for (const comment of text.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
-    const body = comment[1]!.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n')
-    for (const block of body.matchAll(/@example\s*\n```ts\n([\s\S]*?)```/g)) found.push(block[1]!)
+    const body = comment[1].split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n')
+    for (const block of body.matchAll(/@example\s*\n```ts\n([\s\S]*?)```/g)) found.push(block[1])
   }
   return found
 }

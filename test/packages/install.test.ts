@@ -52,13 +52,13 @@ async function app(name: string, manifest: Record<string, unknown>, files: Recor
   await run('mkdir', ['-p', dir])
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name, private: true, ...manifest }))
   for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text)
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages.map((p) => tarballs[p]!), ...extra], { cwd: dir, timeout: 120_000 })
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages.map((p) => tarballs[p]), ...extra], { cwd: dir, timeout: 120_000 })
   return dir
 }
 
 async function node(dir: string, file: string): Promise<{ admin: number; body: unknown; anonymous: number }> {
   const { stdout } = await run(process.execPath, [file], { cwd: dir, timeout: 60_000 })
-  return JSON.parse(stdout.trim().split('\n').pop()!)
+  return JSON.parse(stdout.trim().split('\n').pop()!) as unknown
 }
 
 const expected = { admin: 200, body: { ok: true, sub: 'alice' }, anonymous: 401 }

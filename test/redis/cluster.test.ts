@@ -55,7 +55,7 @@ it('a store whose subscription node dies stops serving a session from its cache 
       }
     }
     expect(chosen).toBeGreaterThanOrEqual(0)
-    const cookie = fleet.cookies[chosen]!
+    const cookie = fleet.cookies[chosen]
     const id = sessionId(cookie)
     await sleep(500) // the reader's first heartbeat is back: its cache is on
     expect(await reader.get(id)).toBeDefined()
@@ -65,7 +65,7 @@ it('a store whose subscription node dies stops serving a session from its cache 
     // The logout ends the session at once (its key lives on a node that runs); its other
     // writes (indexes, revocation) may need the dead node's slots: 503 until the failover.
     const loggedOutAt = Date.now()
-    const logout = get(`${fleet.apps[0]!.url}/logout`, cookie, 'text/html')
+    const logout = get(`${fleet.apps[0].url}/logout`, cookie, 'text/html')
     let stale = 0
     for (;;) {
       const seen = await reader.get(id).then((s) => s !== undefined, () => false)

@@ -36,7 +36,7 @@ export async function startFleet(redisEnv: Record<string, string>): Promise<Flee
     apps.push(...await Promise.all(['express', 'koa'].map((name) => startExample(name, env))))
     const cookies: string[] = []
     for (let i = 0; i < SESSIONS; i += 4) {
-      cookies.push(...await Promise.all([0, 1, 2, 3].map(async (j) => (await signIn(apps[(i + j) % 2]!.url, 'alice')).cookie)))
+      cookies.push(...await Promise.all([0, 1, 2, 3].map(async (j) => (await signIn(apps[(i + j) % 2].url, 'alice')).cookie)))
     }
     for (const [i, cookie] of cookies.entries()) {
       for (const app of apps) {
@@ -63,7 +63,7 @@ export function traffic(fleet: Fleet): Traffic {
   const loggedOut = new Set<number>()
   const loops = fleet.cookies.map(async (cookie, i) => {
     for (let n = i; !stopped; n += 1) {
-      const answer = await get(`${fleet.apps[n % fleet.apps.length]!.url}/me`, cookie).catch((error: unknown) => ({ status: 0, body: String(error) } as Answer))
+      const answer = await get(`${fleet.apps[n % fleet.apps.length].url}/me`, cookie).catch((error: unknown) => ({ status: 0, body: String(error) } as Answer))
       answers.push(answer)
       if (answer.status === 401) loggedOut.add(i)
       await sleep(200)
@@ -88,12 +88,12 @@ export async function survivors(fleet: Fleet): Promise<{ alive: number; refreshe
   await untilExpired(Date.now(), TTL)
   const before = fleet.refreshes()
   const answers = await Promise.all(fleet.cookies.map(async (cookie) => {
-    const first = await get(`${fleet.apps[0]!.url}/me`, cookie)
-    const second = await get(`${fleet.apps[1]!.url}/me`, cookie)
+    const first = await get(`${fleet.apps[0].url}/me`, cookie)
+    const second = await get(`${fleet.apps[1].url}/me`, cookie)
     return [first, second]
   }))
   return {
-    alive: answers.filter(([first, second]) => first!.status === 200 && second!.status === 200).length,
+    alive: answers.filter(([first, second]) => first.status === 200 && second.status === 200).length,
     refreshed: fleet.refreshes() - before,
     statuses: statuses(answers.flat()),
   }

@@ -62,15 +62,15 @@ it('a failed PUBLISH fails no logout, which still redirects to the end-session e
   const apps: ExampleProcess[] = []
   try {
     apps.push(...await Promise.all(['express', 'fastify'].map((name) => startExample(name, env))))
-    const { cookie } = await signIn(apps[0]!.url, 'alice')
+    const { cookie } = await signIn(apps[0].url, 'alice')
     for (const app of apps) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
-    const logout = await get(`${apps[0]!.url}/logout`, cookie, 'text/html')
+    const logout = await get(`${apps[0].url}/logout`, cookie, 'text/html')
     expect(logout.status, logout.body).toBe(302)
     expect(logout.location).toMatch(new RegExp(`^${provider.issuer}`))
     // No invalidation reached the other process, but its cache is off (no heartbeat came back).
-    const other = await get(`${apps[1]!.url}/me`, cookie)
+    const other = await get(`${apps[1].url}/me`, cookie)
     expect(other.status).toBe(401)
-    expect(apps[0]!.output()).toMatch(/could not tell the other processes that a session changed/)
+    expect(apps[0].output()).toMatch(/could not tell the other processes that a session changed/)
   } finally {
     await Promise.allSettled(apps.map((app) => app.stop()))
   }
@@ -96,7 +96,7 @@ it('sign-ins followed by logouts leave only one-time keys and revocations, each 
   const size = Number(lines(await ask(redis.port, 'DBSIZE'))[0])
   const ttls = await Promise.all(keys.map(async (key) => Number(lines(await ask(redis.port, 'PTTL', key))[0])))
   const kinds: Record<string, number> = {}
-  for (const key of keys) kinds[key.split(':')[1]!] = (kinds[key.split(':')[1]!] ?? 0) + 1
+  for (const key of keys) kinds[key.split(':')[1]] = (kinds[key.split(':')[1]] ?? 0) + 1
   console.log(`after ${N} sign-ins and logouts: DBSIZE ${size} ${JSON.stringify(kinds)}, longest TTL ${Math.max(0, ...ttls)} ms`)
   expect(keys.filter((key) => !/^oidc-rp:(once|revoked):/.test(key))).toEqual([])
   for (const ttl of ttls) expect(ttl).toBeGreaterThan(0)

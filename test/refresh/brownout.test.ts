@@ -29,7 +29,7 @@ interface Seen extends Answer {
   ms: number
 }
 
-const driver = drivers[0]!
+const driver = drivers[0]
 const outages: [string, Partial<Behaviour>][] = [
   ['answers 503', { down: 503, affects: ['token'] }],
   // Held requests are processed when it comes back (rotating the refresh token then).

@@ -96,7 +96,7 @@ export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanu
   const closers: (() => Promise<void>)[] = []
   try {
     const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
-    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i]!.name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
+    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i].name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
     if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
   } finally {
     await Promise.allSettled(closers.reverse().map((close) => close()))
@@ -140,11 +140,11 @@ export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
   let output = ''
   const listeners = new Set<() => void>()
   const onOutput = (chunk: Buffer) => {
-    output += chunk
+    output += chunk.toString()
     for (const listener of listeners) listener()
   }
-  child.stdout!.on('data', onOutput)
-  child.stderr!.on('data', onOutput)
+  child.stdout.on('data', onOutput)
+  child.stderr.on('data', onOutput)
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     running.delete(child)
     for (const listener of listeners) listener()
@@ -179,6 +179,6 @@ export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
     await kill('SIGKILL')
     throw error
   }
-  const url = /listening (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!
+  const url = /listening (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]
   return { url, output: () => output, waitFor, kill }
 }

@@ -32,14 +32,14 @@ afterAll(async () => {
 
 it('four processes, 50 concurrent requests each on one expired session: all 200, exactly one refresh, the session valid afterwards', async () => {
   // Signed in through the first process; the others know the session from Redis alone.
-  const { cookie } = await signIn(apps[0]!.url, 'alice')
+  const { cookie } = await signIn(apps[0].url, 'alice')
   await untilExpired(Date.now(), TTL)
   const refreshesBefore = provider.stats.tokenRequests.refresh_token ?? 0
   const answers = (await Promise.all(apps.map((app) => burst(`${app.url}/me`, cookie, 50)))).flat()
   const refreshedBy = Date.now()
 
   expect(statuses(answers)).toEqual({ 200: 200 })
-  expect(answers.every((a) => JSON.parse(a.body).sub === 'alice')).toBe(true)
+  expect(answers.every((a) => (JSON.parse(a.body) as { sub?: string }).sub === 'alice')).toBe(true)
   expect((provider.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore).toBe(1)
   for (const app of apps) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
   expect((provider.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore).toBe(1)
@@ -48,7 +48,7 @@ it('four processes, 50 concurrent requests each on one expired session: all 200,
   // the next refresh, from the last process, is accepted (a used one would revoke the grant).
   // (Still valid then: served at once and refreshed in the background.)
   await untilDue(refreshedBy, TTL)
-  expect((await get(`${apps[3]!.url}/me`, cookie)).status).toBe(200)
+  expect((await get(`${apps[3].url}/me`, cookie)).status).toBe(200)
   await until(() => (provider.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore >= 2, 5000)
   await sleep(200)
   for (const app of apps) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)

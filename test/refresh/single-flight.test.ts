@@ -43,7 +43,7 @@ describe.each(drivers)('$name, one process, memory store', (driver) => {
     lastBurstAt = Date.now()
 
     expect(statuses(answers)).toEqual({ 200: 200 })
-    expect(answers.every((a) => JSON.parse(a.body).sub === 'alice')).toBe(true)
+    expect(answers.every((a) => (JSON.parse(a.body) as { sub?: string }).sub === 'alice')).toBe(true)
     expect((provider.stats.tokenRequests.refresh_token ?? 0) - refreshesBefore).toBe(1)
   })
 })

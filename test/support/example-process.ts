@@ -20,8 +20,8 @@ export async function startExample(name: string, env: Record<string, string> = {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OIDC_') && key !== 'REDIS_URL'))
   const child: ChildProcess = spawn('pnpm', ['--dir', `examples/${name}`, 'start'], { cwd: root, env: { ...clean, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   while (!output.includes(url)) {

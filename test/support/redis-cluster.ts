@@ -41,17 +41,17 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const running = () => processes.filter((p) => p.running)
 
   const nodes = async (): Promise<ClusterNode[]> => {
-    const answer = await ask(running()[0]!.port, 'CLUSTER', 'NODES')
+    const answer = await ask(running()[0].port, 'CLUSTER', 'NODES')
     return lines(answer).map((line) => {
       const [id, address, flags, , , , , , ...slots] = line.split(' ')
-      const port = Number(address!.split('@')[0]!.split(':')[1])
+      const port = Number(address.split('@')[0].split(':')[1])
       const process = processes.find((p) => p.port === port)
       if (!process) throw new Error(`unknown cluster node ${address}`)
       return {
         process,
-        id: id!,
-        role: flags!.includes('master') ? 'master' as const : 'replica' as const,
-        slots: slots.filter((s) => !s.startsWith('[')).map((s) => s.split('-').map(Number)).map(([from, to]) => [from!, to ?? from!] as [number, number]),
+        id: id,
+        role: flags.includes('master') ? 'master' as const : 'replica' as const,
+        slots: slots.filter((s) => !s.startsWith('[')).map((s) => s.split('-').map(Number)).map(([from, to]) => [from, to ?? from] as [number, number]),
       }
     }).filter((node) => node.process.running)
   }
@@ -85,7 +85,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     nodeList: processes.map((p) => p.address).join(','),
     nodes,
     async masterOf(key) {
-      const slot = Number(lines(await ask(running()[0]!.port, 'CLUSTER', 'KEYSLOT', key))[0])
+      const slot = Number(lines(await ask(running()[0].port, 'CLUSTER', 'KEYSLOT', key))[0])
       const master = (await nodes()).find((n) => n.role === 'master' && n.slots.some(([from, to]) => slot >= from && slot <= to))
       if (!master) throw new Error(`no master serves slot ${slot}`)
       return master
@@ -114,9 +114,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 
   /** The running replicas of `master`, from CLUSTER NODES (the fourth field names the master). */
   async function replicasOf(master: ClusterNode): Promise<RedisProcess[]> {
-    const answer = await ask(running()[0]!.port, 'CLUSTER', 'NODES')
+    const answer = await ask(running()[0].port, 'CLUSTER', 'NODES')
     return lines(answer).map((line) => line.split(' ')).filter((f) => f[3] === master.id)
-      .map((f) => processes.find((p) => p.port === Number(f[1]!.split('@')[0]!.split(':')[1])))
+      .map((f) => processes.find((p) => p.port === Number(f[1].split('@')[0].split(':')[1])))
       .filter((p): p is RedisProcess => p !== undefined && p.running)
   }
 }

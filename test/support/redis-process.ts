@@ -67,8 +67,8 @@ export async function startRedisProcess(options: RedisProcessOptions): Promise<R
     child = started
     alive.add(started)
     started.once('exit', () => alive.delete(started))
-    started.stdout!.on('data', (chunk: Buffer) => (output += chunk))
-    started.stderr!.on('data', (chunk: Buffer) => (output += chunk))
+    started.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    started.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
     await new Promise<void>((resolve, reject) => {
       const finish = (error?: Error) => {
         clearTimeout(timer)

@@ -33,7 +33,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
   }
   try {
     servers.push(await startRedisProcess({ name: 'sentinel master', args: (port, dir) => serverArgs(port, dir) }))
-    const master = servers[0]!
+    const master = servers[0]
     servers.push(...await Promise.all([1, 2].map((n) => startRedisProcess({ name: `replica ${n}`, args: (port, dir) => serverArgs(port, dir, ['--replicaof', '127.0.0.1', String(master.port)]) }))))
     await until('both replicas synced', () => ask(master.port, 'INFO', 'replication').then((info) => (info.match(/state=online/g) ?? []).length === 2))
     sentinels.push(...await Promise.all([1, 2, 3].map((n) => startRedisProcess({
@@ -63,7 +63,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
   }
 
   const master = async (): Promise<RedisProcess> => {
-    const [, port] = lines(await ask(sentinels[0]!.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME))
+    const [, port] = lines(await ask(sentinels[0].port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME))
     const node = servers.find((s) => s.port === Number(port))
     if (!node) throw new Error(`the sentinels name an unknown master (port ${port})`)
     return node
@@ -77,7 +77,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
     master,
     async failover() {
       const before = await master()
-      const answer = await ask(sentinels[0]!.port, 'SENTINEL', 'FAILOVER', MASTER_NAME)
+      const answer = await ask(sentinels[0].port, 'SENTINEL', 'FAILOVER', MASTER_NAME)
       if (!/^OK/.test(answer)) throw new Error(`SENTINEL FAILOVER: ${answer}`)
       let after = before
       await until('a new master', async () => {

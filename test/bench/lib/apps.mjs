@@ -131,6 +131,7 @@ export async function createApp(config, baseURL) {
       app.get('/open', (_req, res) => void res.json(publicBody))
       app.get('/me', requiresAuth(), (req, res) => void res.json(req.oidc.user))
       // Its refusals are errors (401 for API clients): answer them without logging a stack.
+      // eslint-disable-next-line no-unused-vars -- Express tells an error handler by its four parameters
       app.use((err, _req, res, _next) => void res.status(err.status ?? 500).end())
       return app
     },

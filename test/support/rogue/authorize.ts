@@ -39,7 +39,7 @@ export function handleAuthorize(state: RogueState, url: URL, res: ServerResponse
   if (iss !== null) back.searchParams.set('iss', iss)
   for (const [name, value] of Object.entries(knobs.params ?? {})) {
     if (value === undefined) back.searchParams.delete(name)
-    else back.searchParams.set(name, String(value))
+    else back.searchParams.set(name, typeof value === 'string' ? value : JSON.stringify(value))
   }
   redirect(res, back)
 }
