@@ -41,8 +41,13 @@ export interface Provider {
 const PUBLIC_JWKS_COOLDOWN = 10
 export const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 const SYMMETRIC = ['HS256', 'HS384', 'HS512']
-/** Seconds a refresh grant may take at least (see `Provider.refreshClient`). */
-const REFRESH_TIMEOUT = 60
+/**
+ * Seconds a refresh grant may take at least (see `Provider.refreshClient`): longer than the
+ * 60 s at which the gateways commonly in front of providers (nginx, load balancers) give up
+ * themselves, so that it is the provider's side that ends a held request, before it has
+ * rotated anything, and not ours after it has.
+ */
+const REFRESH_TIMEOUT = 90
 /** Seconds between discovery attempts while the provider is down. */
 const RETRY_AFTER_FAILURE = 2
 /**
