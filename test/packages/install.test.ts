@@ -56,9 +56,15 @@ async function app(name: string, manifest: Record<string, unknown>, files: Recor
   return dir
 }
 
-async function node(dir: string, file: string): Promise<{ admin: number; body: unknown; anonymous: number }> {
+interface Outcome {
+  admin: number
+  body: unknown
+  anonymous: number
+}
+
+async function node(dir: string, file: string): Promise<Outcome> {
   const { stdout } = await run(process.execPath, [file], { cwd: dir, timeout: 60_000 })
-  return JSON.parse(stdout.trim().split('\n').pop()!) as unknown
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Outcome
 }
 
 const expected = { admin: 200, body: { ok: true, sub: 'alice' }, anonymous: 401 }
