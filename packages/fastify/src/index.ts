@@ -54,12 +54,11 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
     const { response } = await rp.handle(toHttpRequest(request), setCookie(reply))
     return send(reply, response ?? { status: 404, headers: {} })
   }
-  const { login, callback, logout, backchannelLogout } = rp.config.routes
+  // The relying party's own routes, as its table lists them (Fastify adds HEAD to each GET route itself).
   const config = { oidcRoute: true }
-  fastify.get(login, { config }, answer)
-  fastify.route({ method: ['GET', 'POST'], url: callback, config, handler: answer })
-  fastify.route({ method: ['GET', 'POST'], url: logout, config, handler: answer })
-  fastify.post(backchannelLogout, { config }, answer)
+  for (const route of rp.routes) {
+    fastify.route({ method: route.methods.filter((method) => method !== 'HEAD'), url: route.path, config, handler: answer })
+  }
 
   // Callback style rather than async: it runs on every request, and Fastify wraps an async
   // hook's promise in one more.

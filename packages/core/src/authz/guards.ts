@@ -2,7 +2,7 @@ import type { OidcContext } from '../context.js'
 import { OidcError } from '../errors.js'
 import { escapeHtml, renderPage } from '../http/pages.js'
 import { html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from '../http/types.js'
-import type { Claims } from '../session/store.js'
+import type { Claims } from '../identity.js'
 
 /** What a guard asks of a signed-in user. `check` returns why access is refused, or undefined. */
 export interface Requirement {

@@ -3,7 +3,10 @@ import { sign, unsign } from 'cookie-signature'
 import type { HttpRequest } from './types.js'
 import { header } from './types.js'
 
-export function readCookies(request: HttpRequest): Record<string, string | undefined> {
+/** The request's cookies by name. */
+export type Cookies = Record<string, string | undefined>
+
+export function readCookies(request: HttpRequest): Cookies {
   const raw = header(request, 'cookie')
   return raw ? parseCookie(raw) : {}
 }

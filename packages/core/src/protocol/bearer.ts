@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import type { SessionData } from '../session/store.js'
+import type { Claims, Identity } from '../identity.js'
 import { safeClaims } from './claims.js'
 import { ID_TOKEN_TYPES } from './id-token.js'
 import { headerType, implausibleDate, printableType } from './jwt.js'
@@ -12,9 +12,13 @@ import { ASYMMETRIC, type Provider } from './provider.js'
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
 const CACHE_SIZE = 10_000
 
-/** A verified bearer token, and the keys under which a logout revokes it. */
-export interface VerifiedBearer {
-  readonly data: SessionData
+/** A verified bearer token: an identity, the token itself, and the keys under which a logout revokes it. */
+export interface VerifiedBearer extends Identity {
+  readonly token: string
+  /** An ID token issued to this client, or a JWT access token for a configured audience. */
+  readonly kind: 'id_token' | 'access_token'
+  /** Its `exp`, epoch seconds. */
+  readonly expiresAt: number
   /** `sid:…` (when it names one), `sub:…` and `tok:<sha-256 of the token>`. */
   readonly revocationKeys: readonly string[]
   /** Its `iat`: a revocation recorded at or after it applies. */
@@ -40,7 +44,7 @@ export class BearerVerifier {
   cached(token: string): VerifiedBearer | undefined {
     const cached = this.#cache.get(token)
     if (!cached) return undefined
-    if (cached.data.idTokenExpiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
+    if (cached.expiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
     this.#cache.delete(token)
     return undefined
   }
@@ -52,19 +56,13 @@ export class BearerVerifier {
 
   async verify(token: string, provider: Provider): Promise<VerifiedBearer> {
     const t = Math.floor(Date.now() / 1000)
-    const data = await this.#verify(token, provider, t)
-    const sid = data.claims.sid
-    const verified: VerifiedBearer = {
-      data,
-      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${data.sub}`, tokenRevocationKey(token)],
-      issuedAt: data.createdAt,
-    }
+    const verified = await this.#verify(token, provider, t)
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(token, verified)
     return verified
   }
 
-  async #verify(token: string, provider: Provider, t: number): Promise<SessionData> {
+  async #verify(token: string, provider: Provider, t: number): Promise<VerifiedBearer> {
     const { bearer, clientId, clientSecret, clockTolerance } = this.#config
     const header = headerType(token)
     if ('problem' in header) throw refuse(header.problem)
@@ -98,16 +96,16 @@ export class BearerVerifier {
       if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
       if (payload.azp !== undefined && payload.azp !== clientId) throw refuse('"azp" is not this client')
     }
-    const claims = safeClaims(payload) as SessionData['claims'] & { exp: number; iat: number }
+    const claims = safeClaims(payload) as Claims & { exp: number; iat: number }
+    const sid = claims.sid
     return {
       sub: claims.sub,
       claims,
-      idToken: accessToken ? '' : token,
-      idTokenExpiresAt: claims.exp,
-      ...(accessToken ? { accessToken: token, tokenType: 'Bearer', accessTokenExpiresAt: claims.exp } : {}),
-      tokensAt: claims.iat,
-      createdAt: claims.iat,
-      touchedAt: t,
+      token,
+      kind: accessToken ? 'access_token' : 'id_token',
+      expiresAt: claims.exp,
+      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${claims.sub}`, tokenRevocationKey(token)],
+      issuedAt: claims.iat,
     }
   }
 }

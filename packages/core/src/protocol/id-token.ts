@@ -4,7 +4,9 @@ import { OidcError } from '../errors.js'
 import { safeClaims } from './claims.js'
 import { headerType, implausibleDate, printableType } from './jwt.js'
 import { isKeyServerOutage, providerKeys } from './keys.js'
-import type { Claims } from '../session/store.js'
+import type { ResolvedConfig } from '../config/resolve.js'
+import type { Claims } from '../identity.js'
+import type { Provider } from './provider.js'
 
 export interface IdTokenChecks {
   /** The issuer, or the issuers of the allowed tenants of a multi-tenant provider. */
@@ -20,6 +22,21 @@ export interface IdTokenChecks {
   maxAge?: number
   /** The access token issued with the ID token: its `at_hash`, when present, must match. */
   accessToken?: string
+}
+
+/**
+ * The provider, client and key checks every ID token gets (and, with the public key set,
+ * logout tokens): built here only. A login adds its nonce, max_age and access token.
+ */
+export function idTokenChecks(config: Pick<ResolvedConfig, 'clientId' | 'clientSecret' | 'clockTolerance'>, provider: Provider): IdTokenChecks {
+  return {
+    issuer: provider.issuers,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    algorithms: provider.idTokenAlgs,
+    jwks: provider.jwks,
+    clockTolerance: config.clockTolerance,
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Cookies } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import type { SessionData } from './store.js'
 
@@ -7,7 +8,7 @@ export interface SessionRef {
   data: SessionData
 }
 
-export type Cookies = Record<string, string | undefined>
+export type { Cookies } from '../http/cookies.js'
 
 /**
  * Where the relying party keeps sessions: server-side in a store (`StoreSessions`, the

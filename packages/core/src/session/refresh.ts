@@ -4,7 +4,7 @@ import type { SetCookie } from '../http/types.js'
 import type { ProviderDiscovery } from '../protocol/provider.js'
 import { now, remaining, type SessionBackend, type SessionRef } from './backend.js'
 import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
-import { renewedData, requestTokens, withRenewedIdToken, type Enrich, type RenewDeps } from './refresh-tokens.js'
+import { renewedData, requestTokens, withRenewedIdToken, type RenewDeps } from './refresh-tokens.js'
 import type { SessionData } from './store.js'
 
 /**
@@ -47,11 +47,11 @@ export class Refresher {
    */
   readonly #recent = new Map<string, { usedToken: string; data: SessionData; until: number }>()
 
-  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend, enrich: Enrich) {
+  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend) {
     this.#config = config
     this.#provider = provider
     this.#sessions = sessions
-    this.#deps = { config, sessions, enrich }
+    this.#deps = { config, sessions }
   }
 
   /**

@@ -1,8 +1,12 @@
-/** Claims of an ID token or userinfo response. */
-export type Claims = { sub: string } & Record<string, unknown>
+import type { Claims, Identity } from '../identity.js'
 
-/** What a session holds. Stores keep it as they like; it is plain JSON. */
-export interface SessionData {
+export type { Claims } from '../identity.js'
+
+/**
+ * What a session holds: an identity (`sub`, `claims`) and the tokens that came with it.
+ * Stores keep it as they like; it is plain JSON, flat as sessions have always been stored.
+ */
+export interface SessionData extends Identity {
   /** Subject, and the provider's session id (`sid`) when it sent one: for back-channel logout. */
   sub: string
   sid?: string
