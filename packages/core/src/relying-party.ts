@@ -15,6 +15,7 @@ import { login } from './routes/login.js'
 import { logout } from './routes/logout.js'
 import type { SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
+import { MemoryStore } from './session/memory-store.js'
 import { Refresher } from './session/refresh.js'
 import { isRevoked, peekRevoked } from './session/revocations.js'
 import { StoreSessions } from './session/sessions.js'
@@ -55,7 +56,7 @@ export class RelyingParty {
     const config = (this.config = resolveConfig(options, env))
     const signer = new CookieSigner(config.secrets)
     this.#provider = new ProviderDiscovery(config)
-    this.#sessions = config.store ? new StoreSessions(config, config.store, signer) : new CookieSessions(config)
+    this.#sessions = config.stateless ? new CookieSessions(config) : new StoreSessions(config, config.store ?? new MemoryStore({ logger: config.logger }), signer)
     this.#refresher = new Refresher(config, this.#provider, this.#sessions)
     this.#bearer = new BearerVerifier(config)
     const deps: RouteDeps = { config, provider: this.#provider, sessions: this.#sessions, transactions: new LoginTransactions(config, signer) }

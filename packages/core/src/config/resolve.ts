@@ -1,10 +1,9 @@
 import { OidcError } from '../errors.js'
-import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
+import { clientCredentials, type ClientCredentials } from './client-credentials.js'
 import { logoutUrlProblem } from './logout-url.js'
 import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { isLoopbackHost } from '../http/types.js'
-import { MemoryStore } from '../session/memory-store.js'
-import type { SessionStore } from '../session/store.js'
+import type { SessionStore } from '../store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
 
 /** The checked, frozen configuration the core runs on. */
@@ -33,7 +32,7 @@ export interface ResolvedConfig {
   /** The provider's logout URL, with placeholders, for providers that advertise no `end_session_endpoint`. */
   readonly logoutUrl: string | undefined
   readonly secure: boolean
-  /** The session store; undefined with stateless (cookie) sessions. */
+  /** The app's session store; undefined with stateless (cookie) sessions, or for the default (an in-process `MemoryStore`). */
   readonly store: SessionStore | undefined
   readonly stateless: boolean
   readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean; jwtAccessTokens: boolean }>
@@ -276,7 +275,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     idpLogout,
     logoutUrl,
     secure: baseURL.protocol === 'https:',
-    store: stateless ? undefined : store ?? new MemoryStore({ logger }),
+    store: stateless ? undefined : store,
     stateless,
     bearer,
     userInfo,

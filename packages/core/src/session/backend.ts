@@ -1,6 +1,6 @@
 import type { Cookies } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /** A loaded session: its id and its data (replaced when tokens are refreshed). */
 export interface SessionRef {

@@ -1,6 +1,6 @@
 import type { Claims } from '../identity.js'
 import type { SessionRef } from './backend.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /**
  * A token as the bytes its base64url segments encode, when they encode back to the very

@@ -8,7 +8,7 @@ import { newSessionId } from './session-data.js'
 import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
 import { MemoryStore } from './memory-store.js'
 import { pack, unpack } from './cookie-packing.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /*
  * The budget. Two limits apply, and a session that breaks either one locks its user out:

@@ -1,4 +1,4 @@
-import type { SessionData, SessionStore } from './store.js'
+import type { SessionData, SessionStore } from '../store.js'
 
 type Callback<T = void> = (err?: unknown, value?: T) => void
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../config/options.js'
-import type { SessionData, SessionStore } from './store.js'
+import type { SessionData, SessionStore } from '../store.js'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently written are dropped first. Default 100 000. */

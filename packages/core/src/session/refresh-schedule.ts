@@ -1,4 +1,4 @@
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /** Seconds before expiry at which tokens are refreshed (never more than half their lifetime). */
 export const LEEWAY = 60

@@ -8,7 +8,7 @@ import { withUserInfo } from '../protocol/userinfo.js'
 import type { SessionBackend, SessionRef } from './backend.js'
 import { lifetimeOf } from './refresh-schedule.js'
 import { tokenFields } from './session-data.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /** What the steps of a refresh need. */
 export interface RenewDeps {

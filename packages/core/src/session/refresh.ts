@@ -5,7 +5,7 @@ import type { ProviderDiscovery } from '../protocol/provider.js'
 import { now, remaining, type SessionBackend, type SessionRef } from './backend.js'
 import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
 import { renewedData, requestTokens, withRenewedIdToken, type RenewDeps } from './refresh-tokens.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /**
  * Milliseconds a request of a stateless session whose tokens are still valid waits for their

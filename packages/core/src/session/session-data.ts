@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type * as client from 'openid-client'
 import type { Claims } from '../identity.js'
 import type { IdTokenClaims } from '../protocol/id-token.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /** 256 random bits. */
 export function newSessionId(): string {

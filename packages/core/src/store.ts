@@ -1,6 +1,8 @@
-import type { Claims, Identity } from '../identity.js'
-
-export type { Claims } from '../identity.js'
+/**
+ * The session store contract: what a session holds and what a store does with it. Below
+ * the configuration (an app passes its store as an option); the stores are in `session/`.
+ */
+import type { Claims, Identity } from './identity.js'
 
 /**
  * What a session holds: an identity (`sub`, `claims`) and the tokens that came with it.
