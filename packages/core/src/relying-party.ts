@@ -2,10 +2,10 @@ import { authorize, signedIn } from './authz/guards.js'
 import type { OidcOptions } from './config/options.js'
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
 import { OidcContext, type ContextDeps } from './context.js'
-import { OidcError } from './errors.js'
+import { errorResponse, OidcError } from './errors.js'
 import { CookieSigner, readCookies, type Cookies } from './http/cookies.js'
-import { header, json, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
-import { bearerChallenge, BearerVerifier, type VerifiedBearer } from './protocol/bearer.js'
+import { header, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { BearerVerifier, type VerifiedBearer } from './protocol/bearer.js'
 import { ProviderDiscovery } from './protocol/provider.js'
 import { LoginTransactions } from './protocol/transaction.js'
 import { backchannelLogout } from './routes/backchannel-logout.js'
@@ -85,21 +85,21 @@ export class RelyingParty {
   handle(request: HttpRequest, setCookie: SetCookie): HandleResult | Promise<HandleResult> {
     const path = pathOf(request.url)
     for (const route of this.#routes) {
-      if (path === route.path && route.methods.includes(request.method)) return route.answer(request, setCookie).then(respond)
+      if (path === route.path && route.methods.includes(request.method)) return route.answer(request, setCookie).then(respond, (err: unknown) => failed(err, request))
     }
 
     const bearer = this.config.bearer.enabled ? bearerToken(request) : undefined
     if (bearer !== undefined) {
       const cached = this.#bearer.cached(bearer)
       if (cached && peekRevoked(this.#sessions, cached, this.config.clockTolerance) === false) return this.#bearerContext(cached)
-      return this.#verifyBearer(bearer)
+      return this.#verifyBearer(bearer).then((verified) => this.#bearerContext(verified), (err: unknown) => failed(err, request))
     }
     const cookies = readCookies(request)
     const ref = this.#sessions.peek(cookies)
     if (ref === null) return this.#guard(new OidcContext(this.#context), request)
     const data = ref ? this.#refresher.peekFresh(ref) : undefined
     if (ref && data) return this.#guard(new OidcContext(this.#context, { via: 'session', session: ref, setCookie }), request)
-    return this.#authenticate(cookies, setCookie).then((context) => this.#guard(context, request))
+    return this.#authenticate(cookies, setCookie).then((context) => this.#guard(context, request), (err: unknown) => failed(err, request))
   }
 
   /**
@@ -117,18 +117,13 @@ export class RelyingParty {
     else done(result)
   }
 
-  async #verifyBearer(token: string): Promise<HandleResult> {
-    try {
-      const verified = this.#bearer.cached(token) ?? await this.#bearer.verify(token, await this.#provider.get())
-      if (await isRevoked(this.#sessions, verified, this.config.clockTolerance)) {
-        this.#bearer.forget(token)
-        throw new OidcError('invalid_token', 'The bearer token was refused: the session it was issued for has been logged out.')
-      }
-      return this.#bearerContext(verified)
-    } catch (err) {
-      if (!(err instanceof OidcError) || err.code !== 'invalid_token') throw err
-      return { response: json(401, { error: 'invalid_token', message: err.message }, { 'www-authenticate': bearerChallenge(err) }) }
+  async #verifyBearer(token: string): Promise<VerifiedBearer> {
+    const verified = this.#bearer.cached(token) ?? await this.#bearer.verify(token, await this.#provider.get())
+    if (await isRevoked(this.#sessions, verified, this.config.clockTolerance)) {
+      this.#bearer.forget(token)
+      throw new OidcError('invalid_token', 'The bearer token was refused: the session it was issued for has been logged out.')
     }
+    return verified
   }
 
   #bearerContext(identity: VerifiedBearer): HandleResult {
@@ -151,6 +146,13 @@ export class RelyingParty {
 }
 
 const respond = (response: HttpResponse): HandleResult => ({ response })
+
+/** Every failure of `handle()` ends here: the answer the middleware sends itself, or rethrown for the framework. */
+function failed(err: unknown, request: HttpRequest): HandleResult {
+  const response = errorResponse(err, request)
+  if (response === undefined) throw err
+  return { response }
+}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?')

@@ -3,7 +3,7 @@ import { clientCredentials, type ClientCredentials } from './client-credentials.
 import { logoutUrlProblem } from './logout-url.js'
 import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { isLoopbackHost } from '../http/types.js'
-import type { SessionStore } from '../store.js'
+import { storeProblem, type SessionStore } from '../store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
 
 /** The checked, frozen configuration the core runs on. */
@@ -214,9 +214,8 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (logoutUrl !== undefined && idpLogout === false) problem('logoutUrl', 'OIDC_LOGOUT_URL', 'is set, but idpLogout is false: choose one')
 
   const store = options.session?.store
-  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
-    problem('session.store', undefined, 'must be a SessionStore (get, set, destroy, consumeOnce)')
-  }
+  const storeIssue = store === undefined ? undefined : storeProblem(store)
+  if (storeIssue !== undefined) problem('session.store', undefined, storeIssue)
   const statelessEnv = parseBoolean(env.OIDC_SESSION_STATELESS)
   if (statelessEnv === 'invalid') problem('session.stateless', 'OIDC_SESSION_STATELESS', 'must be true or false')
   const stateless = options.session?.stateless ?? statelessEnv === true

@@ -22,3 +22,26 @@ export function renderPage(page: Page): string {
 <body><main><p class="status">${escapeHtml(page.status)}</p><h1>${escapeHtml(page.title)}</h1>
 ${page.body}</main></body></html>`
 }
+
+/** What the 403 page says about who was refused. */
+export interface ForbiddenPage {
+  /** Why, completing "This page …". */
+  refusal: string
+  /** The user's name, else `sub`. */
+  signedInAs: string
+  groups: readonly string[]
+  logoutUrl: string
+}
+
+export function forbiddenPage(page: ForbiddenPage): string {
+  const groups = page.groups.length ? page.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ') : 'none'
+  return renderPage({
+    status: '403 · Forbidden',
+    title: 'Access denied',
+    accent: '#dc2626',
+    body: `<p class="why">This page ${escapeHtml(page.refusal)}.</p>
+<p>You are signed in as <strong>${escapeHtml(page.signedInAs)}</strong>. Your groups: ${groups}.</p>
+<p>Ask an administrator for access, or sign out and sign in as another user.</p>
+<p><a href="/">Home</a> · <a href="${escapeHtml(page.logoutUrl)}">Sign out</a></p>`,
+  })
+}

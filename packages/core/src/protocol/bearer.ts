@@ -130,9 +130,3 @@ export function tokenRevocationKey(token: string): string {
 function refuse(reason: string, cause?: unknown): OidcError {
   return new OidcError('invalid_token', `The bearer token was refused: ${reason}.`, cause === undefined ? {} : { cause })
 }
-
-/** RFC 6750 §3: the challenge for a refused bearer token. */
-export function bearerChallenge(error: OidcError): string {
-  const description = error.message.replace(/[^\x20-\x7e]|["\\]/g, '').slice(0, 200)
-  return `Bearer realm="oidc-rp", error="invalid_token", error_description="${description}"`
-}

@@ -1,7 +1,7 @@
 import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import { isNetworkError, toOidcError } from '../protocol/errors.js'
+import { isNetworkError, providerFailure } from '../protocol/errors.js'
 import { idTokenChecks, verifyIdToken } from '../protocol/id-token.js'
 import type { Provider } from '../protocol/provider.js'
 import { withUserInfo } from '../protocol/userinfo.js'
@@ -31,9 +31,9 @@ export async function requestTokens(deps: RenewDeps, provider: Provider, ref: Se
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
     }
-    const error = toOidcError(err, 'provider_unavailable', 'refreshing the session')
-    deps.config.logger.warn(`refresh failed, session kept: ${error.message}`)
-    throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The provider did not renew the session: ${error.message}`, { cause: err })
+    const { mapped, error } = providerFailure(err, 'refreshing the session', 'The provider did not renew the session')
+    deps.config.logger.warn(`refresh failed, session kept: ${mapped.message}`)
+    throw error
   }
 }
 
