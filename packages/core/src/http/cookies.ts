@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie } from 'cookie'
 import { sign, unsign } from 'cookie-signature'
+import { setNewest } from '../bounded-map.js'
 import type { HttpRequest } from './types.js'
 import { header } from './types.js'
 
@@ -46,9 +47,8 @@ export class CookieSigner {
     if (hit !== undefined) return hit
     const value = this.unsign(signed)
     if (value === undefined) return undefined
-    if (this.#verified.size >= VERIFIED_MAX) this.#verified.delete(this.#verified.keys().next().value as string)
     const id = flatCopy(value)
-    this.#verified.set(flatCopy(signed), id)
+    setNewest(this.#verified, flatCopy(signed), id, VERIFIED_MAX)
     return id
   }
 }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { decodeJwt, jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt } from 'jose'
+import { setNewest } from '../bounded-map.js'
 import type { ResolvedConfig } from '../config/resolve.js'
-import { OidcError } from '../errors.js'
+import type { OidcError } from '../errors.js'
 import type { Claims, Identity } from '../identity.js'
 import { safeClaims } from './claims.js'
 import { ID_TOKEN_TYPES } from './id-token.js'
-import { headerType, implausibleDate, printableType } from './jwt.js'
-import { isKeyServerOutage, providerKeys } from './keys.js'
+import { headerType, printableType, refusal, verifyProviderJwt } from './jwt.js'
 import { ASYMMETRIC, type Provider } from './provider.js'
 
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
@@ -55,14 +55,12 @@ export class BearerVerifier {
   }
 
   async verify(token: string, provider: Provider): Promise<VerifiedBearer> {
-    const t = Math.floor(Date.now() / 1000)
-    const verified = await this.#verify(token, provider, t)
-    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
-    this.#cache.set(token, verified)
+    const verified = await this.#verify(token, provider)
+    setNewest(this.#cache, token, verified, CACHE_SIZE)
     return verified
   }
 
-  async #verify(token: string, provider: Provider, t: number): Promise<VerifiedBearer> {
+  async #verify(token: string, provider: Provider): Promise<VerifiedBearer> {
     const { bearer, clientId, clientSecret, clockTolerance } = this.#config
     const header = headerType(token)
     if ('problem' in header) throw refuse(header.problem)
@@ -74,22 +72,15 @@ export class BearerVerifier {
     if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
     const hmacSecret = bearer.allowHmac ? clientSecret : undefined
     const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
-    let payload: JWTPayload
-    try {
-      ;({ payload } = await jwtVerify(token, providerKeys(provider.publicJwks, hmacSecret), {
-        issuer: [...provider.issuers],
-        audience: accessToken ? [...bearer.audiences] : clientId,
-        algorithms: [...algorithms],
-        clockTolerance,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-      }))
-    } catch (err) {
-      // Keys that cannot be fetched: 503 for the caller to retry, not a refused token.
-      if (isKeyServerOutage(err)) throw err
-      throw refuse(err instanceof Error ? err.message : 'verification failed', err)
-    }
-    const badDate = implausibleDate(payload, t, clockTolerance)
-    if (badDate !== undefined) throw refuse(badDate)
+    const { payload } = await verifyProviderJwt(token, {
+      ...BEARER,
+      jwks: provider.publicJwks,
+      clientSecret: hmacSecret,
+      issuer: provider.issuers,
+      audience: accessToken ? bearer.audiences : clientId,
+      algorithms,
+      clockTolerance,
+    })
     if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
     if (payload.events !== undefined) throw refuse('a logout token is not a credential')
     if (!accessToken) {
@@ -127,6 +118,9 @@ export function tokenRevocationKey(token: string): string {
   return `tok:${createHash('sha256').update(token).digest('base64url')}`
 }
 
-function refuse(reason: string, cause?: unknown): OidcError {
-  return new OidcError('invalid_token', `The bearer token was refused: ${reason}.`, cause === undefined ? {} : { cause })
+/** The type is checked above, where it also says which kind of token this is. */
+const BEARER = { name: 'bearer token', code: 'invalid_token', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'] } as const
+
+function refuse(reason: string): OidcError {
+  return refusal(BEARER, reason)
 }

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { setNewest } from '../bounded-map.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, serializeCookie } from '../http/cookies.js'
@@ -157,14 +158,9 @@ export class CookieSessions implements SessionBackend {
   }
 
   #end(key: string): void {
-    this.#ended.delete(key)
-    this.#ended.set(key, now())
     // Bounded: forget the oldest; entries older than the absolute timeout cannot matter.
     const horizon = now() - this.#config.absoluteTimeout
-    for (const [k, at] of this.#ended) {
-      if (at > horizon && this.#ended.size <= 100_000) break
-      this.#ended.delete(k)
-    }
+    setNewest(this.#ended, key, now(), 100_000, (at) => at <= horizon)
   }
 
   #isEnded(ref: SessionRef): boolean {

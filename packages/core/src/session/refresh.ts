@@ -1,3 +1,4 @@
+import { setNewest } from '../bounded-map.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SetCookie } from '../http/types.js'
@@ -210,12 +211,7 @@ export class Refresher {
   #remember(id: string, usedToken: string, data: SessionData): void {
     const t = now()
     const until = this.#sessions.stateless ? t + Math.max(RECENT, remaining(data, t, this.#config)) : t + RECENT
-    this.#recent.delete(id)
-    this.#recent.set(id, { usedToken, data, until })
-    for (const [key, entry] of this.#recent) {
-      if (entry.until > t && this.#recent.size <= MAX_RECENT) break
-      this.#recent.delete(key)
-    }
+    setNewest(this.#recent, id, { usedToken, data, until }, MAX_RECENT, (entry) => entry.until <= t)
   }
 
   /** A refresh of this session newer than `data`, made here with the refresh token `data` holds. */
