@@ -42,7 +42,7 @@ interface MountedRoute extends Route {
  * `context` and go on to the app. Errors are thrown as `OidcError`.
  */
 export class RelyingParty {
-  readonly config: ResolvedConfig
+  readonly #config: ResolvedConfig
   /** The routes answered by `handle()`: login, callback, logout, back-channel logout. */
   readonly routes: readonly Route[]
   readonly #routes: readonly MountedRoute[]
@@ -53,7 +53,7 @@ export class RelyingParty {
   readonly #context: ContextDeps
 
   constructor(options?: OidcOptions, env?: Record<string, string | undefined>) {
-    const config = (this.config = resolveConfig(options, env))
+    const config = (this.#config = resolveConfig(options, env))
     const signer = new CookieSigner(config.secrets)
     this.#provider = new ProviderDiscovery(config)
     this.#sessions = config.stateless ? new CookieSessions(config) : new StoreSessions(config, config.store ?? new MemoryStore({ logger: config.logger }), signer)
@@ -88,10 +88,10 @@ export class RelyingParty {
       if (path === route.path && route.methods.includes(request.method)) return route.answer(request, setCookie).then(respond, (err: unknown) => failed(err, request))
     }
 
-    const bearer = this.config.bearer.enabled ? bearerToken(request) : undefined
+    const bearer = this.#config.bearer.enabled ? bearerToken(request) : undefined
     if (bearer !== undefined) {
       const cached = this.#bearer.cached(bearer)
-      if (cached && peekRevoked(this.#sessions, cached, this.config.clockTolerance) === false) return this.#bearerContext(cached)
+      if (cached && peekRevoked(this.#sessions, cached, this.#config.clockTolerance) === false) return this.#bearerContext(cached)
       return this.#verifyBearer(bearer).then((verified) => this.#bearerContext(verified), (err: unknown) => failed(err, request))
     }
     const cookies = readCookies(request)
@@ -104,22 +104,22 @@ export class RelyingParty {
 
   /**
    * `handle()` for callback-style middleware: `done` gets the result at once when it is in
-   * memory, else once it is ready; `fail` gets any error, thrown or rejected.
+   * memory, else once it is ready; `fail` gets any error, thrown or rejected. Answers what
+   * they answer (at once, or as a promise).
    */
-  handleWith(request: HttpRequest, setCookie: SetCookie, done: (result: HandleResult) => void, fail: (err: unknown) => void): void {
+  handleWith<T>(request: HttpRequest, setCookie: SetCookie, done: (result: HandleResult) => T, fail: (err: unknown) => T): T | Promise<T> {
     let result: HandleResult | Promise<HandleResult>
     try {
       result = this.handle(request, setCookie)
     } catch (err) {
       return fail(err)
     }
-    if (result instanceof Promise) result.then(done, fail)
-    else done(result)
+    return result instanceof Promise ? result.then(done, fail) : done(result)
   }
 
   async #verifyBearer(token: string): Promise<VerifiedBearer> {
     const verified = this.#bearer.cached(token) ?? await this.#bearer.verify(token, await this.#provider.get())
-    if (await isRevoked(this.#sessions, verified, this.config.clockTolerance)) {
+    if (await isRevoked(this.#sessions, verified, this.#config.clockTolerance)) {
       this.#bearer.forget(token)
       throw new OidcError('invalid_token', 'The bearer token was refused: the session it was issued for has been logged out.')
     }
@@ -132,7 +132,7 @@ export class RelyingParty {
 
   /** With `authRequired`, a request not signed in gets the sign-in redirect or a 401 instead of the app. */
   #guard(context: OidcContext, request: HttpRequest): HandleResult {
-    const response = this.config.authRequired ? authorize(context, request, signedIn) : undefined
+    const response = this.#config.authRequired ? authorize(context, request, signedIn) : undefined
     return response ? { context, response } : { context }
   }
 

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { clientCredentials, type ClientCredentials } from '../src/config/client-credentials.js'
 import { chooseMethod, formEncode } from '../src/protocol/client-auth.js'
-import { OidcError, resolveConfig } from '../src/index.js'
+import { resolveConfig } from '../src/config/resolve.js'
+import { OidcError } from '../src/index.js'
 
 const valid = { issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'x'.repeat(32) }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { OidcError, resolveConfig } from '../src/index.js'
+import { resolveConfig } from '../src/config/resolve.js'
+import { OidcError } from '../src/index.js'
 
 const valid = {
   issuer: 'https://id.example.com',

@@ -59,3 +59,25 @@ export function authorize(context: OidcContext | undefined, request: HttpRequest
   const refusal = requirement.check(context)
   return refusal === undefined ? undefined : errorResponse(new Denial('forbidden', context, refusal), request)
 }
+
+/** The guards every adapter exports, each its framework's middleware: written, with their docs, once. */
+export interface Guards<Guard> {
+  /** Signed in (session or bearer token). */
+  requiresAuth(): Guard
+  /** Signed in and a member of any one of `groups`. */
+  requireGroup(...groups: string[]): Guard
+  /** Signed in and a member of every one of `groups`. */
+  requireAllGroups(...groups: string[]): Guard
+  /** Signed in and `predicate(claims)` holds. */
+  requireClaims(predicate: (claims: Claims) => boolean): Guard
+}
+
+/** An adapter's guards, from its `guard`, which makes a requirement its framework's middleware (around `authorize`). */
+export function guards<Guard>(guard: (requirement: Requirement) => Guard): Guards<Guard> {
+  return {
+    requiresAuth: () => guard(signedIn),
+    requireGroup: (...groups) => guard(anyGroup(...groups)),
+    requireAllGroups: (...groups) => guard(allGroups(...groups)),
+    requireClaims: (predicate) => guard(claimsMatch(predicate)),
+  }
+}

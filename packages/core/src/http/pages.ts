@@ -45,3 +45,14 @@ export function forbiddenPage(page: ForbiddenPage): string {
 <p><a href="/">Home</a> · <a href="${escapeHtml(page.logoutUrl)}">Sign out</a></p>`,
   })
 }
+
+/** The confirmation a sign-out started from another site gets: a button that posts back from this app's own page. */
+export function logoutPage(logoutPath: string): string {
+  return renderPage({
+    status: 'Sign out',
+    title: 'Sign out?',
+    body: `<p>A page on another site asked to sign you out of this app.</p>
+<form method="post" action="${escapeHtml(logoutPath)}"><button type="submit">Sign out</button></form>
+<p><a href="/">Stay signed in</a></p>`,
+  })
+}

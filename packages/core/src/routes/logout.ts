@@ -1,6 +1,6 @@
 import { OidcError } from '../errors.js'
 import { readCookies } from '../http/cookies.js'
-import { escapeHtml, renderPage } from '../http/pages.js'
+import { logoutPage } from '../http/pages.js'
 import { comesFrom, html, redirect, type HttpRequest, type HttpResponse, type SetCookie } from '../http/types.js'
 import { tokenRevocationKey } from '../protocol/bearer.js'
 import { providerLogoutUrl } from '../protocol/end-session.js'
@@ -41,14 +41,4 @@ export async function logout(deps: Pick<RouteDeps, 'config' | 'provider' | 'sess
     }
     return local
   }
-}
-
-function logoutPage(logoutPath: string): string {
-  return renderPage({
-    status: 'Sign out',
-    title: 'Sign out?',
-    body: `<p>A page on another site asked to sign you out of this app.</p>
-<form method="post" action="${escapeHtml(logoutPath)}"><button type="submit">Sign out</button></form>
-<p><a href="/">Stay signed in</a></p>`,
-  })
 }
