@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { JWTPayload, JWTVerifyGetKey } from 'jose'
 import type { OidcError } from '../errors.js'
 import { safeClaims } from './claims.js'
-import { refusal, verifyProviderJwt } from './jwt.js'
+import { refusal, verifyProviderJwt, type JwtProfile } from './jwt.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import type { Claims } from '../identity.js'
 import type { Provider } from './provider.js'
@@ -38,6 +38,11 @@ export function idTokenChecks(config: Pick<ResolvedConfig, 'clientId' | 'clientS
   }
 }
 
+/** The provider and client part of a JWT profile: the same for ID tokens and logout tokens. */
+export function providerChecks(checks: Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>): Omit<JwtProfile, 'name' | 'code' | 'types' | 'requiredClaims'> {
+  return { jwks: checks.jwks, clientSecret: checks.clientSecret, issuer: checks.issuer, audience: checks.clientId, algorithms: checks.algorithms, clockTolerance: checks.clockTolerance }
+}
+
 /**
  * The `typ` of an ID token as providers send it (as `headerType` compares it): none, or
  * `JWT` / `application/jwt`. Anything else (`logout+jwt`, `at+jwt`, `secevent+jwt`, or a
@@ -57,15 +62,7 @@ export type IdTokenClaims = Claims & JWTPayload & { iat: number; exp: number }
  * that reach a prototype (`safeClaims`).
  */
 export async function verifyIdToken(token: string, checks: IdTokenChecks): Promise<IdTokenClaims> {
-  const { payload, alg } = await verifyProviderJwt(token, {
-    ...ID_TOKEN,
-    jwks: checks.jwks,
-    clientSecret: checks.clientSecret,
-    issuer: checks.issuer,
-    audience: checks.clientId,
-    algorithms: checks.algorithms,
-    clockTolerance: checks.clockTolerance,
-  })
+  const { payload, alg } = await verifyProviderJwt(token, { ...ID_TOKEN, ...providerChecks(checks) })
   const now = Math.floor(Date.now() / 1000)
   if (payload.events !== undefined) throw refuse('it carries "events": it is a security event (logout) token')
   if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')

@@ -1,5 +1,5 @@
 import type { OidcError } from '../errors.js'
-import type { IdTokenChecks } from './id-token.js'
+import { providerChecks, type IdTokenChecks } from './id-token.js'
 import { refusal, verifyProviderJwt } from './jwt.js'
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -26,16 +26,7 @@ export interface LogoutClaims {
  * 503, and the provider retries), not a refused token.
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
-  const { payload } = await verifyProviderJwt(token, {
-    ...LOGOUT_TOKEN,
-    jwks: checks.jwks,
-    clientSecret: checks.clientSecret,
-    issuer: checks.issuer,
-    audience: checks.clientId,
-    algorithms: checks.algorithms,
-    clockTolerance: checks.clockTolerance,
-    maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
-  })
+  const { payload } = await verifyProviderJwt(token, { ...LOGOUT_TOKEN, ...providerChecks(checks), maxTokenAge: LOGOUT_TOKEN_MAX_AGE })
   const events = payload.events as Record<string, unknown> | undefined
   const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
