@@ -1,6 +1,13 @@
+import type { ResolvedConfig } from './config/resolve.js'
+import { OidcError } from './errors.js'
 import type { SetCookie } from './http/types.js'
-import type { SessionRef } from './session/backend.js'
-import type { Claims, SessionData } from './session/store.js'
+import type { Claims } from './identity.js'
+import type { VerifiedBearer } from './protocol/bearer.js'
+import type { ProviderDiscovery } from './protocol/provider.js'
+import { fetchUserInfo } from './protocol/userinfo.js'
+import { now, remaining, type SessionRef } from './session/backend.js'
+import { groupsFromClaims, groupsOverage } from './session/groups.js'
+import type { Refresher } from './session/refresh.js'
 
 export interface AccessToken {
   value: string
@@ -36,26 +43,18 @@ export interface UserClaims {}
 /** The signed-in user: the claims every provider sends (`sub`), those the app declared, and any others. */
 export type User = Claims & UserClaims
 
-/** Who a request is: a browser session, or a service presenting a bearer token. */
-export interface Principal {
-  via: 'session' | 'bearer'
-  data: SessionData
-  /** Sessions only. */
-  ref?: SessionRef
-  setCookie?: SetCookie
-}
+/** Who a request is: a service presenting a bearer token (an identity), or a browser session (which has one). */
+export type Principal =
+  | { readonly via: 'bearer'; readonly identity: VerifiedBearer }
+  | { readonly via: 'session'; readonly session: SessionRef; readonly setCookie: SetCookie }
 
-/** The operations a request context needs from the relying party that made it. */
-export interface ContextBackend {
+/** What request contexts work with: made once by the relying party, shared by all its contexts. */
+export interface ContextDeps {
+  readonly config: ResolvedConfig
+  readonly provider: ProviderDiscovery
+  readonly refresher: Refresher
   readonly loginPath: string
   readonly logoutPath: string
-  /** Epoch seconds at which a session ends if nothing else happens (idle or absolute timeout). */
-  sessionExpiresAt(data: SessionData): number
-  groupsOf(claims: Claims): string[]
-  groupsOverage(claims: Claims): boolean
-  warn(message: string): void
-  refresh(context: OidcContext): Promise<void>
-  fetchUserInfo(context: OidcContext): Promise<Claims>
 }
 
 /**
@@ -63,14 +62,14 @@ export interface ContextBackend {
  * the same names and behaviour in every framework.
  */
 export class OidcContext {
-  readonly #backend: ContextBackend
-  #principal: Principal | undefined
+  readonly #deps: ContextDeps
+  readonly #principal: Principal | undefined
   #groups: string[] | undefined
   #user: User | undefined
 
   /** @internal Adapters get contexts from `RelyingParty.handle()`. */
-  constructor(backend: ContextBackend, principal?: Principal) {
-    this.#backend = backend
+  constructor(deps: ContextDeps, principal?: Principal) {
+    this.#deps = deps
     this.#principal = principal
   }
 
@@ -86,14 +85,16 @@ export class OidcContext {
 
   /** The signed-in user's claims (`sub` at the top level, protocol claims left out), or undefined. */
   get user(): User | undefined {
-    if (!this.#principal) return undefined
-    return (this.#user ??= userClaims(this.#principal.data.claims) as User)
+    const claims = this.#claims()
+    if (!claims) return undefined
+    return (this.#user ??= userClaims(claims) as User)
   }
 
   /** Groups from the configured claim path (default `groups`); empty when signed out. */
   get groups(): string[] {
-    if (!this.#principal) return []
-    return (this.#groups ??= this.#backend.groupsOf(this.#principal.data.claims))
+    const claims = this.#claims()
+    if (!claims) return []
+    return (this.#groups ??= groupsFromClaims(claims, this.#deps.config.groupsClaim))
   }
 
   /**
@@ -102,62 +103,69 @@ export class OidcContext {
    * app can resolve them itself (e.g. from Microsoft Graph with the access token).
    */
   get groupsOverage(): boolean {
-    return this.#principal !== undefined && this.#backend.groupsOverage(this.#principal.data.claims)
+    const claims = this.#claims()
+    return claims !== undefined && groupsOverage(claims, this.#deps.config.groupsClaim)
   }
 
   /** @internal Guards log through the relying party's logger. */
   warn(message: string): void {
-    this.#backend.warn(message)
+    this.#deps.config.logger.warn(message)
   }
 
   get idToken(): string | undefined {
-    return this.#principal?.data.idToken || undefined
+    const p = this.#principal
+    if (p?.via === 'bearer') return p.identity.kind === 'id_token' ? p.identity.token : undefined
+    return p?.session.data.idToken || undefined
   }
 
   get accessToken(): AccessToken | undefined {
-    const s = this.#principal?.data
+    const p = this.#principal
+    if (p?.via === 'bearer') return p.identity.kind === 'access_token' ? { value: p.identity.token, type: 'Bearer', expiresAt: p.identity.expiresAt } : undefined
+    const s = p?.session.data
     return s?.accessToken === undefined ? undefined : { value: s.accessToken, type: s.tokenType ?? 'Bearer', expiresAt: s.accessTokenExpiresAt }
   }
 
-  /** Epoch seconds at which the ID token expires. */
+  /** Epoch seconds at which the ID token expires (a bearer token: at which it expires). */
   get idTokenExpiresAt(): number | undefined {
-    return this.#principal?.data.idTokenExpiresAt
+    const p = this.#principal
+    return p?.via === 'bearer' ? p.identity.expiresAt : p?.session.data.idTokenExpiresAt
   }
 
   /** Epoch seconds at which the session ends unless used again (idle timeout) and at the latest (absolute timeout); undefined for bearer tokens. */
   get sessionExpiresAt(): number | undefined {
-    return this.#principal?.via === 'session' ? this.#backend.sessionExpiresAt(this.#principal.data) : undefined
+    const p = this.#principal
+    return p?.via === 'session' ? now() + remaining(p.session.data, now(), this.#deps.config) : undefined
   }
 
   /** Refreshes the tokens now, whatever their expiry. Rejects with an `OidcError` when it cannot. */
-  refresh(): Promise<void> {
-    return this.#backend.refresh(this)
+  async refresh(): Promise<void> {
+    const p = this.#principal
+    if (p?.via !== 'session') throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first (bearer tokens are not refreshed here).')
+    p.session.data = await this.#deps.refresher.refresh(p.session, p.setCookie)
+    this.#groups = undefined
+    this.#user = undefined
   }
 
   /** The provider's userinfo for this user; refused if its `sub` is not the session's. */
-  fetchUserInfo(): Promise<Claims> {
-    return this.#backend.fetchUserInfo(this)
+  async fetchUserInfo(): Promise<Claims> {
+    const p = this.#principal
+    const accessToken = p?.via === 'bearer' ? (p.identity.kind === 'access_token' ? p.identity.token : undefined) : p?.session.data.accessToken
+    if (!p || !accessToken) throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
+    return fetchUserInfo(await this.#deps.provider.get(), accessToken, p.via === 'bearer' ? p.identity.sub : p.session.data.sub)
   }
 
   /** The path that signs in and comes back to `returnTo` (a path of this app). */
   loginUrl(returnTo?: string): string {
-    return returnTo === undefined ? this.#backend.loginPath : `${this.#backend.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
+    return returnTo === undefined ? this.#deps.loginPath : `${this.#deps.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
   }
 
   logoutUrl(): string {
-    return this.#backend.logoutPath
+    return this.#deps.logoutPath
   }
 
-  /** @internal */
-  get principal(): Principal | undefined {
-    return this.#principal
-  }
-
-  /** @internal Called by the relying party after a refresh, or with undefined when the session ends. */
-  replaceSession(data: SessionData | undefined): void {
-    this.#principal = data && this.#principal ? { ...this.#principal, data } : undefined
-    this.#groups = undefined
-    this.#user = undefined
+  #claims(): Claims | undefined {
+    const p = this.#principal
+    return p === undefined ? undefined : p.via === 'bearer' ? p.identity.claims : p.session.data.claims
   }
 }
 

@@ -1,3 +1,7 @@
+import { forbiddenPage } from './http/pages.js'
+import { html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from './http/types.js'
+import type { Claims } from './identity.js'
+
 /**
  * One error model: every failure the middleware reports is an `OidcError` with a
  * string-literal `code`. The HTTP status for each code is decided here, once, and carried
@@ -124,4 +128,60 @@ export function scrubCause(value: unknown, depth = 0): Error | undefined {
 
 export function isOidcError(value: unknown): value is OidcError {
   return value instanceof OidcError
+}
+
+/** Who a guard refused (an `OidcContext` is one). */
+export interface Refused {
+  readonly user: Claims | undefined
+  readonly groups: readonly string[]
+  loginUrl(returnTo?: string): string
+  logoutUrl(): string
+}
+
+/**
+ * A guard's refusal: an ordinary outcome on the request path, so not an exception (no
+ * stack to capture), but answered like one, by `errorResponse`.
+ */
+export class Denial {
+  readonly code: 'unauthenticated' | 'forbidden'
+  readonly who: Refused
+  /** Forbidden: why, completing "this page …". */
+  readonly refusal: string
+
+  constructor(code: 'unauthenticated' | 'forbidden', who: Refused, refusal = '') {
+    this.code = code
+    this.who = who
+    this.refusal = refusal
+  }
+}
+
+/**
+ * The one place failures become the answers the middleware sends itself: a refused bearer
+ * token gets 401 with its RFC 6750 challenge; an invalid logout token, 400; not signed in,
+ * a browser navigation is sent to sign in and come back and anything else gets 401 with
+ * `WWW-Authenticate`; signed in but not allowed, 403 (an HTML page or JSON), never a
+ * redirect (which would loop). Undefined for every other failure: it goes on to the
+ * framework's error handling, with the status and headers `OidcError` carries.
+ */
+export function errorResponse(failure: unknown, request: HttpRequest): HttpResponse | undefined {
+  if (failure instanceof Denial) {
+    const { who } = failure
+    if (failure.code === 'unauthenticated') {
+      if (isBrowserNavigation(request)) return redirect(who.loginUrl(request.originalUrl ?? request.url))
+      return json(401, { error: 'unauthenticated', message: 'Sign in first, or send a bearer token.' }, { 'www-authenticate': 'Bearer realm="oidc-rp"' })
+    }
+    if (!wantsHtml(request)) return json(403, { error: 'forbidden', message: `Access denied: this ${failure.refusal}.` })
+    const signedInAs = typeof who.user?.name === 'string' ? who.user.name : who.user?.sub ?? ''
+    return html(403, forbiddenPage({ refusal: failure.refusal, signedInAs, groups: who.groups, logoutUrl: who.logoutUrl() }))
+  }
+  if (!(failure instanceof OidcError)) return undefined
+  if (failure.code === 'invalid_token') return json(401, { error: 'invalid_token', message: failure.message }, { 'www-authenticate': bearerChallenge(failure) })
+  if (failure.code === 'invalid_logout_token') return json(400, { error: 'invalid_request', error_description: failure.message })
+  return undefined
+}
+
+/** RFC 6750 §3: the challenge for a refused bearer token. */
+function bearerChallenge(error: OidcError): string {
+  const description = error.message.replace(/[^\x20-\x7e]|["\\]/g, '').slice(0, 200)
+  return `Bearer realm="oidc-rp", error="invalid_token", error_description="${description}"`
 }

@@ -1,11 +1,14 @@
-export { RelyingParty, type HandleResult } from './relying-party.js'
+// What apps use: each adapter re-exports these, by name.
 export { OidcContext, type AccessToken, type User, type UserClaims } from './context.js'
 export { OidcError, isOidcError, type OidcErrorCode } from './errors.js'
 export type { OidcOptions, SessionOptions, BearerOptions, Routes, Logger } from './config/options.js'
-export type { ClientAuthMethod } from './protocol/client-auth.js'
-export { resolveConfig, type ResolvedConfig } from './config/resolve.js'
-export { authorize, signedIn, anyGroup, allGroups, claimsMatch, type Requirement } from './authz/guards.js'
-export type { HttpRequest, HttpResponse, SetCookie } from './http/types.js'
+export type { ClientAuthMethod } from './config/client-credentials.js'
 export { MemoryStore, type MemoryStoreOptions } from './session/memory-store.js'
 export { expressSessionStore, type ExpressSessionStoreLike } from './session/express-session-store.js'
-export type { SessionStore, SessionData, SessionLock, Claims } from './session/store.js'
+export type { SessionStore, SessionData, SessionLock } from './store.js'
+export type { Claims } from './identity.js'
+
+// What adapter authors use: the relying party, the neutral request and response, the guards.
+export { RelyingParty, type HandleResult, type Route } from './relying-party.js'
+export type { HttpRequest, HttpResponse, SetCookie } from './http/types.js'
+export { authorize, guards, type Guards, type Requirement } from './authz/guards.js'

@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { chooseMethod, clientCredentials, formEncode, type ClientCredentials } from '../src/protocol/client-auth.js'
-import { OidcError, resolveConfig } from '../src/index.js'
+import { clientCredentials, type ClientCredentials } from '../src/config/client-credentials.js'
+import { chooseMethod, formEncode } from '../src/protocol/client-auth.js'
+import { resolveConfig } from '../src/config/resolve.js'
+import { OidcError } from '../src/index.js'
 
 const valid = { issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'x'.repeat(32) }
 

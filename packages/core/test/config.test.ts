@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { OidcError, resolveConfig } from '../src/index.js'
+import { resolveConfig } from '../src/config/resolve.js'
+import { OidcError } from '../src/index.js'
 
 const valid = {
   issuer: 'https://id.example.com',
@@ -130,5 +131,24 @@ describe('JWT access tokens', () => {
     expect(problemsOf({ ...valid, bearer: { jwtAccessTokens: true } })).toContain('bearer.jwtAccessTokens (OIDC_BEARER_JWT_ACCESS_TOKENS): needs the audiences')
     const config = resolveConfig(valid, { OIDC_BEARER: 'true', OIDC_BEARER_AUDIENCE: 'api', OIDC_BEARER_JWT_ACCESS_TOKENS: 'true' })
     expect(config.bearer).toMatchObject({ enabled: true, audiences: ['api'], jwtAccessTokens: true })
+  })
+})
+
+describe('session store option', () => {
+  const store = { get: async () => undefined, set: async () => undefined, destroy: async () => undefined, consumeOnce: async () => true }
+
+  it('takes a store with every method it needs', () => {
+    expect(resolveConfig({ ...valid, session: { store } }).store).toBe(store)
+  })
+
+  it('refuses, at start-up, a store without consumeOnce (which the first callback needs)', () => {
+    const { consumeOnce: _, ...withoutConsumeOnce } = store
+    const message = problemsOf({ ...valid, session: { store: withoutConsumeOnce } })
+    expect(message).toContain('session.store')
+    expect(message).toContain('consumeOnce')
+  })
+
+  it('refuses an optional method that is not a function', () => {
+    expect(problemsOf({ ...valid, session: { store: { ...store, lock: 'yes' } } })).toMatch(/session\.store.*lock must be methods/)
   })
 })

@@ -5,7 +5,8 @@ import { resolveConfig } from '../src/config/resolve.js'
 import { OidcError } from '../src/errors.js'
 import { CookieSessions, SESSION_COOKIE_BUDGET } from '../src/session/cookie-sessions.js'
 import type { Cookies } from '../src/session/backend.js'
-import type { Claims, SessionData } from '../src/session/store.js'
+import type { Claims } from '../src/identity.js'
+import type { SessionData } from '../src/store.js'
 
 const secret = 'cookie-sessions-test-secret-0123456789'
 

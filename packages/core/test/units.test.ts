@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, RelyingParty, resolveConfig, type HandleResult, type SessionData } from '../src/index.js'
+import { resolveConfig } from '../src/config/resolve.js'
+import { MemoryStore, RelyingParty, type HandleResult, type SessionData } from '../src/index.js'
 import { safeReturnTo } from '../src/protocol/return-to.js'
 import { groupsFromClaims } from '../src/session/groups.js'
 import { CookieSigner } from '../src/http/cookies.js'

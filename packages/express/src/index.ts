@@ -1,10 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import {
-  allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
-} from '@oidc-rp/core'
+import { authorize, guards, RelyingParty, type Guards, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
 
-export * from '@oidc-rp/core'
+// What an app uses, from this one package.
+export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export type {
+  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
+  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+} from '@oidc-rp/core'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -77,11 +79,9 @@ function guard(requirement: Requirement): RequestHandler {
   }
 }
 
-/** Signed in (session or bearer token). */
-export const requiresAuth = (): RequestHandler => guard(signedIn)
-/** Signed in and a member of any one of `groups`. */
-export const requireGroup = (...groups: string[]): RequestHandler => guard(anyGroup(...groups))
-/** Signed in and a member of every one of `groups`. */
-export const requireAllGroups = (...groups: string[]): RequestHandler => guard(allGroups(...groups))
-/** Signed in and `predicate(claims)` holds. */
-export const requireClaims = (predicate: (claims: Claims) => boolean): RequestHandler => guard(claimsMatch(predicate))
+/** The guards (documented on `Guards` in @oidc-rp/core), as Express middleware: `app.get('/admin', requireGroup('admins'), handler)`. */
+const adapterGuards = guards(guard)
+export const requiresAuth: Guards<RequestHandler>['requiresAuth'] = adapterGuards.requiresAuth
+export const requireGroup: Guards<RequestHandler>['requireGroup'] = adapterGuards.requireGroup
+export const requireAllGroups: Guards<RequestHandler>['requireAllGroups'] = adapterGuards.requireAllGroups
+export const requireClaims: Guards<RequestHandler>['requireClaims'] = adapterGuards.requireClaims

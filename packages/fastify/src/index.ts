@@ -1,11 +1,13 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
-import {
-  allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
-} from '@oidc-rp/core'
+import { authorize, guards, RelyingParty, type Guards, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
 
-export * from '@oidc-rp/core'
+// What an app uses, from this one package.
+export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export type {
+  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
+  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+} from '@oidc-rp/core'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,12 +56,11 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
     const { response } = await rp.handle(toHttpRequest(request), setCookie(reply))
     return send(reply, response ?? { status: 404, headers: {} })
   }
-  const { login, callback, logout, backchannelLogout } = rp.config.routes
+  // The relying party's own routes, as its table lists them (Fastify adds HEAD to each GET route itself).
   const config = { oidcRoute: true }
-  fastify.get(login, { config }, answer)
-  fastify.route({ method: ['GET', 'POST'], url: callback, config, handler: answer })
-  fastify.route({ method: ['GET', 'POST'], url: logout, config, handler: answer })
-  fastify.post(backchannelLogout, { config }, answer)
+  for (const route of rp.routes) {
+    fastify.route({ method: route.methods.filter((method) => method !== 'HEAD'), url: route.path, config, handler: answer })
+  }
 
   // Callback style rather than async: it runs on every request, and Fastify wraps an async
   // hook's promise in one more.
@@ -107,11 +108,9 @@ function guard(requirement: Requirement): preHandlerHookHandler {
   }
 }
 
-/** Route option `{ preHandler: requiresAuth() }`: signed in (session or bearer token). */
-export const requiresAuth = (): preHandlerHookHandler => guard(signedIn)
-/** `{ preHandler: requireGroup('admins') }`: signed in and a member of any one of `groups`. */
-export const requireGroup = (...groups: string[]): preHandlerHookHandler => guard(anyGroup(...groups))
-/** Signed in and a member of every one of `groups`. */
-export const requireAllGroups = (...groups: string[]): preHandlerHookHandler => guard(allGroups(...groups))
-/** Signed in and `predicate(claims)` holds. */
-export const requireClaims = (predicate: (claims: Claims) => boolean): preHandlerHookHandler => guard(claimsMatch(predicate))
+/** The guards (documented on `Guards` in @oidc-rp/core), as preHandler hooks: `app.get('/admin', { preHandler: requireGroup('admins') }, handler)`. */
+const adapterGuards = guards(guard)
+export const requiresAuth: Guards<preHandlerHookHandler>['requiresAuth'] = adapterGuards.requiresAuth
+export const requireGroup: Guards<preHandlerHookHandler>['requireGroup'] = adapterGuards.requireGroup
+export const requireAllGroups: Guards<preHandlerHookHandler>['requireAllGroups'] = adapterGuards.requireAllGroups
+export const requireClaims: Guards<preHandlerHookHandler>['requireClaims'] = adapterGuards.requireClaims

@@ -1,10 +1,12 @@
 import type { Context, Middleware, Next } from 'koa'
-import {
-  allGroups, anyGroup, authorize, claimsMatch, OidcContext, RelyingParty, signedIn,
-  type Claims, type HandleResult, type HttpRequest, type HttpResponse, type OidcOptions, type Requirement,
-} from '@oidc-rp/core'
+import { authorize, guards, RelyingParty, type Guards, type HandleResult, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
 
-export * from '@oidc-rp/core'
+// What an app uses, from this one package.
+export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export type {
+  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
+  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+} from '@oidc-rp/core'
 
 declare module 'koa' {
   interface DefaultState {
@@ -53,22 +55,20 @@ function send(ctx: Context, response: HttpResponse): void {
  */
 export function oidc(options?: OidcOptions): Middleware {
   const rp = new RelyingParty(options)
-  const proceed = (ctx: Context, next: Next, result: HandleResult) => {
-    if (result.context) ctx.state.oidc = result.context
-    if (!result.response) return next()
-    send(ctx, result.response)
-    return Promise.resolve()
-  }
   // Not async: most requests are answered from memory, without a promise of ours.
   return function oidcMiddleware(ctx, next) {
-    try {
-      const result = rp.handle(toHttpRequest(ctx), (cookie) => ctx.append('Set-Cookie', cookie))
-      return result instanceof Promise ? result.then((r) => proceed(ctx, next, r)) : proceed(ctx, next, result)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    return rp.handleWith(toHttpRequest(ctx), (cookie) => ctx.append('Set-Cookie', cookie), (result) => proceed(ctx, next, result), reject)
   }
 }
+
+function proceed(ctx: Context, next: Next, result: HandleResult): Promise<void> {
+  if (result.context) ctx.state.oidc = result.context
+  if (!result.response) return next()
+  send(ctx, result.response)
+  return Promise.resolve()
+}
+
+const reject = (err: unknown): Promise<never> => Promise.reject(err)
 
 /** Not async: the check is synchronous, and an async wrapper costs a promise per request. */
 function guard(requirement: Requirement): Middleware {
@@ -80,11 +80,9 @@ function guard(requirement: Requirement): Middleware {
   }
 }
 
-/** Signed in (session or bearer token). Works as @koa/router route middleware. */
-export const requiresAuth = (): Middleware => guard(signedIn)
-/** Signed in and a member of any one of `groups`. */
-export const requireGroup = (...groups: string[]): Middleware => guard(anyGroup(...groups))
-/** Signed in and a member of every one of `groups`. */
-export const requireAllGroups = (...groups: string[]): Middleware => guard(allGroups(...groups))
-/** Signed in and `predicate(claims)` holds. */
-export const requireClaims = (predicate: (claims: Claims) => boolean): Middleware => guard(claimsMatch(predicate))
+/** The guards (documented on `Guards` in @oidc-rp/core), as Koa and @koa/router middleware: `router.get('/admin', requireGroup('admins'), handler)`. */
+const adapterGuards = guards(guard)
+export const requiresAuth: Guards<Middleware>['requiresAuth'] = adapterGuards.requiresAuth
+export const requireGroup: Guards<Middleware>['requireGroup'] = adapterGuards.requireGroup
+export const requireAllGroups: Guards<Middleware>['requireAllGroups'] = adapterGuards.requireAllGroups
+export const requireClaims: Guards<Middleware>['requireClaims'] = adapterGuards.requireClaims

@@ -4,26 +4,17 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Provider } from './oidc-provider.js'
 import type { Client, Configuration, Grant, KoaContextWithOIDC } from 'oidc-provider'
-import { checkClients, clientMetadata, copyClient, defaultClient, isLoopbackUri } from './clients.js'
+import { clientMetadata, copyClient, isLoopbackUri } from './clients.js'
 import { handleInteraction, interactionPath } from './interactions.js'
 import { generateSigningKeys } from './keys.js'
 import { issueIdToken } from './id-token.js'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js'
 import { MemoryStore } from './store.js'
-import type { DevClient, DevProvider, DevProviderOptions, DevProviderStats, DevUser } from './types.js'
-import { UserDirectory, defaultUsers } from './users.js'
+import { checkOptions, type Settings } from './settings.js'
+import type { DevProvider, DevProviderOptions, DevProviderStats } from './types.js'
+import { UserDirectory } from './users.js'
 
-const DAY = 24 * 60 * 60
 const CLOCK_TOLERANCE = 15
-
-interface Settings {
-  port: number
-  host: string
-  users: DevUser[]
-  clients: DevClient[]
-  ttl: { accessToken: number; idToken: number; refreshToken: number; session: number }
-  rotateRefreshTokens: boolean
-}
 
 /**
  * Starts an OpenID Provider (oidc-provider) on loopback with known users, a login page that
@@ -108,39 +99,6 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
       return closing
     },
   }
-}
-
-function checkOptions(options: DevProviderOptions): Settings {
-  const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError('@oidc-rp/testing: options.port must be an integer from 0 to 65535 (0 picks a free port)')
-  }
-  const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host === '') throw new TypeError('@oidc-rp/testing: options.host must be a host name or IP address')
-  const ttl = {
-    accessToken: seconds('ttl.accessToken', options.ttl?.accessToken, 3600),
-    idToken: seconds('ttl.idToken', options.ttl?.idToken, 3600),
-    refreshToken: seconds('ttl.refreshToken', options.ttl?.refreshToken, 14 * DAY),
-    session: seconds('ttl.session', options.ttl?.session, 14 * DAY),
-  }
-  const clients = (options.clients ?? [defaultClient]).map(copyClient)
-  checkClients(clients)
-  return {
-    port,
-    host,
-    users: [...(options.users ?? defaultUsers)],
-    clients,
-    ttl,
-    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
-  }
-}
-
-function seconds(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`@oidc-rp/testing: options.${name} must be a positive whole number of seconds`)
-  }
-  return value
 }
 
 /** Everything about the protocol, apart from keys, clients, users and storage. */

@@ -1,8 +1,7 @@
 import type { OidcContext } from '../context.js'
-import { OidcError } from '../errors.js'
-import { escapeHtml, renderPage } from '../http/pages.js'
-import { html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from '../http/types.js'
-import type { Claims } from '../session/store.js'
+import { Denial, errorResponse, OidcError } from '../errors.js'
+import type { HttpRequest, HttpResponse } from '../http/types.js'
+import type { Claims } from '../identity.js'
 
 /** What a guard asks of a signed-in user. `check` returns why access is refused, or undefined. */
 export interface Requirement {
@@ -51,32 +50,34 @@ export function claimsMatch(predicate: (claims: Claims) => boolean): Requirement
 }
 
 /**
- * The one place access decisions become responses. Not signed in: a browser navigation
- * is sent to sign in and come back; anything else gets 401 with `WWW-Authenticate`.
- * Signed in but not allowed: 403, never a redirect (which would loop).
+ * A guard: nothing when the request may go on, else the answer `errorResponse` gives its
+ * denial (sign in: 302 or 401; signed in but not allowed: 403).
  */
 export function authorize(context: OidcContext | undefined, request: HttpRequest, requirement: Requirement): HttpResponse | undefined {
   if (!context) throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
-  if (!context.isAuthenticated()) {
-    if (isBrowserNavigation(request)) return redirect(context.loginUrl(request.originalUrl ?? request.url))
-    return json(401, { error: 'unauthenticated', message: 'Sign in first, or send a bearer token.' }, { 'www-authenticate': 'Bearer realm="oidc-rp"' })
-  }
+  if (!context.isAuthenticated()) return errorResponse(new Denial('unauthenticated', context), request)
   const refusal = requirement.check(context)
-  if (refusal === undefined) return undefined
-  if (wantsHtml(request)) return html(403, forbiddenPage(refusal, context))
-  return json(403, { error: 'forbidden', message: `Access denied: this ${refusal}.` })
+  return refusal === undefined ? undefined : errorResponse(new Denial('forbidden', context, refusal), request)
 }
 
-function forbiddenPage(refusal: string, context: OidcContext): string {
-  const name = typeof context.user?.name === 'string' ? context.user.name : context.user?.sub ?? ''
-  const groups = context.groups.length ? context.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ') : 'none'
-  return renderPage({
-    status: '403 · Forbidden',
-    title: 'Access denied',
-    accent: '#dc2626',
-    body: `<p class="why">This page ${escapeHtml(refusal)}.</p>
-<p>You are signed in as <strong>${escapeHtml(name)}</strong>. Your groups: ${groups}.</p>
-<p>Ask an administrator for access, or sign out and sign in as another user.</p>
-<p><a href="/">Home</a> · <a href="${escapeHtml(context.logoutUrl())}">Sign out</a></p>`,
-  })
+/** The guards every adapter exports, each its framework's middleware: written, with their docs, once. */
+export interface Guards<Guard> {
+  /** Signed in (session or bearer token). */
+  requiresAuth(): Guard
+  /** Signed in and a member of any one of `groups`. */
+  requireGroup(...groups: string[]): Guard
+  /** Signed in and a member of every one of `groups`. */
+  requireAllGroups(...groups: string[]): Guard
+  /** Signed in and `predicate(claims)` holds. */
+  requireClaims(predicate: (claims: Claims) => boolean): Guard
+}
+
+/** An adapter's guards, from its `guard`, which makes a requirement its framework's middleware (around `authorize`). */
+export function guards<Guard>(guard: (requirement: Requirement) => Guard): Guards<Guard> {
+  return {
+    requiresAuth: () => guard(signedIn),
+    requireGroup: (...groups) => guard(anyGroup(...groups)),
+    requireAllGroups: (...groups) => guard(allGroups(...groups)),
+    requireClaims: (predicate) => guard(claimsMatch(predicate)),
+  }
 }

@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto'
-import type { ClientAuthMethod } from '../protocol/client-auth.js'
-import type { SessionStore } from '../session/store.js'
+import type { ClientAuthMethod } from './client-credentials.js'
+import type { SessionStore } from '../store.js'
 
 /** Paths of the routes the middleware answers, relative to where it is mounted. */
 export interface Routes {

@@ -1,10 +1,9 @@
 import { OidcError } from '../errors.js'
-import { clientCredentials, type ClientCredentials } from '../protocol/client-auth.js'
+import { clientCredentials, type ClientCredentials } from './client-credentials.js'
 import { logoutUrlProblem } from './logout-url.js'
 import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { isLoopbackHost } from '../http/types.js'
-import { MemoryStore } from '../session/memory-store.js'
-import type { SessionStore } from '../session/store.js'
+import { storeProblem, type SessionStore } from '../store.js'
 import type { Logger, OidcOptions, Routes } from './options.js'
 
 /** The checked, frozen configuration the core runs on. */
@@ -33,7 +32,7 @@ export interface ResolvedConfig {
   /** The provider's logout URL, with placeholders, for providers that advertise no `end_session_endpoint`. */
   readonly logoutUrl: string | undefined
   readonly secure: boolean
-  /** The session store; undefined with stateless (cookie) sessions. */
+  /** The app's session store; undefined with stateless (cookie) sessions, or for the default (an in-process `MemoryStore`). */
   readonly store: SessionStore | undefined
   readonly stateless: boolean
   readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean; jwtAccessTokens: boolean }>
@@ -215,9 +214,8 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (logoutUrl !== undefined && idpLogout === false) problem('logoutUrl', 'OIDC_LOGOUT_URL', 'is set, but idpLogout is false: choose one')
 
   const store = options.session?.store
-  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function')) {
-    problem('session.store', undefined, 'must be a SessionStore (get, set, destroy, consumeOnce)')
-  }
+  const storeIssue = store === undefined ? undefined : storeProblem(store)
+  if (storeIssue !== undefined) problem('session.store', undefined, storeIssue)
   const statelessEnv = parseBoolean(env.OIDC_SESSION_STATELESS)
   if (statelessEnv === 'invalid') problem('session.stateless', 'OIDC_SESSION_STATELESS', 'must be true or false')
   const stateless = options.session?.stateless ?? statelessEnv === true
@@ -276,7 +274,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     idpLogout,
     logoutUrl,
     secure: baseURL.protocol === 'https:',
-    store: stateless ? undefined : store ?? new MemoryStore({ logger }),
+    store: stateless ? undefined : store,
     stateless,
     bearer,
     userInfo,

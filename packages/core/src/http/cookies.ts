@@ -1,9 +1,13 @@
 import { parseCookie, stringifySetCookie } from 'cookie'
 import { sign, unsign } from 'cookie-signature'
+import { setNewest } from '../bounded-map.js'
 import type { HttpRequest } from './types.js'
 import { header } from './types.js'
 
-export function readCookies(request: HttpRequest): Record<string, string | undefined> {
+/** The request's cookies by name. */
+export type Cookies = Record<string, string | undefined>
+
+export function readCookies(request: HttpRequest): Cookies {
   const raw = header(request, 'cookie')
   return raw ? parseCookie(raw) : {}
 }
@@ -43,9 +47,8 @@ export class CookieSigner {
     if (hit !== undefined) return hit
     const value = this.unsign(signed)
     if (value === undefined) return undefined
-    if (this.#verified.size >= VERIFIED_MAX) this.#verified.delete(this.#verified.keys().next().value as string)
     const id = flatCopy(value)
-    this.#verified.set(flatCopy(signed), id)
+    setNewest(this.#verified, flatCopy(signed), id, VERIFIED_MAX)
     return id
   }
 }

@@ -22,3 +22,37 @@ export function renderPage(page: Page): string {
 <body><main><p class="status">${escapeHtml(page.status)}</p><h1>${escapeHtml(page.title)}</h1>
 ${page.body}</main></body></html>`
 }
+
+/** What the 403 page says about who was refused. */
+export interface ForbiddenPage {
+  /** Why, completing "This page …". */
+  refusal: string
+  /** The user's name, else `sub`. */
+  signedInAs: string
+  groups: readonly string[]
+  logoutUrl: string
+}
+
+export function forbiddenPage(page: ForbiddenPage): string {
+  const groups = page.groups.length ? page.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ') : 'none'
+  return renderPage({
+    status: '403 · Forbidden',
+    title: 'Access denied',
+    accent: '#dc2626',
+    body: `<p class="why">This page ${escapeHtml(page.refusal)}.</p>
+<p>You are signed in as <strong>${escapeHtml(page.signedInAs)}</strong>. Your groups: ${groups}.</p>
+<p>Ask an administrator for access, or sign out and sign in as another user.</p>
+<p><a href="/">Home</a> · <a href="${escapeHtml(page.logoutUrl)}">Sign out</a></p>`,
+  })
+}
+
+/** The confirmation a sign-out started from another site gets: a button that posts back from this app's own page. */
+export function logoutPage(logoutPath: string): string {
+  return renderPage({
+    status: 'Sign out',
+    title: 'Sign out?',
+    body: `<p>A page on another site asked to sign you out of this app.</p>
+<form method="post" action="${escapeHtml(logoutPath)}"><button type="submit">Sign out</button></form>
+<p><a href="/">Stay signed in</a></p>`,
+  })
+}

@@ -1,20 +1,24 @@
 import { createHash } from 'node:crypto'
-import { decodeJwt, jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt } from 'jose'
+import { setNewest } from '../bounded-map.js'
 import type { ResolvedConfig } from '../config/resolve.js'
-import { OidcError } from '../errors.js'
-import type { SessionData } from '../session/store.js'
+import type { OidcError } from '../errors.js'
+import type { Claims, Identity } from '../identity.js'
 import { safeClaims } from './claims.js'
 import { ID_TOKEN_TYPES } from './id-token.js'
-import { headerType, implausibleDate, printableType } from './jwt.js'
-import { isKeyServerOutage, providerKeys } from './keys.js'
+import { headerType, printableType, refusal, verifyProviderJwt } from './jwt.js'
 import { ASYMMETRIC, type Provider } from './provider.js'
 
 /** Verified tokens kept until they expire: a service calling with the same token pays once. */
 const CACHE_SIZE = 10_000
 
-/** A verified bearer token, and the keys under which a logout revokes it. */
-export interface VerifiedBearer {
-  readonly data: SessionData
+/** A verified bearer token: an identity, the token itself, and the keys under which a logout revokes it. */
+export interface VerifiedBearer extends Identity {
+  readonly token: string
+  /** An ID token issued to this client, or a JWT access token for a configured audience. */
+  readonly kind: 'id_token' | 'access_token'
+  /** Its `exp`, epoch seconds. */
+  readonly expiresAt: number
   /** `sid:…` (when it names one), `sub:…` and `tok:<sha-256 of the token>`. */
   readonly revocationKeys: readonly string[]
   /** Its `iat`: a revocation recorded at or after it applies. */
@@ -40,7 +44,7 @@ export class BearerVerifier {
   cached(token: string): VerifiedBearer | undefined {
     const cached = this.#cache.get(token)
     if (!cached) return undefined
-    if (cached.data.idTokenExpiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
+    if (cached.expiresAt + this.#config.clockTolerance > Date.now() / 1000) return cached
     this.#cache.delete(token)
     return undefined
   }
@@ -51,20 +55,12 @@ export class BearerVerifier {
   }
 
   async verify(token: string, provider: Provider): Promise<VerifiedBearer> {
-    const t = Math.floor(Date.now() / 1000)
-    const data = await this.#verify(token, provider, t)
-    const sid = data.claims.sid
-    const verified: VerifiedBearer = {
-      data,
-      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${data.sub}`, tokenRevocationKey(token)],
-      issuedAt: data.createdAt,
-    }
-    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
-    this.#cache.set(token, verified)
+    const verified = await this.#verify(token, provider)
+    setNewest(this.#cache, token, verified, CACHE_SIZE)
     return verified
   }
 
-  async #verify(token: string, provider: Provider, t: number): Promise<SessionData> {
+  async #verify(token: string, provider: Provider): Promise<VerifiedBearer> {
     const { bearer, clientId, clientSecret, clockTolerance } = this.#config
     const header = headerType(token)
     if ('problem' in header) throw refuse(header.problem)
@@ -76,38 +72,31 @@ export class BearerVerifier {
     if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
     const hmacSecret = bearer.allowHmac ? clientSecret : undefined
     const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
-    let payload: JWTPayload
-    try {
-      ;({ payload } = await jwtVerify(token, providerKeys(provider.publicJwks, hmacSecret), {
-        issuer: [...provider.issuers],
-        audience: accessToken ? [...bearer.audiences] : clientId,
-        algorithms: [...algorithms],
-        clockTolerance,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-      }))
-    } catch (err) {
-      // Keys that cannot be fetched: 503 for the caller to retry, not a refused token.
-      if (isKeyServerOutage(err)) throw err
-      throw refuse(err instanceof Error ? err.message : 'verification failed', err)
-    }
-    const badDate = implausibleDate(payload, t, clockTolerance)
-    if (badDate !== undefined) throw refuse(badDate)
+    const { payload } = await verifyProviderJwt(token, {
+      ...BEARER,
+      jwks: provider.publicJwks,
+      clientSecret: hmacSecret,
+      issuer: provider.issuers,
+      audience: accessToken ? bearer.audiences : clientId,
+      algorithms,
+      clockTolerance,
+    })
     if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
     if (payload.events !== undefined) throw refuse('a logout token is not a credential')
     if (!accessToken) {
       if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
       if (payload.azp !== undefined && payload.azp !== clientId) throw refuse('"azp" is not this client')
     }
-    const claims = safeClaims(payload) as SessionData['claims'] & { exp: number; iat: number }
+    const claims = safeClaims(payload) as Claims & { exp: number; iat: number }
+    const sid = claims.sid
     return {
       sub: claims.sub,
       claims,
-      idToken: accessToken ? '' : token,
-      idTokenExpiresAt: claims.exp,
-      ...(accessToken ? { accessToken: token, tokenType: 'Bearer', accessTokenExpiresAt: claims.exp } : {}),
-      tokensAt: claims.iat,
-      createdAt: claims.iat,
-      touchedAt: t,
+      token,
+      kind: accessToken ? 'access_token' : 'id_token',
+      expiresAt: claims.exp,
+      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${claims.sub}`, tokenRevocationKey(token)],
+      issuedAt: claims.iat,
     }
   }
 }
@@ -129,12 +118,9 @@ export function tokenRevocationKey(token: string): string {
   return `tok:${createHash('sha256').update(token).digest('base64url')}`
 }
 
-function refuse(reason: string, cause?: unknown): OidcError {
-  return new OidcError('invalid_token', `The bearer token was refused: ${reason}.`, cause === undefined ? {} : { cause })
-}
+/** The type is checked above, where it also says which kind of token this is. */
+const BEARER = { name: 'bearer token', code: 'invalid_token', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'] } as const
 
-/** RFC 6750 §3: the challenge for a refused bearer token. */
-export function bearerChallenge(error: OidcError): string {
-  const description = error.message.replace(/[^\x20-\x7e]|["\\]/g, '').slice(0, 200)
-  return `Bearer realm="oidc-rp", error="invalid_token", error_description="${description}"`
+function refuse(reason: string): OidcError {
+  return refusal(BEARER, reason)
 }

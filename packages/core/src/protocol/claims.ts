@@ -1,4 +1,4 @@
-import type { Claims } from '../session/store.js'
+import type { Claims } from '../identity.js'
 
 /**
  * Keys that reach an object's prototype when copied by assignment (`user[key] = value`):

@@ -1,5 +1,6 @@
 import * as client from 'openid-client'
 import { errors as joseErrors } from 'jose'
+import * as oauth from 'oauth4webapi'
 import { OidcError, type OidcErrorCode } from '../errors.js'
 
 /** An OAuth error code as a provider may send it, reduced to characters safe anywhere. */
@@ -15,13 +16,29 @@ function httpStatusOf(err: unknown): number | undefined {
   return typeof cause?.status === 'number' ? cause.status : undefined
 }
 
+/** openid-client's own codes, which it does not export as constants. */
+const OPENID_CLIENT_TIMEOUT = 'OAUTH_TIMEOUT'
+const OPENID_CLIENT_CODES: readonly string[] = [OPENID_CLIENT_TIMEOUT, 'OAUTH_ABORT', 'OAUTH_DECRYPTION_FAILED']
+
+/** The checks of the ID token openid-client makes (claims, dates, the JWT it expects). */
+const ID_TOKEN_CODES: ReadonlySet<string> = new Set([oauth.JWT_CLAIM_COMPARISON, oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_USERINFO_EXPECTED])
+
+/** Every code of openid-client and oauth4webapi errors: the provider's answer was refused, or our request could not be made. */
+const OAUTH_CODES: ReadonlySet<string> = new Set([
+  ...ID_TOKEN_CODES, ...OPENID_CLIENT_CODES,
+  oauth.AUTHORIZATION_RESPONSE_ERROR, oauth.RESPONSE_BODY_ERROR, oauth.WWW_AUTHENTICATE_CHALLENGE, oauth.UNSUPPORTED_OPERATION,
+  oauth.PARSE_ERROR, oauth.INVALID_RESPONSE, oauth.INVALID_REQUEST, oauth.RESPONSE_IS_NOT_JSON, oauth.RESPONSE_IS_NOT_CONFORM,
+  oauth.HTTP_REQUEST_FORBIDDEN, oauth.REQUEST_PROTOCOL_FORBIDDEN, oauth.JSON_ATTRIBUTE_COMPARISON, oauth.KEY_SELECTION,
+  oauth.MISSING_SERVER_METADATA, oauth.INVALID_SERVER_METADATA,
+])
+
 /** fetch() failures: refused connection, DNS, reset socket, timeouts and aborts. */
 export function isNetworkError(err: unknown): boolean {
   if (!(err instanceof Error)) return false
   if (err.name === 'AbortError' || err.name === 'TimeoutError') return true
   if (err instanceof TypeError && err.message === 'fetch failed') return true
   const code = (err as { code?: unknown }).code
-  return code === 'OAUTH_TIMEOUT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+  return code === OPENID_CLIENT_TIMEOUT || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
     || (err.cause !== undefined && isNetworkError(err.cause))
 }
 
@@ -48,10 +65,19 @@ export function toOidcError(err: unknown, fallback: OidcErrorCode, doing: string
   }
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('OAUTH_')) {
-      const idToken = /JWT|CLAIM|ID_TOKEN/.test(code)
-      return new OidcError(idToken ? 'invalid_id_token' : fallback, `Failed while ${doing}: ${err.message}.`, { cause: err })
+    if (typeof code === 'string' && OAUTH_CODES.has(code)) {
+      return new OidcError(ID_TOKEN_CODES.has(code) ? 'invalid_id_token' : fallback, `Failed while ${doing}: ${err.message}.`, { cause: err })
     }
   }
   return new OidcError('internal', `Unexpected failure while ${doing}.`, { cause: err })
+}
+
+/**
+ * For calls whose every failure is the provider's trouble, not the user's (discovery, a
+ * refresh grant): the error as `toOidcError` maps it, for the log, and as the
+ * `provider_unavailable` (503) it is answered with, its message after `prefix`.
+ */
+export function providerFailure(err: unknown, doing: string, prefix: string): { mapped: OidcError; error: OidcError } {
+  const mapped = toOidcError(err, 'provider_unavailable', doing)
+  return { mapped, error: mapped.code === 'provider_unavailable' ? mapped : new OidcError('provider_unavailable', `${prefix}: ${mapped.message}`, { cause: err }) }
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
-import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { OidcError } from '../errors.js'
+import type { JWTPayload, JWTVerifyGetKey } from 'jose'
+import type { OidcError } from '../errors.js'
 import { safeClaims } from './claims.js'
-import { headerType, implausibleDate, printableType } from './jwt.js'
-import { isKeyServerOutage, providerKeys } from './keys.js'
-import type { Claims } from '../session/store.js'
+import { refusal, verifyProviderJwt, type JwtProfile } from './jwt.js'
+import type { ResolvedConfig } from '../config/resolve.js'
+import type { Claims } from '../identity.js'
+import type { Provider } from './provider.js'
 
 export interface IdTokenChecks {
   /** The issuer, or the issuers of the allowed tenants of a multi-tenant provider. */
@@ -20,6 +21,26 @@ export interface IdTokenChecks {
   maxAge?: number
   /** The access token issued with the ID token: its `at_hash`, when present, must match. */
   accessToken?: string
+}
+
+/**
+ * The provider, client and key checks every ID token gets (and, with the public key set,
+ * logout tokens): built here only. A login adds its nonce, max_age and access token.
+ */
+export function idTokenChecks(config: Pick<ResolvedConfig, 'clientId' | 'clientSecret' | 'clockTolerance'>, provider: Provider): IdTokenChecks {
+  return {
+    issuer: provider.issuers,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    algorithms: provider.idTokenAlgs,
+    jwks: provider.jwks,
+    clockTolerance: config.clockTolerance,
+  }
+}
+
+/** The provider and client part of a JWT profile: the same for ID tokens and logout tokens. */
+export function providerChecks(checks: Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>): Omit<JwtProfile, 'name' | 'code' | 'types' | 'requiredClaims'> {
+  return { jwks: checks.jwks, clientSecret: checks.clientSecret, issuer: checks.issuer, audience: checks.clientId, algorithms: checks.algorithms, clockTolerance: checks.clockTolerance }
 }
 
 /**
@@ -41,26 +62,8 @@ export type IdTokenClaims = Claims & JWTPayload & { iat: number; exp: number }
  * that reach a prototype (`safeClaims`).
  */
 export async function verifyIdToken(token: string, checks: IdTokenChecks): Promise<IdTokenClaims> {
-  const header = headerType(token)
-  if ('problem' in header) throw refuse(header.problem)
-  if (!ID_TOKEN_TYPES.includes(header.typ)) throw refuse(`a token of type ${printableType(header.typ!)} is not an ID token`)
-  let payload: JWTPayload
-  let alg: string
-  try {
-    ;({ payload, protectedHeader: { alg } } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
-      issuer: typeof checks.issuer === 'string' ? checks.issuer : [...checks.issuer],
-      audience: checks.clientId,
-      algorithms: [...checks.algorithms],
-      clockTolerance: checks.clockTolerance,
-      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-    }))
-  } catch (err) {
-    if (isKeyServerOutage(err)) throw err
-    throw refuse(err instanceof Error ? err.message : 'unknown failure', err)
-  }
+  const { payload, alg } = await verifyProviderJwt(token, { ...ID_TOKEN, ...providerChecks(checks) })
   const now = Math.floor(Date.now() / 1000)
-  const badDate = implausibleDate(payload, now, checks.clockTolerance)
-  if (badDate !== undefined) throw refuse(badDate)
   if (payload.events !== undefined) throw refuse('it carries "events": it is a security event (logout) token')
   if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
@@ -76,8 +79,15 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
   return safeClaims(payload) as IdTokenClaims
 }
 
-function refuse(reason: string, cause?: unknown): OidcError {
-  return new OidcError('invalid_id_token', `The ID token was refused: ${reason}.`, cause === undefined ? {} : { cause })
+const ID_TOKEN = {
+  name: 'ID token',
+  code: 'invalid_id_token',
+  types: { accepted: ID_TOKEN_TYPES, refusal: (typ: string) => `a token of type ${typ} is not an ID token` },
+  requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+} as const
+
+function refuse(reason: string): OidcError {
+  return refusal(ID_TOKEN, reason)
 }
 
 /** OpenID Connect Core 3.1.3.6: the left half of the token's hash, with the hash of the JWS `alg`. */

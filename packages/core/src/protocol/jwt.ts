@@ -1,4 +1,6 @@
-import { decodeProtectedHeader, type JWTPayload } from 'jose'
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { OidcError } from '../errors.js'
+import { isKeyServerOutage, providerKeys } from './keys.js'
 
 /**
  * The `typ` header of a compact JWT, compared the way RFC 7515 §4.1.9 says: without case,
@@ -53,4 +55,60 @@ export function implausibleDate(payload: JWTPayload, now: number, clockTolerance
   if (iat !== undefined && iat > now + clockTolerance) return '"iat" is in the future'
   if (authTime !== undefined && authTime > now + clockTolerance) return '"auth_time" is in the future'
   return undefined
+}
+
+/** What one type of provider JWT is checked against: the scaffold every verifier shares, per type. */
+export interface JwtProfile {
+  /** Named in refusals: `The <name> was refused: <reason>.` */
+  readonly name: string
+  readonly code: 'invalid_id_token' | 'invalid_logout_token' | 'invalid_token'
+  /** The `typ` values accepted (as `headerType` compares them), and how a token of another type is refused. */
+  readonly types?: { readonly accepted: readonly (string | undefined)[]; readonly refusal: (typ: string) => string }
+  /** The provider's JWKS; HS* verify with `clientSecret` when given. */
+  readonly jwks: JWTVerifyGetKey
+  readonly clientSecret: string | undefined
+  readonly issuer: string | readonly string[]
+  readonly audience: string | readonly string[]
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly requiredClaims: readonly string[]
+  readonly maxTokenAge?: number
+}
+
+/** A refusal of a token of this profile. */
+export function refusal(profile: Pick<JwtProfile, 'name' | 'code'>, reason: string, cause?: unknown): OidcError {
+  return new OidcError(profile.code, `The ${profile.name} was refused: ${reason}.`, cause === undefined ? {} : { cause })
+}
+
+/**
+ * The checks every provider JWT gets: its type (when the profile lists types), signature
+ * against the provider's keys with `alg` from the allow-list, iss, aud, exp, nbf, the
+ * required claims, and plausible dates. Keys that cannot be fetched are the provider's
+ * outage (`provider_unavailable`), not a refused token. Each verifier adds its own checks.
+ */
+export async function verifyProviderJwt(token: string, profile: JwtProfile): Promise<{ payload: JWTPayload; alg: string }> {
+  if (profile.types !== undefined) {
+    const header = headerType(token)
+    if ('problem' in header) throw refusal(profile, header.problem)
+    if (!profile.types.accepted.includes(header.typ)) throw refusal(profile, profile.types.refusal(printableType(header.typ!)))
+  }
+  let payload: JWTPayload
+  let alg: string
+  const options: JWTVerifyOptions = {
+    issuer: typeof profile.issuer === 'string' ? profile.issuer : [...profile.issuer],
+    audience: typeof profile.audience === 'string' ? profile.audience : [...profile.audience],
+    algorithms: [...profile.algorithms],
+    clockTolerance: profile.clockTolerance,
+    requiredClaims: [...profile.requiredClaims],
+  }
+  if (profile.maxTokenAge !== undefined) options.maxTokenAge = profile.maxTokenAge
+  try {
+    ;({ payload, protectedHeader: { alg } } = await jwtVerify(token, providerKeys(profile.jwks, profile.clientSecret), options))
+  } catch (err) {
+    if (isKeyServerOutage(err)) throw err
+    throw refusal(profile, err instanceof Error ? err.message : 'verification failed', err)
+  }
+  const badDate = implausibleDate(payload, Math.floor(Date.now() / 1000), profile.clockTolerance)
+  if (badDate !== undefined) throw refusal(profile, badDate)
+  return { payload, alg }
 }

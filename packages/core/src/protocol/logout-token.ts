@@ -1,8 +1,6 @@
-import { jwtVerify, type JWTPayload } from 'jose'
-import { OidcError } from '../errors.js'
-import type { IdTokenChecks } from './id-token.js'
-import { headerType, implausibleDate, printableType } from './jwt.js'
-import { isKeyServerOutage, providerKeys } from './keys.js'
+import type { OidcError } from '../errors.js'
+import { providerChecks, type IdTokenChecks } from './id-token.js'
+import { refusal, verifyProviderJwt } from './jwt.js'
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 /** Seconds a logout token is accepted after it was issued. */
@@ -28,25 +26,7 @@ export interface LogoutClaims {
  * 503, and the provider retries), not a refused token.
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
-  const header = headerType(token)
-  if ('problem' in header) throw refuse(header.problem)
-  if (!LOGOUT_TOKEN_TYPES.includes(header.typ)) throw refuse(`a token of type ${printableType(header.typ!)} is not a logout token`)
-  let payload: JWTPayload
-  try {
-    ;({ payload } = await jwtVerify(token, providerKeys(checks.jwks, checks.clientSecret), {
-      issuer: typeof checks.issuer === 'string' ? checks.issuer : [...checks.issuer],
-      audience: checks.clientId,
-      algorithms: [...checks.algorithms],
-      clockTolerance: checks.clockTolerance,
-      maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
-      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti'],
-    }))
-  } catch (err) {
-    if (isKeyServerOutage(err)) throw err
-    throw refuse(err instanceof Error ? err.message : 'verification failed', err)
-  }
-  const badDate = implausibleDate(payload, Math.floor(Date.now() / 1000), checks.clockTolerance)
-  if (badDate !== undefined) throw refuse(badDate)
+  const { payload } = await verifyProviderJwt(token, { ...LOGOUT_TOKEN, ...providerChecks(checks), maxTokenAge: LOGOUT_TOKEN_MAX_AGE })
   const events = payload.events as Record<string, unknown> | undefined
   const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
@@ -58,6 +38,13 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
   return { jti: payload.jti, ...(sid === undefined ? {} : { sid }), ...(sub === undefined ? {} : { sub }) }
 }
 
-function refuse(reason: string, cause?: unknown): OidcError {
-  return new OidcError('invalid_logout_token', `The logout token was refused: ${reason}.`, cause === undefined ? {} : { cause })
+const LOGOUT_TOKEN = {
+  name: 'logout token',
+  code: 'invalid_logout_token',
+  types: { accepted: LOGOUT_TOKEN_TYPES, refusal: (typ: string) => `a token of type ${typ} is not a logout token` },
+  requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti'],
+} as const
+
+function refuse(reason: string): OidcError {
+  return refusal(LOGOUT_TOKEN, reason)
 }

@@ -4,7 +4,7 @@ import { OidcError } from '../errors.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { isLoopbackHost } from '../http/types.js'
 import { chooseMethod, clientAuthentication } from './client-auth.js'
-import { toOidcError } from './errors.js'
+import { providerFailure, toOidcError } from './errors.js'
 import { remoteKeys } from './keys.js'
 
 /** What the core needs of a discovered provider. */
@@ -103,9 +103,9 @@ export class ProviderDiscovery {
     try {
       discovered = await discover(config.httpTimeout)
     } catch (err) {
-      const error = toOidcError(err, 'provider_unavailable', 'discovering the provider')
-      config.logger.error(`discovery of ${config.issuer.href} failed: ${error.message}${describeCause(err)}`)
-      throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The OpenID Provider's discovery document is not usable: ${error.message}`, { cause: err })
+      const { mapped, error } = providerFailure(err, 'discovering the provider', "The OpenID Provider's discovery document is not usable")
+      config.logger.error(`discovery of ${config.issuer.href} failed: ${mapped.message}${describeCause(err)}`)
+      throw error
     }
     const metadata = discovered.serverMetadata()
     const unusable = (problem: string) => {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto'
+import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
-import type { Cookies } from '../session/backend.js'
+import type { Cookies } from '../http/cookies.js'
+import type { Provider } from './provider.js'
 import { isLocalPath } from './return-to.js'
 
 /** Seconds a login may take from the redirect to the callback. */
@@ -28,6 +29,18 @@ export interface Transaction {
 }
 
 const COOKIE_PREFIX = 'oidc.tx.'
+
+/** A new login, coming back to `returnTo` (already checked to be a path of this app). */
+export function newTransaction(returnTo: string): Transaction {
+  return { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier(), returnTo, createdAt: Math.floor(Date.now() / 1000) }
+}
+
+/** RFC 9207: the response names its issuer, and must when the provider says it does. */
+export function checkResponseIssuer(iss: string | null, provider: Pick<Provider, 'issuers' | 'metadata'>): void {
+  if (iss !== null ? !provider.issuers.includes(iss) : provider.metadata.authorization_response_iss_parameter_supported === true) {
+    throw new OidcError('invalid_callback', `The sign-in response ${iss === null ? 'does not name' : 'names another'} issuer (RFC 9207 "iss" parameter): it may come from a different provider. Start again from the login page.`)
+  }
+}
 
 /**
  * The login transaction: `start` writes it in a slot cookie before the redirect to the
@@ -110,7 +123,3 @@ function isPlausibleState(state: string | null): state is string {
   return state !== null && /^[A-Za-z0-9_-]{16,128}$/.test(state)
 }
 
-/** 256 random bits. */
-export function newSessionId(): string {
-  return randomBytes(32).toString('base64url')
-}

@@ -1,5 +1,6 @@
+import type { Cookies } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
-import type { SessionData } from './store.js'
+import type { SessionData } from '../store.js'
 
 /** A loaded session: its id and its data (replaced when tokens are refreshed). */
 export interface SessionRef {
@@ -7,7 +8,7 @@ export interface SessionRef {
   data: SessionData
 }
 
-export type Cookies = Record<string, string | undefined>
+export type { Cookies } from '../http/cookies.js'
 
 /**
  * Where the relying party keeps sessions: server-side in a store (`StoreSessions`, the

@@ -1,4 +1,5 @@
-import type { SessionData, SessionStore } from './store.js'
+import { OidcError } from '../errors.js'
+import type { SessionData, SessionStore } from '../store.js'
 
 type Callback<T = void> = (err?: unknown, value?: T) => void
 
@@ -31,7 +32,7 @@ export interface StoredRecord {
  */
 export function expressSessionStore(store: ExpressSessionStoreLike, options: { prefix?: string } = {}): SessionStore {
   if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function') {
-    throw new TypeError('expressSessionStore() needs an express-session store (with get, set and destroy)')
+    throw new OidcError('invalid_options', 'expressSessionStore() needs an express-session store (with get, set and destroy)')
   }
   const prefix = options.prefix ?? 'oidc-rp:'
   const call = <T>(method: (callback: Callback<T>) => void) =>

@@ -1,4 +1,4 @@
-import type { Claims } from './store.js'
+import type { Claims } from '../identity.js'
 
 /**
  * Groups at a claim: `groups` (Dex, Okta, Entra ID), a dot path such as

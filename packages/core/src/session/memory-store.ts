@@ -1,5 +1,7 @@
+import { setNewest } from '../bounded-map.js'
 import type { Logger } from '../config/options.js'
-import type { SessionData, SessionStore } from './store.js'
+import { OidcError } from '../errors.js'
+import type { SessionData, SessionStore } from '../store.js'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently written are dropped first. Default 100 000. */
@@ -43,7 +45,7 @@ export class MemoryStore implements SessionStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#max = options.max ?? 100_000
-    if (!Number.isInteger(this.#max) || this.#max < 1) throw new TypeError('MemoryStore: max must be a positive integer')
+    if (!Number.isInteger(this.#max) || this.#max < 1) throw new OidcError('invalid_options', 'MemoryStore: max must be a positive integer')
     if (process.env.NODE_ENV === 'production' && !warnedInProduction) {
       warnedInProduction = true
       const warn = options.logger?.warn ?? ((m: string) => console.warn(`[oidc-rp] ${m}`))
@@ -70,11 +72,10 @@ export class MemoryStore implements SessionStore {
   async set(id: string, session: SessionData, ttl: number): Promise<void> {
     const previous = this.#sessions.get(id)
     if (previous) this.#unindex(id, previous.value)
-    this.#sessions.delete(id) // re-inserted last: Map order is least recently written first
-    this.#sessions.set(id, { value: session, expiresAt: Date.now() + ttl * 1000 })
+    // Set last: Map order is least recently written first.
+    setNewest(this.#sessions, id, { value: session, expiresAt: Date.now() + ttl * 1000 }, this.#max, undefined, (dropped, entry) => this.#unindex(dropped, entry.value))
     this.#bySub.add(session.sub, id)
     if (session.sid !== undefined) this.#bySid.add(session.sid, id)
-    if (this.#sessions.size > this.#max) this.#drop(this.#sessions.keys().next().value as string)
     this.#sweepLater()
   }
 
@@ -99,18 +100,15 @@ export class MemoryStore implements SessionStore {
     const t = Date.now()
     const entry = this.#used.get(key)
     if (entry && entry.expiresAt > t) return false
-    this.#used.delete(key)
-    this.#used.set(key, { value: true, expiresAt: t + ttl * 1000 })
-    if (this.#used.size > this.#max) this.#used.delete(this.#used.keys().next().value as string)
+    setNewest(this.#used, key, { value: true, expiresAt: t + ttl * 1000 }, this.#max)
     this.#sweepLater()
     return true
   }
 
   async revoke(key: string, at: number, ttl: number): Promise<void> {
     const previous = this.peekRevokedAt(key) ?? 0
-    this.#revoked.delete(key) // re-inserted last: the oldest revocations go first
-    this.#revoked.set(key, { value: Math.max(at, previous), expiresAt: Date.now() + ttl * 1000 })
-    if (this.#revoked.size > this.#max) this.#revoked.delete(this.#revoked.keys().next().value as string)
+    // Set last: the oldest revocations go first.
+    setNewest(this.#revoked, key, { value: Math.max(at, previous), expiresAt: Date.now() + ttl * 1000 }, this.#max)
     this.#sweepLater()
   }
 

@@ -1,4 +1,5 @@
-import type { SessionData } from './store.js'
+import { setNewest } from '../bounded-map.js'
+import type { SessionData } from '../store.js'
 
 /** Seconds before expiry at which tokens are refreshed (never more than half their lifetime). */
 export const LEEWAY = 60
@@ -107,12 +108,7 @@ export class BackOff {
   failed(id: string, t: number, provider: boolean): void {
     this.#probing = false
     const failures = (this.#sessions.get(id)?.failures ?? 0) + 1
-    this.#sessions.delete(id)
-    this.#sessions.set(id, { failures, until: t + delayAfter(failures) })
-    for (const key of this.#sessions.keys()) {
-      if (this.#sessions.size <= MAX_TRACKED) break
-      this.#sessions.delete(key)
-    }
+    setNewest(this.#sessions, id, { failures, until: t + delayAfter(failures) }, MAX_TRACKED)
     if (!provider) return
     if (this.#failingInARow.size < OUTAGE_AFTER) this.#failingInARow.add(id)
     if (this.#outage !== undefined) {

@@ -1,21 +1,19 @@
 import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import { isNetworkError, toOidcError } from '../protocol/errors.js'
-import { verifyIdToken, type IdTokenClaims } from '../protocol/id-token.js'
+import { isNetworkError, providerFailure } from '../protocol/errors.js'
+import { idTokenChecks, verifyIdToken } from '../protocol/id-token.js'
 import type { Provider } from '../protocol/provider.js'
+import { withUserInfo } from '../protocol/userinfo.js'
 import type { SessionBackend, SessionRef } from './backend.js'
 import { lifetimeOf } from './refresh-schedule.js'
-import type { Claims, SessionData } from './store.js'
-
-/** Adds userinfo claims to a refreshed ID token's, when configured. */
-export type Enrich = (provider: Provider, claims: IdTokenClaims, accessToken: string | undefined) => Promise<Claims>
+import { tokenFields } from './session-data.js'
+import type { SessionData } from '../store.js'
 
 /** What the steps of a refresh need. */
 export interface RenewDeps {
   config: ResolvedConfig
   sessions: SessionBackend
-  enrich: Enrich
 }
 
 /**
@@ -33,9 +31,9 @@ export async function requestTokens(deps: RenewDeps, provider: Provider, ref: Se
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
     }
-    const error = toOidcError(err, 'provider_unavailable', 'refreshing the session')
-    deps.config.logger.warn(`refresh failed, session kept: ${error.message}`)
-    throw error.code === 'provider_unavailable' ? error : new OidcError('provider_unavailable', `The provider did not renew the session: ${error.message}`, { cause: err })
+    const { mapped, error } = providerFailure(err, 'refreshing the session', 'The provider did not renew the session')
+    deps.config.logger.warn(`refresh failed, session kept: ${mapped.message}`)
+    throw error
   }
 }
 
@@ -63,20 +61,13 @@ export function renewedData(current: SessionData, tokens: client.TokenEndpointRe
 export async function withRenewedIdToken(deps: RenewDeps, provider: Provider, ref: SessionRef, renewed: SessionData, idToken: string): Promise<SessionData> {
   const { config } = deps
   try {
-    const verified = await verifyIdToken(idToken, {
-      issuer: provider.issuers,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      algorithms: provider.idTokenAlgs,
-      jwks: provider.jwks,
-      clockTolerance: config.clockTolerance,
-    })
+    const verified = await verifyIdToken(idToken, idTokenChecks(config, provider))
     if (verified.iss !== renewed.claims.iss || verified.sub !== renewed.sub || !sameAudience(verified.aud, renewed.claims.aud)) {
       config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(renewed.sub)}: session ended`)
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
     }
-    const claims = await deps.enrich(provider, verified, renewed.accessToken)
+    const claims = await withUserInfo(config, provider, verified, renewed.accessToken)
     const { idTokenRenewed: _stale, assumedExpiresAt: _assumed, ...rest } = renewed
     return { ...rest, claims, idToken, idTokenExpiresAt: verified.exp }
   } catch (err) {
@@ -92,13 +83,4 @@ export async function withRenewedIdToken(deps: RenewDeps, provider: Provider, re
 function sameAudience(a: unknown, b: unknown): boolean {
   const list = (v: unknown) => (Array.isArray(v) ? [...v].sort() : [v])
   return JSON.stringify(list(a)) === JSON.stringify(list(b))
-}
-
-/** The access and refresh token fields of a token endpoint response. */
-export function tokenFields(tokens: client.TokenEndpointResponse, t: number): Partial<SessionData> {
-  const fields: Partial<SessionData> = { accessToken: tokens.access_token, tokenType: tokens.token_type }
-  if (typeof tokens.expires_in === 'number') fields.accessTokenExpiresAt = t + tokens.expires_in
-  if (tokens.refresh_token) fields.refreshToken = tokens.refresh_token
-  if (tokens.scope) fields.scope = tokens.scope
-  return fields
 }

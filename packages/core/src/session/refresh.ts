@@ -1,11 +1,12 @@
+import { setNewest } from '../bounded-map.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import type { SetCookie } from '../http/types.js'
 import type { ProviderDiscovery } from '../protocol/provider.js'
 import { now, remaining, type SessionBackend, type SessionRef } from './backend.js'
 import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
-import { renewedData, requestTokens, withRenewedIdToken, type Enrich, type RenewDeps } from './refresh-tokens.js'
-import type { SessionData } from './store.js'
+import { renewedData, requestTokens, withRenewedIdToken, type RenewDeps } from './refresh-tokens.js'
+import type { SessionData } from '../store.js'
 
 /**
  * Milliseconds a request of a stateless session whose tokens are still valid waits for their
@@ -53,11 +54,11 @@ export class Refresher {
    */
   readonly #recent = new Map<string, { usedToken: string; data: SessionData; until: number }>()
 
-  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend, enrich: Enrich) {
+  constructor(config: ResolvedConfig, provider: ProviderDiscovery, sessions: SessionBackend) {
     this.#config = config
     this.#provider = provider
     this.#sessions = sessions
-    this.#deps = { config, sessions, enrich }
+    this.#deps = { config, sessions }
   }
 
   /**
@@ -234,12 +235,7 @@ export class Refresher {
   #remember(id: string, usedToken: string, data: SessionData): void {
     const t = now()
     const until = this.#sessions.stateless ? t + Math.max(RECENT, remaining(data, t, this.#config)) : t + RECENT
-    this.#recent.delete(id)
-    this.#recent.set(id, { usedToken, data, until })
-    for (const [key, entry] of this.#recent) {
-      if (entry.until > t && this.#recent.size <= MAX_RECENT) break
-      this.#recent.delete(key)
-    }
+    setNewest(this.#recent, id, { usedToken, data, until }, MAX_RECENT, (entry) => entry.until <= t)
   }
 
   /** A refresh of this session newer than `data`, made here with the refresh token `data` holds. */

@@ -1,4 +1,4 @@
-import type { SessionBackend } from './backend.js'
+import { now, type SessionBackend } from './backend.js'
 
 /** A credential that a logout can revoke: the keys it is known by and when it was issued. */
 export interface Revocable {
@@ -31,4 +31,9 @@ export async function isRevoked(sessions: SessionBackend, credential: Revocable,
   if (known !== undefined) return known
   const times = await Promise.all(credential.revocationKeys.map((key) => sessions.revokedAt(key)))
   return times.some((at) => applies(at, credential, clockTolerance))
+}
+
+/** With bearer tokens on, those issued for an ended session (`sid:`), user (`sub:`) or token (`tok:`) are refused from now on, by every process sharing the store. */
+export async function revokeBearers(config: { bearer: { enabled: boolean }; absoluteTimeout: number }, sessions: SessionBackend, key: string): Promise<void> {
+  if (config.bearer.enabled) await sessions.revoke(key, now(), config.absoluteTimeout)
 }

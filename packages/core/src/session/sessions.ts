@@ -2,11 +2,11 @@ import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
-import { newSessionId } from '../protocol/transaction.js'
+import { newSessionId } from './session-data.js'
 import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
 import { MemoryStore } from './memory-store.js'
 import { TIMED_OUT, within } from './refresh-schedule.js'
-import type { SessionData, SessionStore } from './store.js'
+import type { SessionData, SessionStore } from '../store.js'
 
 /**
  * Server-side sessions: the cookie holds only a signed random id; the data lives in a

@@ -1,8 +1,14 @@
-/** Claims of an ID token or userinfo response. */
-export type Claims = { sub: string } & Record<string, unknown>
+/**
+ * The session store contract: what a session holds and what a store does with it. Below
+ * the configuration (an app passes its store as an option); the stores are in `session/`.
+ */
+import type { Claims, Identity } from './identity.js'
 
-/** What a session holds. Stores keep it as they like; it is plain JSON. */
-export interface SessionData {
+/**
+ * What a session holds: an identity (`sub`, `claims`) and the tokens that came with it.
+ * Stores keep it as they like; it is plain JSON, flat as sessions have always been stored.
+ */
+export interface SessionData extends Identity {
   /** Subject, and the provider's session id (`sid`) when it sent one: for back-channel logout. */
   sub: string
   sid?: string
@@ -96,4 +102,17 @@ export interface SessionStore {
   findBySid?(sid: string): Promise<string[]>
   /** Ids of the live sessions of this subject, for back-channel logout. */
   findBySub?(sub: string): Promise<string[]>
+}
+
+const STORE_METHODS = ['get', 'set', 'destroy', 'consumeOnce'] as const
+const OPTIONAL_STORE_METHODS = ['peek', 'replace', 'touch', 'lock', 'revoke', 'revokedAt', 'peekRevokedAt', 'findBySid', 'findBySub'] as const
+
+/** What keeps `store` from being a SessionStore: checked whole here, not at the first request that needs a missing method. */
+export function storeProblem(store: unknown): string | undefined {
+  if (typeof store !== 'object' || store === null) return 'must be a SessionStore (get, set, destroy, consumeOnce)'
+  const methods = store as Record<string, unknown>
+  const missing = STORE_METHODS.filter((name) => typeof methods[name] !== 'function')
+  if (missing.length > 0) return `must be a SessionStore (get, set, destroy, consumeOnce): it has no ${missing.join(', ')}`
+  const broken = OPTIONAL_STORE_METHODS.filter((name) => methods[name] !== undefined && typeof methods[name] !== 'function')
+  return broken.length > 0 ? `must be a SessionStore: ${broken.join(', ')} must be methods when given` : undefined
 }

@@ -1,0 +1,54 @@
+import * as client from 'openid-client'
+import { OidcError } from '../errors.js'
+import { readCookies } from '../http/cookies.js'
+import { readForm, redirect, type HttpRequest, type HttpResponse, type SetCookie } from '../http/types.js'
+import { toOidcError } from '../protocol/errors.js'
+import { idTokenChecks, verifyIdToken } from '../protocol/id-token.js'
+import { checkResponseIssuer } from '../protocol/transaction.js'
+import { withUserInfo } from '../protocol/userinfo.js'
+import { now } from '../session/backend.js'
+import { signedInSession } from '../session/session-data.js'
+import type { RouteDeps } from './deps.js'
+
+/**
+ * `GET|POST /callback`: the login transaction is used up, the code exchanged, the ID token
+ * verified, and a new session (a new id: no fixation) sent back to `returnTo`.
+ */
+export async function callback(deps: RouteDeps, request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+  const { config, sessions } = deps
+  const params = new URL(request.url, 'http://x').searchParams
+  if (request.method === 'POST') for (const [k, v] of await readForm(request)) params.set(k, v)
+
+  // The transaction is consumed before anything else: its cookie is cleared and its
+  // state marked used, whatever happens next, so a callback URL works once.
+  const cookies = readCookies(request)
+  const tx = await deps.transactions.consume(params.get('state'), cookies, setCookie, (key, ttl) => sessions.consumeOnce(key, ttl))
+
+  const provider = await deps.provider.get()
+  checkResponseIssuer(params.get('iss'), provider)
+  const currentUrl = new URL(config.redirectUri)
+  currentUrl.search = params.toString()
+  const maxAge = config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age)
+  let tokens: client.TokenEndpointResponse
+  try {
+    tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {
+      pkceCodeVerifier: tx.codeVerifier,
+      expectedState: tx.state,
+      expectedNonce: tx.nonce,
+      idTokenExpected: true,
+      ...(maxAge === undefined ? {} : { maxAge }),
+    })
+  } catch (err) {
+    throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
+  }
+  if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
+  const idClaims = await verifyIdToken(tokens.id_token, {
+    ...idTokenChecks(config, provider),
+    nonce: tx.nonce,
+    ...(maxAge === undefined ? {} : { maxAge }),
+    ...(tokens.access_token === undefined ? {} : { accessToken: tokens.access_token }),
+  })
+  const claims = await withUserInfo(config, provider, idClaims, tokens.access_token)
+  await sessions.create(signedInSession(tokens.id_token, idClaims, claims, tokens, now()), cookies, setCookie)
+  return redirect(tx.returnTo)
+}
