@@ -144,7 +144,7 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
 
 // The drivers' refresh tests run at the same time: each is two token lifetimes of traffic.
 describe('refresh against Glewlwyd, every driver at once', () => {
-  it.concurrent.each(drivers)(`$name refreshes each token once while it lives (${LIFETIME} s tokens, one-time refresh tokens, no ID token in the answer)`, async (driver) => {
+  it.concurrent.each(drivers)(`$name refreshes each token once while it lives (${LIFETIME} s tokens, one-time refresh tokens, no ID token in the answer), then logs out`, async (driver) => {
     const { app, clientId, signIn } = apps.get(driver.name)!
     const alice = await signIn('alice')
     const signInExchange = glewlwyd.tokenRequests.findLast((r) => r.clientId === clientId && r.grantType === 'authorization_code')!
@@ -175,8 +175,11 @@ describe('refresh against Glewlwyd, every driver at once', () => {
     // So, in two lifetimes: 3 or 4 refreshes, one per token.
     expect(calls.length, summary).toBeGreaterThanOrEqual(3)
     expect(calls.length, summary).toBeLessThanOrEqual(4)
-    // The session goes on after the provider stopped renewing the ID token.
+    // The session goes on after the provider stopped renewing the ID token, and logout
+    // still comes back with that ID token, expired, as the hint.
     expect((await json(alice.browser, `${app.url}/me`)).body).toMatchObject({ groups: ['admins', 'developers'] })
+    const logout = await alice.browser.navigate(`${app.url}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
+    expect((await glewlwyd.endSession(logout.location!, alice.cookie))?.origin).toBe(app.url)
   }, 60_000)
 })
 
