@@ -351,7 +351,7 @@ function initScript(): Buffer {
   return path.endsWith('.gz') ? gunzipSync(raw) : raw
 }
 
-/** libconfig; no `use_secure_connection` at all (its mere presence breaks start-up), no static file server. */
+/** libconfig; no `use_secure_connection` line at all (plain http on loopback; its presence was reported to get in the way), no static file server. */
 function configuration(c: { port: number; origin: string; database: string; logFile: string }): string {
   return `port=${c.port}
 bind_address="127.0.0.1"
