@@ -113,8 +113,9 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s in Chromium', (framewo
 
     await page.goto(`${app.url}/`)
     await page.getByRole('link', { name: 'Sign out' }).click()
-    // /logout → the provider's end-session page (which confirms itself) → back home.
-    await page.waitForURL(`${app.url}/`)
+    // /logout → the provider's end-session page (which confirms itself) → back home, with
+    // the state that logout sends (some providers come back only with one).
+    await page.waitForURL((url) => url.origin + url.pathname === `${app.url}/` && url.searchParams.has('state'))
     await page.getByRole('link', { name: 'Sign in' }).waitFor()
     const me = await page.request.get(`${app.url}/me`, { headers: { accept: 'application/json' }, maxRedirects: 0 })
     expect(me.status()).toBe(401)

@@ -32,6 +32,13 @@ describe.each(drivers)('$name: back-channel logout', (driver) => {
     expect((await harness.me(other)).status, 'another provider session of alice is untouched').toBe(200)
   })
 
+  it('refuses an expired logout token: 400, nothing destroyed', async () => {
+    const alice = await signedIn(harness, 'sid-alice-1')
+    const token = await mintLogoutToken(harness.rogue, { claims: { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 100 } })
+    expect((await backchannel(harness, token)).status).toBe(400)
+    expect((await harness.me(alice)).status).toBe(200)
+  })
+
   it('ends every session of the user when the token names only sub', async () => {
     const first = await signedIn(harness, 'sid-a')
     const second = await signedIn(harness, 'sid-b')

@@ -26,6 +26,7 @@ export interface AppOptions {
   session?: { idleTimeout?: number; absoluteTimeout?: number; stateless?: boolean; store?: SessionStore }
   bearer?: boolean | BearerOptions
   userInfo?: boolean
+  logoutTokenWithoutExp?: boolean
   allowedTenants?: string[]
   fetch?: (url: string, init: RequestInit) => Promise<Response>
   idpLogout?: boolean

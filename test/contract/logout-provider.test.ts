@@ -37,6 +37,13 @@ describe.each(drivers)('$name: logout at the provider', (driver) => {
     expect(to.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
   })
 
+  it('sends a fresh state to the end_session_endpoint (Glewlwyd comes back to post_logout_redirect_uri only with one)', async () => {
+    const first = await logout(harness, await signedInBrowser(harness))
+    const second = await logout(harness, await signedInBrowser(harness))
+    expect(first.searchParams.get('state')).toMatch(/^[\w-]{16,}$/)
+    expect(second.searchParams.get('state')).not.toBe(first.searchParams.get('state'))
+  })
+
   it('uses a configured logout URL for a provider that advertises none, with its placeholders filled', async () => {
     harness.rogue.bend({ discovery: { end_session_endpoint: undefined } })
     const template = `${harness.rogue.issuer}/v2/logout?client_id={client_id}&returnTo={post_logout_redirect_uri}`

@@ -131,5 +131,21 @@ describe.each(drivers)('$name: token types', (driver) => {
       expect(result.body).toContain('exp')
       expect((await harness.me(alice)).status).toBe(200)
     })
+
+    // The drafts of Back-Channel Logout did not require exp, and providers built on them send
+    // none (Glewlwyd 2.7.5): an app that opts in takes such tokens, aged by iat all the same.
+    it('with logoutTokenWithoutExp, accepts a logout token without exp: 200, the session ends; its replay and an old one are refused', async () => {
+      await harness.startApp({ logoutTokenWithoutExp: true })
+      const alice = await signedInWithSid(harness)
+      const token = await logoutToken(harness, { claims: { exp: undefined } })
+      const result = await backchannel(harness, token)
+      expect(result.status, result.body).toBe(200)
+      expect((await harness.me(alice)).status).toBe(401)
+      expect((await backchannel(harness, token)).status).toBe(400)
+      const bob = await signedInWithSid(harness)
+      const old = await backchannel(harness, await logoutToken(harness, { claims: { exp: undefined, iat: Math.floor(Date.now() / 1000) - 3600 } }))
+      expect(old.status, old.body).toBe(400)
+      expect((await harness.me(bob)).status).toBe(200)
+    })
   })
 })

@@ -173,6 +173,26 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
   })
 
   /**
+   * A bare 400 (no OAuth error in the body) is how Glewlwyd refuses a spent or revoked
+   * refresh token: the grant cannot be sent again, so the session ends, as with
+   * invalid_grant, instead of answering 503 until its idle timeout.
+   */
+  it('a refresh answered 400 without an OAuth error: the session ends (401), one token call', async ({ expect }) => {
+    const ACCESS_TOKEN_TTL = 2
+    await forEveryAdapter(async (driver, cleanup) => {
+      const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
+      rogue.bend({ tokenStatus: 400, tokenBody: () => '' })
+      await untilExpired(signedInAt, ACCESS_TOKEN_TTL)
+      const calls = rogue.requests.token
+      const ended = await get(`${app.url}/me`, cookie)
+      expect(ended.status, ended.body).toBe(401)
+      expect(ended.setCookie.join()).toMatch(/oidc\.session=;/)
+      expect((await get(`${app.url}/me`, cookie)).status).toBe(401)
+      expect(rogue.requests.token).toBe(calls + 1)
+    })
+  })
+
+  /**
    * Refusals other than invalid_grant (rate limiting, a client misconfigured at the provider)
    * say nothing about the user's grant: the session stays; its expired tokens get 503 until
    * the provider renews them again.

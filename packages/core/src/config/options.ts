@@ -117,6 +117,13 @@ export interface OidcOptions {
   /** `OIDC_USERINFO`: fetch userinfo at sign-in and refresh and merge its claims into the session. Default `false`. */
   userInfo?: boolean
   /**
+   * `OIDC_LOGOUT_TOKEN_WITHOUT_EXP`: accept back-channel logout tokens that carry no `exp`,
+   * for providers that follow a draft of Back-Channel Logout 1.0 that did not require it
+   * (Glewlwyd). Their age is still bounded by `iat` (5 minutes) and their `jti` is spent
+   * once. Default `false`: the final specification requires `exp`.
+   */
+  logoutTokenWithoutExp?: boolean
+  /**
    * Every request to the provider goes through this `fetch(url, init)`. Default: Node's
    * fetch, through the proxy of `HTTPS_PROXY`/`HTTP_PROXY` (with `NO_PROXY`) when set.
    */

@@ -37,6 +37,7 @@ export interface ResolvedConfig {
   readonly stateless: boolean
   readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean; jwtAccessTokens: boolean }>
   readonly userInfo: boolean
+  readonly logoutTokenWithoutExp: boolean
   readonly idleTimeout: number
   readonly absoluteTimeout: number
   readonly logger: Logger
@@ -49,7 +50,7 @@ type Env = Record<string, string | undefined>
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
   'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'allowedTenants', 'session', 'logger', 'bearer', 'userInfo', 'fetch',
+  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'allowedTenants', 'session', 'logger', 'bearer', 'userInfo', 'logoutTokenWithoutExp', 'fetch',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
@@ -243,6 +244,9 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const userInfoEnv = parseBoolean(env.OIDC_USERINFO)
   if (userInfoEnv === 'invalid') problem('userInfo', 'OIDC_USERINFO', 'must be true or false')
   const userInfo = options.userInfo ?? userInfoEnv === true
+  const withoutExpEnv = parseBoolean(env.OIDC_LOGOUT_TOKEN_WITHOUT_EXP)
+  if (withoutExpEnv === 'invalid') problem('logoutTokenWithoutExp', 'OIDC_LOGOUT_TOKEN_WITHOUT_EXP', 'must be true or false')
+  const logoutTokenWithoutExp = options.logoutTokenWithoutExp ?? withoutExpEnv === true
 
   const logger = options.logger ?? consoleLogger
   if (options.fetch !== undefined && typeof options.fetch !== 'function') problem('fetch', undefined, 'must be a function like fetch(url, init)')
@@ -278,6 +282,7 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     stateless,
     bearer,
     userInfo,
+    logoutTokenWithoutExp,
     idleTimeout,
     absoluteTimeout,
     logger,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import * as client from 'openid-client'
 import { fillLogoutUrl } from '../config/logout-url.js'
 import type { ResolvedConfig } from '../config/resolve.js'
@@ -28,5 +29,9 @@ export async function providerLogoutUrl(config: ResolvedConfig, discover: () => 
     id_token_hint: idToken,
     post_logout_redirect_uri: postLogoutRedirectUri,
     client_id: config.clientId,
+    // Optional in RP-Initiated Logout, but some providers come back to post_logout_redirect_uri
+    // only with one (Glewlwyd's end-session page stays at the provider without it). Nothing
+    // waits for it on the way back: that landing page is public and changes nothing.
+    state: randomBytes(16).toString('base64url'),
   }).href
 }

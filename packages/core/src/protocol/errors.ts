@@ -8,6 +8,17 @@ export function safeErrorCode(value: unknown): string {
   return typeof value === 'string' ? value.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64) || 'unknown' : 'unknown'
 }
 
+/**
+ * Whether a token-endpoint error refuses the grant itself, so that sending the same grant
+ * again can never work: `invalid_grant` (RFC 6749 §5.2), or a 400 that carries no OAuth
+ * error at all (Glewlwyd answers a spent or revoked refresh token with a bare 400). Other
+ * OAuth errors (`invalid_client`, `slow_down`, ...) and 5xx say nothing about the grant.
+ */
+export function refusesGrant(err: unknown): boolean {
+  if (err instanceof client.ResponseBodyError) return err.error === 'invalid_grant'
+  return httpStatusOf(err) === 400 && !isNetworkError(err)
+}
+
 function httpStatusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   const record = err as { status?: unknown; cause?: unknown }

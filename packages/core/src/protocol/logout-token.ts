@@ -11,8 +11,11 @@ export const LOGOUT_TOKEN_MAX_AGE = 300
  */
 const LOGOUT_TOKEN_TYPES: readonly (string | undefined)[] = ['logout+jwt', 'jwt', undefined]
 
-/** The provider, client and key checks of an ID token; logout tokens have no nonce, max_age or at_hash. */
-export type LogoutTokenChecks = Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>
+/**
+ * The provider, client and key checks of an ID token (logout tokens have no nonce, max_age
+ * or at_hash), and whether `exp` is required (`logoutTokenWithoutExp` turns that off).
+ */
+export type LogoutTokenChecks = Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'> & { expRequired: boolean }
 
 export interface LogoutClaims {
   jti: string
@@ -21,12 +24,16 @@ export interface LogoutClaims {
 }
 
 /**
- * OpenID Connect Back-Channel Logout 1.0 §2.6: validates a logout token (`exp` is required
- * by §2.4). Keys that cannot be fetched are the provider's outage (`provider_unavailable`:
- * 503, and the provider retries), not a refused token.
+ * OpenID Connect Back-Channel Logout 1.0 §2.6: validates a logout token. Keys that cannot be
+ * fetched are the provider's outage (`provider_unavailable`: 503, and the provider retries),
+ * not a refused token. `exp` is required, as §2.4 of the final specification says, unless
+ * the app turned that off for a provider that follows an earlier draft (Glewlwyd sends none);
+ * then it is checked when present, and the token's age is bounded by `iat` anyway
+ * (`LOGOUT_TOKEN_MAX_AGE`), which is also how long its `jti` is kept against replay.
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
-  const { payload } = await verifyProviderJwt(token, { ...LOGOUT_TOKEN, ...providerChecks(checks), maxTokenAge: LOGOUT_TOKEN_MAX_AGE })
+  const requiredClaims = checks.expRequired ? LOGOUT_TOKEN.requiredClaims : LOGOUT_TOKEN.requiredClaims.filter((claim) => claim !== 'exp')
+  const { payload } = await verifyProviderJwt(token, { ...LOGOUT_TOKEN, requiredClaims, ...providerChecks(checks), maxTokenAge: LOGOUT_TOKEN_MAX_AGE })
   const events = payload.events as Record<string, unknown> | undefined
   const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)

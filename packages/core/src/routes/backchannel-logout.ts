@@ -12,7 +12,7 @@ export async function backchannelLogout(deps: Pick<RouteDeps, 'config' | 'provid
   const token = (await readForm(request)).get('logout_token')
   if (!token) throw new OidcError('invalid_logout_token', 'The request has no logout_token.')
   const provider = await deps.provider.get()
-  const claims = await verifyLogoutToken(token, { ...idTokenChecks(config, provider), jwks: provider.publicJwks })
+  const claims = await verifyLogoutToken(token, { ...idTokenChecks(config, provider), jwks: provider.publicJwks, expRequired: !config.logoutTokenWithoutExp })
   // The token is spent only once its sessions are ended: when ending them fails (a store
   // outage), the provider gets 503 and its retry with the same token must work. Two
   // deliveries at once both end the same sessions, which is harmless.

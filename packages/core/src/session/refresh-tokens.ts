@@ -1,7 +1,7 @@
 import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
-import { isNetworkError, providerFailure } from '../protocol/errors.js'
+import { isNetworkError, providerFailure, refusesGrant } from '../protocol/errors.js'
 import { idTokenChecks, verifyIdToken } from '../protocol/id-token.js'
 import type { Provider } from '../protocol/provider.js'
 import { withUserInfo } from '../protocol/userinfo.js'
@@ -18,16 +18,18 @@ export interface RenewDeps {
 
 /**
  * The token endpoint's answer to a refresh grant, over the refresh client (its own, longer
- * timeout). Only invalid_grant says the grant is over: the session is destroyed and
- * `session_ended` thrown. Anything else (a 5xx, a 429, a broken answer, invalid_client from
- * a misconfiguration) is the provider's trouble, not the user's: `provider_unavailable`.
+ * timeout). Only a refusal of the grant itself says it is over (`refusesGrant`: invalid_grant,
+ * or a bare 400): the session is destroyed and `session_ended` thrown. Anything else (a 5xx,
+ * a 429, a broken answer, invalid_client from a misconfiguration) is the provider's trouble,
+ * not the user's: `provider_unavailable`.
  */
 export async function requestTokens(deps: RenewDeps, provider: Provider, ref: SessionRef, current: SessionData & { refreshToken: string }): Promise<client.TokenEndpointResponse> {
   try {
     return await client.refreshTokenGrant(provider.refreshClient, current.refreshToken)
   } catch (err) {
-    if (err instanceof client.ResponseBodyError && err.error === 'invalid_grant') {
-      deps.config.logger.warn(`refresh token refused (invalid_grant) for a session of sub ${JSON.stringify(current.sub)}: session ended`)
+    if (refusesGrant(err)) {
+      const why = err instanceof client.ResponseBodyError ? err.error : 'a 400 without an OAuth error'
+      deps.config.logger.warn(`refresh token refused (${why}) for a session of sub ${JSON.stringify(current.sub)}: session ended`)
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
     }
