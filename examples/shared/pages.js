@@ -33,7 +33,14 @@ function expiry(epochSeconds, now) {
 function relative(seconds) {
   const past = seconds < 0
   const s = Math.abs(Math.round(seconds))
-  const text = s < 90 ? `${s} s` : s < 90 * 60 ? `${Math.round(s / 60)} min` : s < 36 * 3600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`
+  const text =
+    s < 90
+      ? `${s} s`
+      : s < 90 * 60
+        ? `${Math.round(s / 60)} min`
+        : s < 36 * 3600
+          ? `${Math.round(s / 3600)} h`
+          : `${Math.round(s / 86400)} days`
   return past ? `${text} ago` : `in ${text}`
 }
 
@@ -83,8 +90,13 @@ function signedOut(oidc) {
 function signedIn(oidc, user, now) {
   const name = typeof user['name'] === 'string' ? user['name'] : String(user['sub'])
   const email = typeof user['email'] === 'string' ? escape(user['email']) : '<span class="muted">not shared</span>'
-  const groups = oidc.groups.length ? oidc.groups.map((g) => `<span class="badge">${escape(g)}</span>`).join('') : '<span class="muted">none</span>'
-  const session = typeof oidc.sessionExpiresAt === 'number' ? `<dt>Session ends</dt><dd>${expiry(oidc.sessionExpiresAt, now)}</dd>` : ''
+  const groups = oidc.groups.length
+    ? oidc.groups.map((g) => `<span class="badge">${escape(g)}</span>`).join('')
+    : '<span class="muted">none</span>'
+  const session =
+    typeof oidc.sessionExpiresAt === 'number'
+      ? `<dt>Session ends</dt><dd>${expiry(oidc.sessionExpiresAt, now)}</dd>`
+      : ''
   const hint = `Tokens are refreshed automatically shortly before they expire${session ? '; the session is extended each time you use the app, up to its absolute lifetime' : ''}.`
   return `<h1>Hello, ${escape(name)}</h1>
 <p class="muted">You are signed in.</p>

@@ -29,17 +29,22 @@ describe('CommonJS apps', () => {
     // A .cjs file inside the test package, so that require() resolves the workspace packages.
     const dir = mkdtempSync(join(here, 'node_modules', '.cjs-'))
     const file = join(dir, 'app.cjs')
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
       const adapter = require(${JSON.stringify(name)})
       ;(async () => {
         let refused = ''
         ${mounts[name]}
         console.log(JSON.stringify({ oidc: typeof adapter.oidc, guard: typeof adapter.requireGroup('admins'), refused, error: typeof adapter.OidcError }))
       })()
-    `)
+    `,
+    )
     const env = { ...process.env }
     for (const key of Object.keys(env)) if (key.startsWith('OIDC_')) delete env[key]
-    const out: unknown = JSON.parse(execFileSync(process.execPath, [file], { env, encoding: 'utf8' }).trim().split('\n').pop()!)
+    const out: unknown = JSON.parse(
+      execFileSync(process.execPath, [file], { env, encoding: 'utf8' }).trim().split('\n').pop()!,
+    )
     expect(out).toEqual({ oidc: 'function', guard: 'function', refused: 'invalid_options', error: 'function' })
   })
 })

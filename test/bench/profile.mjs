@@ -22,13 +22,28 @@ const CLIENT = { clientId: 'oidc-rp-bench', clientSecret: 'oidc-rp-bench-secret-
 const redis = store === 'redis' ? await startRedis() : undefined
 const provider = await startChild(here('./lib/provider-process.mjs'), { clients: [CLIENT] }, { name: 'provider' })
 const name = `${framework}-${store}-${path.replace(/\W+/g, '')}-${auth}-${Date.now()}.cpuprofile`
-const app = await startChild(here('./lib/server-process.mjs'), {
-  framework, store, redisUrl: redis?.url, issuer: provider.issuer, secret: 'bench-cookie-secret-0123456789abcdefghijklmnopqrstuvwxyz', ...CLIENT,
-}, { name: framework, execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`] })
+const app = await startChild(
+  here('./lib/server-process.mjs'),
+  {
+    framework,
+    store,
+    redisUrl: redis?.url,
+    issuer: provider.issuer,
+    secret: 'bench-cookie-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    ...CLIENT,
+  },
+  { name: framework, execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`] },
+)
 try {
   const { cookie } = await signIn(app.url, 'alice')
   let headers = { cookie }
-  if (auth === 'anonymous') headers = { cookie: cookie.split('; ').map((c) => `x${c.slice(1)}`).join('; ') }
+  if (auth === 'anonymous')
+    headers = {
+      cookie: cookie
+        .split('; ')
+        .map((c) => `x${c.slice(1)}`)
+        .join('; '),
+    }
   if (auth === 'bearer') {
     const { idToken } = await (await fetch(`${app.url}/__bench/session`, { headers: { cookie } })).json()
     headers = { authorization: `Bearer ${idToken}` }
@@ -36,11 +51,19 @@ try {
   const warm = await measure({ url: app.url, path, headers }, { seconds: 2, connections: 10 })
   const r = await measure({ url: app.url, path, headers }, { seconds, connections: 10 })
   served = warm.requests + r.requests
-  console.log(`${framework} ${store} ${path} (${auth}): ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, statuses ${JSON.stringify(r.statusCodes)}`)
+  console.log(
+    `${framework} ${store} ${path} (${auth}): ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms, statuses ${JSON.stringify(r.statusCodes)}`,
+  )
 } finally {
   await app.stop()
   await provider.stop()
   await redis?.stop()
 }
 const file = (await readdir(dir)).find((f) => f === name)
-console.log(await summarize(`${dir}${file}`, { top: Number(process.env.BENCH_TOP ?? 30), match: process.env.BENCH_MATCH, requests: served }))
+console.log(
+  await summarize(`${dir}${file}`, {
+    top: Number(process.env.BENCH_TOP ?? 30),
+    match: process.env.BENCH_MATCH,
+    requests: served,
+  }),
+)

@@ -36,7 +36,10 @@ const settings = {
   soak: soakSettings(),
 }
 const SECTIONS = ['throughput', 'eoc', 'group', 'bearer', 'storm', 'memory', 'login', 'soak']
-if (settings.only) for (const s of settings.only) if (!SECTIONS.includes(s)) throw new TypeError(`BENCH_ONLY: unknown section "${s}" (sections: ${SECTIONS.join(', ')})`)
+if (settings.only)
+  for (const s of settings.only)
+    if (!SECTIONS.includes(s))
+      throw new TypeError(`BENCH_ONLY: unknown section "${s}" (sections: ${SECTIONS.join(', ')})`)
 // The soak (5 minutes) runs only when asked for: BENCH_ONLY=soak, or `pnpm soak`.
 const wanted = (section) => (settings.only ? settings.only.has(section) : section !== 'soak')
 
@@ -65,7 +68,11 @@ async function child(script, config, name, execArgv = []) {
 }
 
 const server = (framework, store, extra = {}) =>
-  child('./lib/server-process.mjs', { framework, store, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, secret: SECRET, ...extra }, `${framework}-${store}${extra.tag ? `-${extra.tag}` : ''}`)
+  child(
+    './lib/server-process.mjs',
+    { framework, store, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, secret: SECRET, ...extra },
+    `${framework}-${store}${extra.tag ? `-${extra.tag}` : ''}`,
+  )
 
 /** GET with a fresh connection per request (the storm opens them all at once). */
 function get(url, headers, agent) {
@@ -97,8 +104,23 @@ function ratioRow(section, name, candidate, baseline, { min, target, info = fals
   const figure = `${fmt(c.rps)}× req/s (±${fmt(c.noise * 100, 0)}%), ${fmt(c.p99)}× p99; CPU/request predicts ${fmt(c.cpu)}× (±${fmt(c.cpuNoise * 100, 0)}%); ${c.perRound.length} rounds (${Math.round(candidate.rps)} vs ${Math.round(baseline.rps)} req/s; p99 ${fmt(candidate.p99)} vs ${fmt(baseline.p99)} ms; user CPU ${fmt(candidate.userUs, 1)} vs ${fmt(baseline.userUs, 1)} µs, system ${fmt(candidate.systemUs, 0)} vs ${fmt(baseline.systemUs, 0)} µs)${note}`
   // PASS needs both: the measured req/s ratio and the one the server's CPU time predicts.
   const misses = [c.rps >= min ? '' : 'req/s', c.cpu >= min ? '' : 'CPU'].filter(Boolean)
-  const result = failed ? 'ERROR (non-2xx responses)' : info ? 'info' : misses.length === 0 ? 'PASS' : `MISS (${misses.join(', ')})`
-  row(section, name, figure, target, result, { ratio: c.rps, cpuRatio: c.cpu, p99Ratio: c.p99, noise: c.noise, cpuNoise: c.cpuNoise, perRound: c.perRound, candidate, baseline })
+  const result = failed
+    ? 'ERROR (non-2xx responses)'
+    : info
+      ? 'info'
+      : misses.length === 0
+        ? 'PASS'
+        : `MISS (${misses.join(', ')})`
+  row(section, name, figure, target, result, {
+    ratio: c.rps,
+    cpuRatio: c.cpu,
+    p99Ratio: c.p99,
+    noise: c.noise,
+    cpuNoise: c.cpuNoise,
+    perRound: c.perRound,
+    candidate,
+    baseline,
+  })
 }
 
 /**
@@ -110,7 +132,11 @@ function until(checks) {
   return {
     ...settings,
     log,
-    undecided: (r) => checks.some(([candidate, baseline, min, options]) => r[candidate] && undecided(compare(r[candidate], r[baseline], options), min)),
+    undecided: (r) =>
+      checks.some(
+        ([candidate, baseline, min, options]) =>
+          r[candidate] && undecided(compare(r[candidate], r[baseline], options), min),
+      ),
   }
 }
 
@@ -134,14 +160,19 @@ async function signInTo(app, what, mount = '') {
 
 /** The same Cookie header, as long, with names the app does not know (first letter replaced): an anonymous visitor. */
 function anonymous(cookie) {
-  const renamed = cookie.split('; ').map((c) => `${c[0] === 'x' ? 'y' : 'x'}${c.slice(1)}`).join('; ')
+  const renamed = cookie
+    .split('; ')
+    .map((c) => `${c[0] === 'x' ? 'y' : 'x'}${c.slice(1)}`)
+    .join('; ')
   if (renamed.length !== cookie.length) throw new Error('anonymous(): the header changed length')
   return renamed
 }
 
 async function main() {
   const started = Date.now()
-  log(`oidc-rp benchmarks — Node ${process.version}, ${settings.connections} connections, ${settings.seconds} s per route in interleaved ${settings.segment} s rounds (+${settings.warmup} s warm-up)`)
+  log(
+    `oidc-rp benchmarks — Node ${process.version}, ${settings.connections} connections, ${settings.seconds} s per route in interleaved ${settings.segment} s rounds (+${settings.warmup} s warm-up)`,
+  )
   const needsRedis = wanted('throughput') || wanted('storm') || wanted('soak')
   redis = needsRedis ? await startRedis() : undefined
   const provider = await child('./lib/provider-process.mjs', { clients: [CLIENT] }, 'provider')
@@ -150,7 +181,8 @@ async function main() {
   const apps = {}
   const cookies = {}
   const stores = wanted('throughput') ? ['memory', 'redis'] : ['memory']
-  const frameworks = wanted('throughput') || wanted('group') || wanted('bearer') || wanted('login') ? FRAMEWORKS : ['express']
+  const frameworks =
+    wanted('throughput') || wanted('group') || wanted('bearer') || wanted('login') ? FRAMEWORKS : ['express']
   for (const framework of frameworks) {
     for (const store of stores) {
       const key = `${framework}-${store}`
@@ -169,7 +201,9 @@ async function main() {
     cookies.pair = await signInTo(apps.pair, 'Express beside express-openid-connect')
     cookies.pairEoc = await signInTo(apps.pair, 'express-openid-connect beside oidc-rp', '/eoc')
   }
-  const sample = JSON.parse((await get(`${apps['express-memory'].url}/__bench/session`, { cookie: cookies['express-memory'] })).body)
+  const sample = JSON.parse(
+    (await get(`${apps['express-memory'].url}/__bench/session`, { cookie: cookies['express-memory'] })).body,
+  )
 
   // Bearer: supported when alice's ID token alone gets her /me.
   const bearerProbe = await get(`${apps['express-memory'].url}/me`, { authorization: `Bearer ${sample.idToken}` })
@@ -180,13 +214,18 @@ async function main() {
     const issuer = await child('./lib/issuer-process.mjs', {}, 'issuer')
     apps['express-bearer'] = await server('express', 'memory', { issuer: issuer.issuer, tag: 'bearer' })
     // Minted while the refresh storm runs (which times nothing).
-    minting = issuer.call('mint', { count: settings.bearerTokens + 2, claims: sample.session.claims, audience: CLIENT.clientId })
+    minting = issuer.call('mint', {
+      count: settings.bearerTokens + 2,
+      claims: sample.session.claims,
+      audience: CLIENT.clientId,
+    })
   }
 
   if (wanted('storm')) await refreshStorms()
   // Nothing is timed while tokens are minted (RS256 signing would take a core).
   const tokens = await minting
-  if (wanted('throughput') || wanted('group') || wanted('bearer')) await throughput(apps, cookies, sample, bearer, tokens)
+  if (wanted('throughput') || wanted('group') || wanted('bearer'))
+    await throughput(apps, cookies, sample, bearer, tokens)
   if (wanted('eoc')) await versusEoc(apps, cookies)
   if (wanted('login')) await login(apps)
   if (wanted('memory')) await memory(sample.session)
@@ -215,27 +254,70 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
     const token = `Bearer ${sample.idToken}`
     const signedIn = { cookie: cookies[key], 'x-authorization': token }
     const targets = {
-      unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]), 'x-authorization': token } },
+      unprotected: {
+        server: app,
+        url: app.url,
+        path: '/open',
+        headers: { cookie: anonymous(cookies[key]), 'x-authorization': token },
+      },
       requiresAuth: { server: app, url: app.url, path: '/me', headers: signedIn },
     }
     if (wanted('throughput')) targets.withoutOidc = { server: app, url: app.url, path: '/public', headers: signedIn }
     if (wanted('group')) targets.requireGroup = { server: app, url: app.url, path: '/group', headers: signedIn }
-    if (wanted('bearer') && bearer) targets.bearerCached = { server: app, url: app.url, path: '/me', headers: { cookie: anonymous(cookies[key]), authorization: token } }
+    if (wanted('bearer') && bearer)
+      targets.bearerCached = {
+        server: app,
+        url: app.url,
+        path: '/me',
+        headers: { cookie: anonymous(cookies[key]), authorization: token },
+      }
     log(`\n${NAMES[framework]}, memory store`)
-    const r = await measureBlock(targets, until([['requiresAuth', 'unprotected', 0.9], ['bearerCached', 'unprotected', 0.85]]))
+    const r = await measureBlock(
+      targets,
+      until([
+        ['requiresAuth', 'unprotected', 0.9],
+        ['bearerCached', 'unprotected', 0.85],
+      ]),
+    )
     details[key] = r
     const name = NAMES[framework]
     if (wanted('throughput')) {
-      ratioRow('1. authenticated', `${name} requiresAuth / unprotected, memory store`, r.requiresAuth, r.unprotected, { min: 0.9, target: '≥ 0.90' })
-      ratioRow('1. authenticated', `${name} requiresAuth / app without oidc-rp, memory store`, r.requiresAuth, r.withoutOidc, { info: true, target: 'reported (no target)' })
+      ratioRow('1. authenticated', `${name} requiresAuth / unprotected, memory store`, r.requiresAuth, r.unprotected, {
+        min: 0.9,
+        target: '≥ 0.90',
+      })
+      ratioRow(
+        '1. authenticated',
+        `${name} requiresAuth / app without oidc-rp, memory store`,
+        r.requiresAuth,
+        r.withoutOidc,
+        { info: true, target: 'reported (no target)' },
+      )
     }
     if (r.requireGroup) {
       const c = compare(r.requireGroup, r.requiresAuth)
-      row('3. guards', `${name} requireGroup / requiresAuth`, `${fmt(c.rps)}× req/s (noise ±${fmt(c.noise * 100, 0)}%), ${fmt(c.p99)}× p99; CPU/request predicts ${fmt(c.cpu)}×; requireGroup / unprotected ${fmt(compare(r.requireGroup, r.unprotected).rps)}×`,
-        '≥ 1 − noise', r.requireGroup.failures ? 'ERROR (non-2xx responses)' : verdict(c.rps >= 1 - c.noise && c.cpu >= 1 - c.noise), { ratio: c.rps, cpuRatio: c.cpu, noise: c.noise, perRound: c.perRound, candidate: r.requireGroup, baseline: r.requiresAuth })
+      row(
+        '3. guards',
+        `${name} requireGroup / requiresAuth`,
+        `${fmt(c.rps)}× req/s (noise ±${fmt(c.noise * 100, 0)}%), ${fmt(c.p99)}× p99; CPU/request predicts ${fmt(c.cpu)}×; requireGroup / unprotected ${fmt(compare(r.requireGroup, r.unprotected).rps)}×`,
+        '≥ 1 − noise',
+        r.requireGroup.failures ? 'ERROR (non-2xx responses)' : verdict(c.rps >= 1 - c.noise && c.cpu >= 1 - c.noise),
+        {
+          ratio: c.rps,
+          cpuRatio: c.cpu,
+          noise: c.noise,
+          perRound: c.perRound,
+          candidate: r.requireGroup,
+          baseline: r.requiresAuth,
+        },
+      )
     }
     if (wanted('bearer')) {
-      if (r.bearerCached) ratioRow('3. bearer', `${name} bearer, cached / unprotected`, r.bearerCached, r.unprotected, { min: 0.85, target: '≥ 0.85' })
+      if (r.bearerCached)
+        ratioRow('3. bearer', `${name} bearer, cached / unprotected`, r.bearerCached, r.unprotected, {
+          min: 0.85,
+          target: '≥ 0.85',
+        })
       else row('3. bearer', `${name} bearer, cached / unprotected`, 'n/a (bearer not supported yet)', '≥ 0.85', 'n/a')
     }
   }
@@ -244,7 +326,13 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
       const app = apps['express-bearer']
       const probe = await get(`${app.url}/me`, { authorization: `Bearer ${tokens[0]}` })
       if (probe.status !== 200) {
-        row('3. bearer', 'Express bearer, uncached / unprotected', `n/a (a minted token was refused: ${probe.status} ${probe.body.slice(0, 120)})`, 'reported (no target)', 'ERROR')
+        row(
+          '3. bearer',
+          'Express bearer, uncached / unprotected',
+          `n/a (a minted token was refused: ${probe.status} ${probe.body.slice(0, 120)})`,
+          'reported (no target)',
+          'ERROR',
+        )
       } else {
         await app.call('setPublicBody', { body: JSON.parse(probe.body) })
         // Each request carries a token never seen before (the verifier caches by token); the
@@ -253,16 +341,31 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
         const warmupAmount = Math.min(2000, Math.floor(pool.list.length / 5))
         const measured = pool.list.length - warmupAmount
         const targets = {
-          unprotected: { server: app, url: app.url, path: '/open', tokens: { list: [tokens[1]], next: 0, header: 'x-authorization' } },
+          unprotected: {
+            server: app,
+            url: app.url,
+            path: '/open',
+            tokens: { list: [tokens[1]], next: 0, header: 'x-authorization' },
+          },
           bearerUncached: { server: app, url: app.url, path: '/me', tokens: pool, amount: measured, warmupAmount },
         }
         log(`\nExpress, bearer tokens never seen before (${measured} tokens)`)
         const r = await measureBlock(targets, { ...settings, log })
         details['express-bearer'] = r
-        ratioRow('3. bearer', 'Express bearer, uncached / unprotected', r.bearerUncached, r.unprotected, { info: true, target: 'reported (no target)', note: `; ${measured} distinct RS256 tokens` })
+        ratioRow('3. bearer', 'Express bearer, uncached / unprotected', r.bearerUncached, r.unprotected, {
+          info: true,
+          target: 'reported (no target)',
+          note: `; ${measured} distinct RS256 tokens`,
+        })
       }
     } else {
-      row('3. bearer', 'Express bearer, uncached / unprotected', 'n/a (bearer not supported yet)', 'reported (no target)', 'n/a')
+      row(
+        '3. bearer',
+        'Express bearer, uncached / unprotected',
+        'n/a (bearer not supported yet)',
+        'reported (no target)',
+        'n/a',
+      )
     }
   }
   if (!wanted('throughput')) return
@@ -270,12 +373,21 @@ async function throughput(apps, cookies, sample, bearer, tokens) {
     const key = `${framework}-redis`
     const app = apps[key]
     log(`\n${NAMES[framework]}, Redis store`)
-    const r = await measureBlock({
-      unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]) } },
-      requiresAuth: { server: app, url: app.url, path: '/me', headers: { cookie: cookies[key] } },
-    }, until([['requiresAuth', 'unprotected', 0.7]]))
+    const r = await measureBlock(
+      {
+        unprotected: { server: app, url: app.url, path: '/open', headers: { cookie: anonymous(cookies[key]) } },
+        requiresAuth: { server: app, url: app.url, path: '/me', headers: { cookie: cookies[key] } },
+      },
+      until([['requiresAuth', 'unprotected', 0.7]]),
+    )
     details[key] = r
-    ratioRow('1. authenticated', `${NAMES[framework]} requiresAuth / unprotected, Redis store`, r.requiresAuth, r.unprotected, { min: 0.7, target: '≥ 0.70' })
+    ratioRow(
+      '1. authenticated',
+      `${NAMES[framework]} requiresAuth / unprotected, Redis store`,
+      r.requiresAuth,
+      r.unprotected,
+      { min: 0.7, target: '≥ 0.70' },
+    )
   }
 }
 
@@ -285,24 +397,51 @@ async function versusEoc(apps, cookies) {
   const pair = apps.pair
   const at = (path, cookie) => ({ server: pair, url: pair.url, path, headers: { cookie } })
   log('\nExpress: oidc-rp vs express-openid-connect (same Express, same process, interleaved)')
-  const r = await measureBlock({
-    oidcRp: at('/me', cookies.pair),
-    eoc: at('/eoc/me', cookies.pairEoc),
-    eocUnprotected: at('/eoc/open', anonymous(cookies.pairEoc)),
-    eocWithout: at('/eoc/public', cookies.pairEoc),
-  }, until([['oidcRp', 'eoc', 3, { sameBytes: false }]]))
+  const r = await measureBlock(
+    {
+      oidcRp: at('/me', cookies.pair),
+      eoc: at('/eoc/me', cookies.pairEoc),
+      eocUnprotected: at('/eoc/open', anonymous(cookies.pairEoc)),
+      eocWithout: at('/eoc/public', cookies.pairEoc),
+    },
+    until([['oidcRp', 'eoc', 3, { sameBytes: false }]]),
+  )
   details.eoc = r
-  ratioRow('2. vs express-openid-connect', 'Express requiresAuth: oidc-rp / express-openid-connect', r.oidcRp, r.eoc, { min: 3, target: '≥ 3.00', sameBytes: false })
-  ratioRow('2. vs express-openid-connect', 'express-openid-connect requiresAuth / its unprotected', r.eoc, r.eocUnprotected, { info: true, target: 'reported (no target)', sameBytes: false })
-  ratioRow('2. vs express-openid-connect', 'express-openid-connect requiresAuth / app without it', r.eoc, r.eocWithout, { info: true, target: 'reported (issue: ~0.30)', sameBytes: false })
-  ratioRow('2. vs express-openid-connect', 'oidc-rp requiresAuth / app without either', r.oidcRp, r.eocWithout, { info: true, target: 'reported (no target)', sameBytes: false })
+  ratioRow('2. vs express-openid-connect', 'Express requiresAuth: oidc-rp / express-openid-connect', r.oidcRp, r.eoc, {
+    min: 3,
+    target: '≥ 3.00',
+    sameBytes: false,
+  })
+  ratioRow(
+    '2. vs express-openid-connect',
+    'express-openid-connect requiresAuth / its unprotected',
+    r.eoc,
+    r.eocUnprotected,
+    { info: true, target: 'reported (no target)', sameBytes: false },
+  )
+  ratioRow(
+    '2. vs express-openid-connect',
+    'express-openid-connect requiresAuth / app without it',
+    r.eoc,
+    r.eocWithout,
+    { info: true, target: 'reported (issue: ~0.30)', sameBytes: false },
+  )
+  ratioRow('2. vs express-openid-connect', 'oidc-rp requiresAuth / app without either', r.oidcRp, r.eocWithout, {
+    info: true,
+    target: 'reported (no target)',
+    sameBytes: false,
+  })
 }
 
 // ---- 4: refresh storm ------------------------------------------------------------------
 
 async function refreshStorms() {
   const ttl = settings.stormTtl
-  const provider = await child('./lib/provider-process.mjs', { clients: [CLIENT], ttl: { accessToken: ttl, idToken: ttl } }, 'storm-provider')
+  const provider = await child(
+    './lib/provider-process.mjs',
+    { clients: [CLIENT], ttl: { accessToken: ttl, idToken: ttl } },
+    'storm-provider',
+  )
   const configs = [
     { label: 'memory store, 1 process', store: 'memory', processes: 1 },
     { label: `Redis store, 4 processes`, store: 'redis', processes: 4 },
@@ -310,11 +449,21 @@ async function refreshStorms() {
   for (const config of configs) {
     const apps = []
     for (let i = 0; i < config.processes; i++) {
-      apps.push(await server('express', config.store, { issuer: provider.issuer, redisUrl: redis?.url, redisPrefix: `oidc-rp-storm-${config.store}:`, tag: `storm${i}` }))
+      apps.push(
+        await server('express', config.store, {
+          issuer: provider.issuer,
+          redisUrl: redis?.url,
+          redisPrefix: `oidc-rp-storm-${config.store}:`,
+          tag: `storm${i}`,
+        }),
+      )
     }
-    log(`\nrefresh storm, ${config.label}: ${settings.stormSessions} sessions × ${settings.stormConcurrency} concurrent requests, tokens living ${ttl} s`)
+    log(
+      `\nrefresh storm, ${config.label}: ${settings.stormSessions} sessions × ${settings.stormConcurrency} concurrent requests, tokens living ${ttl} s`,
+    )
     const sessionCookies = []
-    for (let i = 0; i < settings.stormSessions; i++) sessionCookies.push((await signIn(apps[i % apps.length].url, 'alice')).cookie)
+    for (let i = 0; i < settings.stormSessions; i++)
+      sessionCookies.push((await signIn(apps[i % apps.length].url, 'alice')).cookie)
     // Due for refresh at half their lifetime; no request touches them meanwhile.
     await sleep(ttl * 500 + 1000)
     await provider.call('reset')
@@ -329,7 +478,9 @@ async function refreshStorms() {
     const answers = await Promise.all(pending)
     const ms = performance.now() - t0
     // Still signed in afterwards, in every process (a reused refresh token would have revoked the grant).
-    const after = await Promise.all(sessionCookies.flatMap((cookie) => apps.map((app) => get(`${app.url}/me`, { cookie }))))
+    const after = await Promise.all(
+      sessionCookies.flatMap((cookie) => apps.map((app) => get(`${app.url}/me`, { cookie }))),
+    )
     agent.destroy()
     const granted = (await provider.call('stats')).refresh_token ?? 0
     const drained = await Promise.all(apps.map((app) => app.call('drain')))
@@ -340,9 +491,14 @@ async function refreshStorms() {
     const n = settings.stormSessions
     const perSession = sent / n
     const ok = sent === n && granted === n && allOk
-    row('4. refresh storm', `Refresh storm, ${config.label}`,
+    row(
+      '4. refresh storm',
+      `Refresh storm, ${config.label}`,
       `${fmt(perSession)} token-endpoint calls per expired session (${sent} sent, ${granted} granted, ${n} sessions × ${settings.stormConcurrency} requests in ${Math.round(ms)} ms; statuses ${JSON.stringify(statuses)})`,
-      'exactly 1', verdict(ok), { sessions: n, sent, granted, statuses, ms })
+      'exactly 1',
+      verdict(ok),
+      { sessions: n, sent, granted, statuses, ms },
+    )
     for (const app of apps) await app.stop()
   }
   await provider.stop()
@@ -352,16 +508,28 @@ async function refreshStorms() {
 
 async function memory(session) {
   log(`\nmemory: ${settings.sessions} sessions in a MemoryStore`)
-  const proc = await child('./lib/memory-process.mjs', { sample: session, count: settings.sessions }, 'memory', ['--expose-gc'])
+  const proc = await child('./lib/memory-process.mjs', { sample: session, count: settings.sessions }, 'memory', [
+    '--expose-gc',
+  ])
   const m = await proc.call('run')
   await proc.stop()
   details.memory = m
-  row('5. memory', `MemoryStore heap per session beyond its tokens (${m.count} sessions)`,
+  row(
+    '5. memory',
+    `MemoryStore heap per session beyond its tokens (${m.count} sessions)`,
     `${fmt(m.beyondTokens / 1024)} KB (heap ${fmt(m.heapPerSession / 1024)} KB/session, of which tokens ${fmt(m.tokenBytesPerSession / 1024)} KB: ID token ${m.sample.idToken} B, access ${m.sample.accessToken} B, refresh ${m.sample.refreshToken} B; ${m.sample.claims.length} claims)`,
-    '≤ 4 KB', verdict(m.beyondTokens <= 4096), m)
-  row('5. memory', 'MemoryStore stays within max',
+    '≤ 4 KB',
+    verdict(m.beyondTokens <= 4096),
+    m,
+  )
+  row(
+    '5. memory',
+    'MemoryStore stays within max',
     `${m.sizeAfterOverfill} sessions kept after ${m.written} writes (max ${m.max}); heap ${m.heapGrowthAfterOverfill >= 0 ? '+' : ''}${fmt(m.heapGrowthAfterOverfill * 100, 1)}%`,
-    '≤ max', verdict(m.sizeAfterOverfill <= m.max && m.heapGrowthAfterOverfill < 0.1), m)
+    '≤ max',
+    verdict(m.sizeAfterOverfill <= m.max && m.heapGrowthAfterOverfill < 0.1),
+    m,
+  )
 }
 
 // ---- 6: login --------------------------------------------------------------------------
@@ -389,17 +557,31 @@ async function login(apps) {
     const tokenMs = median(tokenTimes)
     const overhead = median(overheads)
     const sorted = [...overheads].sort((a, b) => a - b)
-    row('6. login', `${name} callback beyond the token endpoint`,
+    row(
+      '6. login',
+      `${name} callback beyond the token endpoint`,
       `+${fmt(overhead)} ms median, +${fmt(percentile(sorted, 0.9))} ms p90 (callback ${fmt(callbackMs)} ms = ${fmt(callbackMs / tokenMs)}× the token endpoint's ${fmt(tokenMs)} ms; ${callbacks.length} logins${other.length ? `; other provider calls: ${[...new Set(other)].join(', ')}` : ''})`,
-      'reported (no target)', 'info', { overheadMs: overhead, callbackMs, tokenMs, logins: callbacks.length })
+      'reported (no target)',
+      'info',
+      { overheadMs: overhead, callbackMs, tokenMs, logins: callbacks.length },
+    )
   }
 }
 
 // ---- 7: soak ----------------------------------------------------------------------------
 
 async function soakSection() {
-  log(`\nsoak: ${settings.soak.seconds} s of sign-ins, requests, refreshes and logouts, memory store and Redis store side by side`)
-  const results = await soak({ ...settings.soak, redisUrl: redis.url, clients: [CLIENT], secret: SECRET, start: child, log })
+  log(
+    `\nsoak: ${settings.soak.seconds} s of sign-ins, requests, refreshes and logouts, memory store and Redis store side by side`,
+  )
+  const results = await soak({
+    ...settings.soak,
+    redisUrl: redis.url,
+    clients: [CLIENT],
+    secret: SECRET,
+    start: child,
+    log,
+  })
   details.soak = results
   for (const r of soakRows(results, settings.soak.seconds)) row('7. soak', r.name, r.figure, r.target, r.result)
 }

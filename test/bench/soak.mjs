@@ -32,7 +32,10 @@ try {
   console.log('')
   for (const row of rows) console.log(`${row.result.padEnd(5)} ${row.name}: ${row.figure}   [${row.target}]`)
   await mkdir(here('./results/'), { recursive: true })
-  await writeFile(here('./results/soak.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, rows, results }, null, 2))
+  await writeFile(
+    here('./results/soak.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, rows, results }, null, 2),
+  )
   console.log('\nwritten: test/bench/results/soak.json')
   process.exitCode = rows.some((row) => row.result === 'MISS') ? 1 : 0
 } finally {

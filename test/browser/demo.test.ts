@@ -32,7 +32,7 @@ async function chooseUser(page: Page, name: string): Promise<void> {
  */
 async function expectProviderSignIn(page: Page): Promise<void> {
   await page.getByRole('heading', { name: /^(Sign in|Hello)/ }).waitFor()
-  expect(new URL(page.url()).pathname, 'the provider\'s sign-in page').toMatch(/^\/interaction\//)
+  expect(new URL(page.url()).pathname, "the provider's sign-in page").toMatch(/^\/interaction\//)
   const alice = page.getByRole('button', { name: /Alice Admin/ })
   expect(await alice.innerText()).toMatch(/alice@example\.com\b.*\s+admins\s+developers/)
   await page.getByRole('button', { name: /Bob Builder/ }).waitFor()
@@ -53,22 +53,32 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s in Chromium', (framewo
   async function newPage(): Promise<Page> {
     const page = await context.newPage()
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${page.url()}: ${message.text()}`)
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        pageErrors.push(`${page.url()}: ${message.text()}`)
     })
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`))
     page.on('response', (response) => {
       const request = response.request()
-      if (response.status() >= 400 && !request.isNavigationRequest() && new URL(response.url()).pathname !== '/favicon.ico') {
+      if (
+        response.status() >= 400 &&
+        !request.isNavigationRequest() &&
+        new URL(response.url()).pathname !== '/favicon.ico'
+      ) {
         pageErrors.push(`${request.method()} ${response.url()}: ${response.status()}`)
       }
     })
-    page.on('requestfailed', (request) => pageErrors.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`))
+    page.on('requestfailed', (request) =>
+      pageErrors.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`),
+    )
     return page
   }
 
   /** The response to the navigation that lands on `url` (after any redirects), while `act` runs. */
   async function landing(page: Page, url: string, act: () => Promise<unknown>): Promise<Response> {
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url() === url && r.request().isNavigationRequest()), act()])
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === url && r.request().isNavigationRequest()),
+      act(),
+    ])
     return response
   }
 

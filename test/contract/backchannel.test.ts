@@ -8,7 +8,11 @@ import { mintLogoutToken, type MintOptions } from './tokens.js'
 
 async function backchannel(harness: Harness, token: string | undefined) {
   const body = token === undefined ? '' : new URLSearchParams({ logout_token: token }).toString()
-  const response = await fetch(harness.url('/backchannel-logout'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+  const response = await fetch(harness.url('/backchannel-logout'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  })
   return { status: response.status, cacheControl: response.headers.get('cache-control'), body: await response.text() }
 }
 
@@ -22,7 +26,7 @@ async function signedIn(harness: Harness, sid: string): Promise<Browser> {
 describe.each(drivers)('$name: back-channel logout', (driver) => {
   const harness = useHarness(driver)
 
-  it('ends the session of the logout token\'s sid at once, and answers 200 with no-store', async () => {
+  it("ends the session of the logout token's sid at once, and answers 200 with no-store", async () => {
     const alice = await signedIn(harness, 'sid-alice-1')
     const other = await signedIn(harness, 'sid-alice-2')
     const result = await backchannel(harness, await mintLogoutToken(harness.rogue))
@@ -34,7 +38,9 @@ describe.each(drivers)('$name: back-channel logout', (driver) => {
 
   it('refuses an expired logout token: 400, nothing destroyed', async () => {
     const alice = await signedIn(harness, 'sid-alice-1')
-    const token = await mintLogoutToken(harness.rogue, { claims: { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 100 } })
+    const token = await mintLogoutToken(harness.rogue, {
+      claims: { iat: Math.floor(Date.now() / 1000) - 200, exp: Math.floor(Date.now() / 1000) - 100 },
+    })
     expect((await backchannel(harness, token)).status).toBe(400)
     expect((await harness.me(alice)).status).toBe(200)
   })
@@ -42,7 +48,9 @@ describe.each(drivers)('$name: back-channel logout', (driver) => {
   it('ends every session of the user when the token names only sub', async () => {
     const first = await signedIn(harness, 'sid-a')
     const second = await signedIn(harness, 'sid-b')
-    expect((await backchannel(harness, await mintLogoutToken(harness.rogue, { claims: { sid: undefined } }))).status).toBe(200)
+    expect(
+      (await backchannel(harness, await mintLogoutToken(harness.rogue, { claims: { sid: undefined } }))).status,
+    ).toBe(200)
     expect((await harness.me(first)).status).toBe(401)
     expect((await harness.me(second)).status).toBe(401)
   })
@@ -62,14 +70,20 @@ describe.each(drivers)('$name: back-channel logout', (driver) => {
 
   it.each(invalid)('refuses a logout token with %s: 400, nothing destroyed', async (_name, options) => {
     const alice = await signedIn(harness, 'sid-alice-1')
-    const result = await backchannel(harness, options === 'missing' ? undefined : await mintLogoutToken(harness.rogue, options))
+    const result = await backchannel(
+      harness,
+      options === 'missing' ? undefined : await mintLogoutToken(harness.rogue, options),
+    )
     expect(result.status, result.body).toBe(400)
     expect((await harness.me(alice)).status).toBe(200)
   })
 
   it('refuses a bad signature: 400, nothing destroyed', async () => {
     const alice = await signedIn(harness, 'sid-alice-1')
-    const token = await mintLogoutToken(harness.rogue, { key: harness.rogue.keys.foreign.privateKey, kid: harness.rogue.keys.rs256.kid })
+    const token = await mintLogoutToken(harness.rogue, {
+      key: harness.rogue.keys.foreign.privateKey,
+      kid: harness.rogue.keys.rs256.kid,
+    })
     expect((await backchannel(harness, token)).status).toBe(400)
     expect((await harness.me(alice)).status).toBe(200)
   })

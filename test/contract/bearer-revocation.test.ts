@@ -12,7 +12,9 @@ import { useHarness, type Harness } from './harness.js'
 import { mintIdToken, mintLogoutToken } from './tokens.js'
 
 async function bearer(harness: Harness, token: string) {
-  const response = await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+  const response = await fetch(harness.url('/me'), {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  })
   return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.text() }
 }
 
@@ -35,7 +37,7 @@ describe.each(drivers)('$name: bearer tokens after a logout', (driver) => {
   const harness = useHarness(driver)
   beforeEach(() => harness.startApp({ bearer: true }))
 
-  it('refuses the tokens of a provider session signed out here, cached or not; other sessions\' tokens still work', async () => {
+  it("refuses the tokens of a provider session signed out here, cached or not; other sessions' tokens still work", async () => {
     harness.rogue.bend({ claims: { sid: 'sid-signed-out' } })
     const dance = await harness.dance()
     await expectSignedIn(harness, dance)
@@ -44,7 +46,9 @@ describe.each(drivers)('$name: bearer tokens after a logout', (driver) => {
     const otherSession = await mintIdToken(harness.rogue, { claims: { sid: 'sid-elsewhere' } })
     expect((await bearer(harness, sameSession)).status, 'accepted (and cached) before the logout').toBe(200)
 
-    const logout = await dance.browser.navigate(harness.url('/logout'), { headers: { 'sec-fetch-site': 'same-origin' } })
+    const logout = await dance.browser.navigate(harness.url('/logout'), {
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
     expect(logout.status, summary(logout)).toBe(302)
 
     expectRefusedAfterLogout(await bearer(harness, sameSession))
@@ -63,7 +67,9 @@ describe.each(drivers)('$name: bearer tokens after a logout', (driver) => {
 
     await dance.browser.navigate(harness.url('/logout'))
     expectRefusedAfterLogout(await bearer(harness, idToken!))
-    expect((await bearer(harness, another)).status, 'a logout without sid revokes that one token, not the user').toBe(200)
+    expect((await bearer(harness, another)).status, 'a logout without sid revokes that one token, not the user').toBe(
+      200,
+    )
   })
 
   it('refuses the tokens of a sid ended by back-channel logout', async () => {

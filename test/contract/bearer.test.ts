@@ -4,8 +4,16 @@ import { useHarness, type Harness } from './harness.js'
 import { mintIdToken } from './tokens.js'
 
 async function call(harness: Harness, path: string, token: string, accept = 'application/json') {
-  const response = await fetch(harness.url(path), { redirect: 'manual', headers: { authorization: `Bearer ${token}`, accept } })
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), cookies: response.headers.getSetCookie(), body: await response.text() }
+  const response = await fetch(harness.url(path), {
+    redirect: 'manual',
+    headers: { authorization: `Bearer ${token}`, accept },
+  })
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    cookies: response.headers.getSetCookie(),
+    body: await response.text(),
+  }
 }
 
 function expectInvalidToken(result: Awaited<ReturnType<typeof call>>): void {
@@ -27,7 +35,7 @@ describe.each(drivers)('$name: bearer tokens', (driver) => {
     expect(harness.rogue.requests.jwks, 'the token is not even looked at').toBe(0)
   })
 
-  it('accepts alice\'s ID token as a bearer token: her claims at /me, /admin allowed, no session created', async () => {
+  it("accepts alice's ID token as a bearer token: her claims at /me, /admin allowed, no session created", async () => {
     const me = await call(harness, '/me', await mintIdToken(harness.rogue))
     expect(me.status, me.body).toBe(200)
     expect(JSON.parse(me.body)).toMatchObject({ sub: 'alice', groups: ['admins', 'developers'] })
@@ -54,20 +62,45 @@ describe.each(drivers)('$name: bearer tokens', (driver) => {
   })
 
   const refusals: [string, (h: Harness) => Promise<string>][] = [
-    ['a tampered token', async (h) => {
-      const [head, body, sig] = (await mintIdToken(h.rogue)).split('.')
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>
-      return [head, Buffer.from(JSON.stringify({ ...payload, groups: ['admins', 'root'] })).toString('base64url'), sig].join('.')
-    }],
-    ['an expired token', (h) => mintIdToken(h.rogue, { claims: { exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200 } })],
+    [
+      'a tampered token',
+      async (h) => {
+        const [head, body, sig] = (await mintIdToken(h.rogue)).split('.')
+        const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>
+        return [
+          head,
+          Buffer.from(JSON.stringify({ ...payload, groups: ['admins', 'root'] })).toString('base64url'),
+          sig,
+        ].join('.')
+      },
+    ],
+    [
+      'an expired token',
+      (h) =>
+        mintIdToken(h.rogue, {
+          claims: { exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200 },
+        }),
+    ],
     ['a token for another audience', (h) => mintIdToken(h.rogue, { claims: { aud: 'another-client' } })],
     ['alg: none', (h) => mintIdToken(h.rogue, { alg: 'none' })],
-    ['HS256 keyed with the provider\'s public key', (h) => mintIdToken(h.rogue, { alg: 'HS256', key: new TextEncoder().encode(h.rogue.keys.rs256.publicPem) })],
-    ['HS256 with the client secret (HMAC bearer tokens are off by default)', (h) => mintIdToken(h.rogue, { alg: 'HS256', key: new TextEncoder().encode(h.rogue.clientSecret) })],
-    ['a key that is not in the JWKS', (h) => mintIdToken(h.rogue, { key: h.rogue.keys.foreign.privateKey, kid: h.rogue.keys.foreign.kid })],
+    [
+      "HS256 keyed with the provider's public key",
+      (h) => mintIdToken(h.rogue, { alg: 'HS256', key: new TextEncoder().encode(h.rogue.keys.rs256.publicPem) }),
+    ],
+    [
+      'HS256 with the client secret (HMAC bearer tokens are off by default)',
+      (h) => mintIdToken(h.rogue, { alg: 'HS256', key: new TextEncoder().encode(h.rogue.clientSecret) }),
+    ],
+    [
+      'a key that is not in the JWKS',
+      (h) => mintIdToken(h.rogue, { key: h.rogue.keys.foreign.privateKey, kid: h.rogue.keys.foreign.kid }),
+    ],
     ['another issuer', (h) => mintIdToken(h.rogue, { claims: { iss: 'https://evil.example' } })],
     ['no sub', (h) => mintIdToken(h.rogue, { claims: { sub: undefined } })],
-    ['a logout token', (h) => mintIdToken(h.rogue, { claims: { events: { 'http://schemas.openid.net/event/backchannel-logout': {} } } })],
+    [
+      'a logout token',
+      (h) => mintIdToken(h.rogue, { claims: { events: { 'http://schemas.openid.net/event/backchannel-logout': {} } } }),
+    ],
     ['a JWT access token when no audience is configured', (h) => mintIdToken(h.rogue, { header: { typ: 'at+jwt' } })],
     ['something that is not a JWT', () => Promise.resolve('not-a-jwt')],
   ]
@@ -80,15 +113,24 @@ describe.each(drivers)('$name: bearer tokens', (driver) => {
 
   it('accepts HS256 ID tokens when allowHmac is set', async () => {
     await harness.startApp({ bearer: { allowHmac: true } })
-    const token = await mintIdToken(harness.rogue, { alg: 'HS256', key: new TextEncoder().encode(harness.rogue.clientSecret) })
+    const token = await mintIdToken(harness.rogue, {
+      alg: 'HS256',
+      key: new TextEncoder().encode(harness.rogue.clientSecret),
+    })
     expect((await call(harness, '/me', token)).status).toBe(200)
   })
 
   it('accepts a JWT access token (RFC 9068) for a configured audience, and refuses one for another', async () => {
     await harness.startApp({ bearer: { audience: 'https://api.example.com' } })
-    const good = await mintIdToken(harness.rogue, { header: { typ: 'at+jwt' }, claims: { aud: 'https://api.example.com', client_id: 'svc' } })
+    const good = await mintIdToken(harness.rogue, {
+      header: { typ: 'at+jwt' },
+      claims: { aud: 'https://api.example.com', client_id: 'svc' },
+    })
     expect((await call(harness, '/me', good)).status).toBe(200)
-    const other = await mintIdToken(harness.rogue, { header: { typ: 'at+jwt' }, claims: { aud: 'https://other.example.com' } })
+    const other = await mintIdToken(harness.rogue, {
+      header: { typ: 'at+jwt' },
+      claims: { aud: 'https://other.example.com' },
+    })
     expectInvalidToken(await call(harness, '/me', other))
   })
 
@@ -103,13 +145,28 @@ describe.each(drivers)('$name: bearer tokens', (driver) => {
     for (const token of [typedJwt, untyped]) {
       const result = await call(harness, '/me', token)
       expect(result.status).toBe(200)
-      expect(JSON.parse(result.body)).toMatchObject({ sub: expect.any(String) as unknown, scope: 'orders:read orders:write', roles: ['Orders.Admin'] })
+      expect(JSON.parse(result.body)).toMatchObject({
+        sub: expect.any(String) as unknown,
+        scope: 'orders:read orders:write',
+        roles: ['Orders.Admin'],
+      })
     }
     const refused = [
-      await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, aud: 'https://other.example.com' } }),
+      await mintIdToken(harness.rogue, {
+        header: { typ: 'JWT' },
+        claims: { ...claims, aud: 'https://other.example.com' },
+      }),
       await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, iss: 'https://evil.example' } }),
-      await mintIdToken(harness.rogue, { header: { typ: 'JWT' }, claims: { ...claims, exp: Math.floor(Date.now() / 1000) - 3600 } }),
-      await mintIdToken(harness.rogue, { alg: 'HS256', key: new TextEncoder().encode(harness.rogue.clientSecret), header: { typ: 'JWT' }, claims }),
+      await mintIdToken(harness.rogue, {
+        header: { typ: 'JWT' },
+        claims: { ...claims, exp: Math.floor(Date.now() / 1000) - 3600 },
+      }),
+      await mintIdToken(harness.rogue, {
+        alg: 'HS256',
+        key: new TextEncoder().encode(harness.rogue.clientSecret),
+        header: { typ: 'JWT' },
+        claims,
+      }),
     ]
     for (const token of refused) expectInvalidToken(await call(harness, '/me', token))
   })

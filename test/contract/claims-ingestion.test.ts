@@ -11,7 +11,8 @@ import { useHarness, type Harness } from './harness.js'
 import { mintLogoutToken } from './tokens.js'
 
 /** An object literal whose `__proto__` is an own key, as JSON.parse makes it. */
-const withProtoKey = (claims: Record<string, unknown>, value: unknown) => Object.defineProperty({ ...claims }, '__proto__', { value, enumerable: true })
+const withProtoKey = (claims: Record<string, unknown>, value: unknown) =>
+  Object.defineProperty({ ...claims }, '__proto__', { value, enumerable: true })
 
 async function claimsAdmin(harness: Harness, browser: Awaited<ReturnType<Harness['dance']>>['browser']) {
   return browser.api(harness.url('/claims-admin'))
@@ -22,7 +23,12 @@ describe.each(drivers)('$name: claims as they come in', (driver) => {
 
   it('an ID token claim named __proto__ (or constructor, prototype) is dropped: no prototype, no claim, guards unaffected', async () => {
     harness.rogue.bend({
-      claims: (correct) => ({ ...withProtoKey(correct, { isAdmin: true }), constructor: { isAdmin: true }, prototype: 1, nested: withProtoKey({ a: 1 }, { isAdmin: true }) }),
+      claims: (correct) => ({
+        ...withProtoKey(correct, { isAdmin: true }),
+        constructor: { isAdmin: true },
+        prototype: 1,
+        nested: withProtoKey({ a: 1 }, { isAdmin: true }),
+      }),
     })
     const dance = await harness.dance()
     const user = await expectSignedIn(harness, dance)
@@ -53,7 +59,17 @@ describe.each(drivers)('$name: claims as they come in', (driver) => {
     await harness.startApp({ userInfo: true })
     harness.rogue.bend({
       claims: { acr: 'urn:low', amr: ['pwd'], sid: 'sid-alice-1' },
-      userinfo: { acr: 'urn:high', amr: ['hwk', 'mfa'], sid: 'sid-forged', auth_time: 1, azp: 'other-client', nonce: 'n', at_hash: 'x', c_hash: 'y', department: 'platform' },
+      userinfo: {
+        acr: 'urn:high',
+        amr: ['hwk', 'mfa'],
+        sid: 'sid-forged',
+        auth_time: 1,
+        azp: 'other-client',
+        nonce: 'n',
+        at_hash: 'x',
+        c_hash: 'y',
+        department: 'platform',
+      },
     })
     const dance = await harness.dance()
     const user = await expectSignedIn(harness, dance)
@@ -62,7 +78,9 @@ describe.each(drivers)('$name: claims as they come in', (driver) => {
     const logout = await fetch(harness.url('/backchannel-logout'), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ logout_token: await mintLogoutToken(harness.rogue, { claims: { jti: randomUUID() } }) }).toString(),
+      body: new URLSearchParams({
+        logout_token: await mintLogoutToken(harness.rogue, { claims: { jti: randomUUID() } }),
+      }).toString(),
     })
     expect(logout.status).toBe(200)
     expect((await harness.me(dance.browser)).status).toBe(401)

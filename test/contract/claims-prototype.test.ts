@@ -30,13 +30,19 @@ async function hostileIdToken(harness: Harness): Promise<string> {
   const { rogue } = harness
   const now = Math.floor(Date.now() / 1000)
   const payload = { iss: rogue.issuer, aud: rogue.clientId, iat: now, exp: now + 600, ...HOSTILE }
-  const token = await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: rogue.keys.rs256.kid }).sign(rogue.keys.rs256.privateKey)
-  expect(Buffer.from(token.split('.')[1], 'base64url').toString(), 'the token carries the keys').toContain('"__proto__"')
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg: 'RS256', kid: rogue.keys.rs256.kid })
+    .sign(rogue.keys.rs256.privateKey)
+  expect(Buffer.from(token.split('.')[1], 'base64url').toString(), 'the token carries the keys').toContain(
+    '"__proto__"',
+  )
   return token
 }
 
 async function call(harness: Harness, path: string, token: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(harness.url(path), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+  const response = await fetch(harness.url(path), {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  })
   return { status: response.status, body: await response.text() }
 }
 

@@ -21,7 +21,9 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 
 describe.each(drivers)('$name: client authentication', (driver) => {
   describe('with a provider that does not decode Basic credentials', () => {
-    const harness = useHarness(driver, { rogue: { clientId: UNRESERVED_ID, clientSecret: UNRESERVED_SECRET, behaviour: { basicCredentials: 'as-sent' } } })
+    const harness = useHarness(driver, {
+      rogue: { clientId: UNRESERVED_ID, clientSecret: UNRESERVED_SECRET, behaviour: { basicCredentials: 'as-sent' } },
+    })
 
     it('sends an id and secret of unreserved characters unchanged in client_secret_basic', async () => {
       await expectSignedIn(harness, await harness.dance())
@@ -36,7 +38,9 @@ describe.each(drivers)('$name: client authentication', (driver) => {
     })
 
     it('uses client_secret_jwt when configured and listed', async () => {
-      harness.rogue.bend({ discovery: { token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_jwt'] } })
+      harness.rogue.bend({
+        discovery: { token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_jwt'] },
+      })
       await harness.startApp({ clientAuthMethod: 'client_secret_jwt' })
       await expectSignedIn(harness, await harness.dance())
       expect(harness.rogue.lastClientAuth).toBe('client_secret_jwt')
@@ -62,12 +66,28 @@ describe.each(drivers)('$name: client authentication', (driver) => {
   })
 
   describe.each([
-    ['an RSA key as PEM', () => ({ rogueKey: rsa.publicKey, privateKey: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })],
-    ['an EC P-256 key as JWK', () => ({ rogueKey: ec.publicKey, privateKey: JSON.stringify({ ...ec.privateKey.export({ format: 'jwk' }), kid: 'rp-1' }) })],
+    [
+      'an RSA key as PEM',
+      () => ({
+        rogueKey: rsa.publicKey,
+        privateKey: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      }),
+    ],
+    [
+      'an EC P-256 key as JWK',
+      () => ({
+        rogueKey: ec.publicKey,
+        privateKey: JSON.stringify({ ...ec.privateKey.export({ format: 'jwk' }), kid: 'rp-1' }),
+      }),
+    ],
   ])('private_key_jwt with %s', (_name, keys) => {
     const { rogueKey, privateKey } = keys()
     const harness = useHarness(driver, {
-      rogue: { clientId: UNRESERVED_ID, clientKey: rogueKey, behaviour: { discovery: { token_endpoint_auth_methods_supported: ['private_key_jwt'] } } },
+      rogue: {
+        clientId: UNRESERVED_ID,
+        clientKey: rogueKey,
+        behaviour: { discovery: { token_endpoint_auth_methods_supported: ['private_key_jwt'] } },
+      },
     })
 
     it('signs in with a signed client assertion, chosen from the key alone', async () => {

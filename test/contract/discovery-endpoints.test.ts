@@ -15,8 +15,14 @@ import { expectSignedIn, summary } from './expectations.js'
 import { useHarness } from './harness.js'
 
 const ENDPOINTS = [
-  'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'jwks_uri',
-  'revocation_endpoint', 'introspection_endpoint', 'pushed_authorization_request_endpoint',
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'end_session_endpoint',
+  'jwks_uri',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'pushed_authorization_request_endpoint',
 ]
 
 /** Values no endpoint may have, with the scheme the log must name (undefined: no scheme to name). */
@@ -38,28 +44,34 @@ const HOSTILE: [unknown, string | undefined][] = [
 describe.each(drivers)('$name: discovered endpoints', (driver) => {
   const harness = useHarness(driver)
 
-  it.each(ENDPOINTS)('a hostile %s: sign-in answers 503 + Retry-After, never a 500 or a redirect to it', async (endpoint) => {
-    for (const [value] of HOSTILE) {
-      harness.rogue.bend({ discovery: { [endpoint]: value } })
-      await harness.startApp()
-      const browser = harness.browser()
-      const login = await browser.navigate(harness.url('/login'))
-      expect(login.status, `${JSON.stringify(value)}: ${summary(login)}`).toBe(503)
-      expect(login.headers.get('retry-after'), summary(login)).toMatch(/^\d+$/)
-      expect(login.headers.get('location'), summary(login)).toBeNull()
-      const logout = await browser.navigate(harness.url('/logout'))
-      expect(logout.status, `${JSON.stringify(value)}: ${summary(logout)}`).toBe(302)
-      expect(new URL(logout.headers.get('location')!, harness.app.url).origin, summary(logout)).toBe(harness.app.url)
-    }
-  })
-
-  it.each(['userinfo_endpoint', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'pushed_authorization_request_endpoint'])(
-    'no %s advertised: signs in',
+  it.each(ENDPOINTS)(
+    'a hostile %s: sign-in answers 503 + Retry-After, never a 500 or a redirect to it',
     async (endpoint) => {
-      harness.rogue.bend({ discovery: { [endpoint]: undefined } })
-      await expectSignedIn(harness, await harness.dance())
+      for (const [value] of HOSTILE) {
+        harness.rogue.bend({ discovery: { [endpoint]: value } })
+        await harness.startApp()
+        const browser = harness.browser()
+        const login = await browser.navigate(harness.url('/login'))
+        expect(login.status, `${JSON.stringify(value)}: ${summary(login)}`).toBe(503)
+        expect(login.headers.get('retry-after'), summary(login)).toMatch(/^\d+$/)
+        expect(login.headers.get('location'), summary(login)).toBeNull()
+        const logout = await browser.navigate(harness.url('/logout'))
+        expect(logout.status, `${JSON.stringify(value)}: ${summary(logout)}`).toBe(302)
+        expect(new URL(logout.headers.get('location')!, harness.app.url).origin, summary(logout)).toBe(harness.app.url)
+      }
     },
   )
+
+  it.each([
+    'userinfo_endpoint',
+    'end_session_endpoint',
+    'revocation_endpoint',
+    'introspection_endpoint',
+    'pushed_authorization_request_endpoint',
+  ])('no %s advertised: signs in', async (endpoint) => {
+    harness.rogue.bend({ discovery: { [endpoint]: undefined } })
+    await expectSignedIn(harness, await harness.dance())
+  })
 
   it('https endpoints on other hosts and plain http on loopback hosts: signs in', async () => {
     const { port } = new URL(harness.rogue.issuer)
@@ -84,16 +96,22 @@ describe('the reason a discovered endpoint is refused, in the log', () => {
   async function discoveryLog(endpoint: string, value: unknown): Promise<{ code: unknown; errors: string[] }> {
     rogue.bend({ discovery: { [endpoint]: value } })
     const errors: string[] = []
-    const rp = new RelyingParty({
-      issuer: rogue.issuer,
-      clientId: rogue.clientId,
-      clientSecret: rogue.clientSecret,
-      baseURL: 'http://127.0.0.1:1',
-      secret: randomBytes(32).toString('base64url'),
-      logger: { warn: () => {}, error: (message) => errors.push(message) },
-    }, {})
+    const rp = new RelyingParty(
+      {
+        issuer: rogue.issuer,
+        clientId: rogue.clientId,
+        clientSecret: rogue.clientSecret,
+        baseURL: 'http://127.0.0.1:1',
+        secret: randomBytes(32).toString('base64url'),
+        logger: { warn: () => {}, error: (message) => errors.push(message) },
+      },
+      {},
+    )
     const request: HttpRequest = { method: 'GET', url: '/login', headers: {} }
-    const failure: unknown = await Promise.resolve(rp.handle(request, () => {})).then(() => undefined, (err: unknown) => err)
+    const failure: unknown = await Promise.resolve(rp.handle(request, () => {})).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
     rogue.reset()
     return { code: (failure as { code?: unknown } | undefined)?.code, errors }
   }

@@ -20,16 +20,26 @@ const cookiePair = (header: string) => header.slice(0, header.indexOf(';'))
 
 /** Signs in through the core; resolves to the error the callback threw. */
 async function failedCallback(): Promise<unknown> {
-  const rp = new RelyingParty({
-    issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, baseURL: 'http://127.0.0.1:1',
-    secret: randomBytes(32).toString('base64url'), authRequired: false,
-  }, {})
+  const rp = new RelyingParty(
+    {
+      issuer: rogue.issuer,
+      clientId: rogue.clientId,
+      clientSecret: rogue.clientSecret,
+      baseURL: 'http://127.0.0.1:1',
+      secret: randomBytes(32).toString('base64url'),
+      authRequired: false,
+    },
+    {},
+  )
   const cookies: string[] = []
-  const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => cookies.push(c)))
+  const login = await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => cookies.push(c))
   const authorize = await fetch(String(login.response?.headers.location), { redirect: 'manual' })
   const back = new URL(authorize.headers.get('location')!)
   try {
-    await rp.handle({ method: 'GET', url: `/callback${back.search}`, headers: { cookie: cookiePair(cookies[0]) } }, () => {})
+    await rp.handle(
+      { method: 'GET', url: `/callback${back.search}`, headers: { cookie: cookiePair(cookies[0]) } },
+      () => {},
+    )
   } catch (err) {
     return err
   }
@@ -44,7 +54,8 @@ describe('error causes', () => {
     const live: string[] = []
     rogue.bend({
       tokenBody: (correct) => {
-        for (const key of ['access_token', 'refresh_token', 'id_token']) if (typeof correct[key] === 'string') live.push(correct[key])
+        for (const key of ['access_token', 'refresh_token', 'id_token'])
+          if (typeof correct[key] === 'string') live.push(correct[key])
         return { ...correct, ...change }
       },
     })

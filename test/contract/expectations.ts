@@ -19,7 +19,11 @@ export function cookiesSet(exchange: Exchange): string[] {
  * Refused at the callback: a 4xx (or exactly `status`, with Retry-After for a 503), no
  * cookie set by it, and /me with the browser's cookies is 401.
  */
-export async function expectRefused(harness: Harness, dance: { browser: Browser; callback: Exchange }, expected: { status?: number } = {}): Promise<void> {
+export async function expectRefused(
+  harness: Harness,
+  dance: { browser: Browser; callback: Exchange },
+  expected: { status?: number } = {},
+): Promise<void> {
   const { callback } = dance
   if (expected.status !== undefined) {
     expect(callback.status, summary(callback)).toBe(expected.status)
@@ -34,7 +38,10 @@ export async function expectRefused(harness: Harness, dance: { browser: Browser;
 }
 
 /** Signed in: the callback redirected, and /me answers 200 with the user's claims. */
-export async function expectSignedIn(harness: Harness, dance: { browser: Browser; callback: Exchange }): Promise<Record<string, unknown>> {
+export async function expectSignedIn(
+  harness: Harness,
+  dance: { browser: Browser; callback: Exchange },
+): Promise<Record<string, unknown>> {
   expect(dance.callback.status, summary(dance.callback)).toBe(302)
   const me = await harness.me(dance.browser)
   expect(me.status, summary(me)).toBe(200)

@@ -20,12 +20,20 @@ const cookiePair = (header: string) => header.slice(0, header.indexOf(';'))
 
 describe('form_post', () => {
   it('writes the login transaction SameSite=None; Secure, and signs in from a cross-site POST that carries only that cookie', async () => {
-    const rp = new RelyingParty({
-      issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, baseURL: 'https://app.example',
-      secret: randomBytes(32).toString('base64url'), authRequired: false, authorizationParams: { response_mode: 'form_post' },
-    }, {})
+    const rp = new RelyingParty(
+      {
+        issuer: rogue.issuer,
+        clientId: rogue.clientId,
+        clientSecret: rogue.clientSecret,
+        baseURL: 'https://app.example',
+        secret: randomBytes(32).toString('base64url'),
+        authRequired: false,
+        authorizationParams: { response_mode: 'form_post' },
+      },
+      {},
+    )
     const loginCookies: string[] = []
-    const login = (await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => loginCookies.push(c)))
+    const login = await rp.handle({ method: 'GET', url: '/login', headers: {} }, (c) => loginCookies.push(c))
     expect(login.response?.status).toBe(302)
     expect(loginCookies).toHaveLength(1)
     expect(loginCookies[0]).toMatch(/^__Host-oidc\.tx\.0=/)
@@ -37,12 +45,19 @@ describe('form_post', () => {
     const authorize = await fetch(authorizeUrl, { redirect: 'manual' })
     const back = new URL(authorize.headers.get('location')!)
     const sessionCookies: string[] = []
-    const callback = (await rp.handle({
-      method: 'POST',
-      url: '/callback',
-      headers: { cookie: cookiePair(loginCookies[0]), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
-      body: back.searchParams.toString(),
-    }, (c) => sessionCookies.push(c)))
+    const callback = await rp.handle(
+      {
+        method: 'POST',
+        url: '/callback',
+        headers: {
+          cookie: cookiePair(loginCookies[0]),
+          'content-type': 'application/x-www-form-urlencoded',
+          'sec-fetch-site': 'cross-site',
+        },
+        body: back.searchParams.toString(),
+      },
+      (c) => sessionCookies.push(c),
+    )
     expect(callback.response?.status, callback.response?.body).toBe(302)
     expect(sessionCookies.some((c) => c.startsWith('__Host-oidc.session='))).toBe(true)
   })

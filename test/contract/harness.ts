@@ -72,11 +72,17 @@ export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions
     browser: (browserOptions = {}) => new Browser({ ...browserOptions, log }),
     async reachCallback(danceOptions = {}) {
       const browser = danceOptions.browser ?? harness.browser()
-      return { ...(await reachCallback({ browser, appUrl: harness.app.url, ...withReturnTo(danceOptions.returnTo) })), browser }
+      return {
+        ...(await reachCallback({ browser, appUrl: harness.app.url, ...withReturnTo(danceOptions.returnTo) })),
+        browser,
+      }
     },
     async dance(danceOptions = {}) {
       const browser = danceOptions.browser ?? harness.browser()
-      return { ...(await loginDance({ browser, appUrl: harness.app.url, ...withReturnTo(danceOptions.returnTo) })), browser }
+      return {
+        ...(await loginDance({ browser, appUrl: harness.app.url, ...withReturnTo(danceOptions.returnTo) })),
+        browser,
+      }
     },
     me: (browser) => browser.api(harness.url('/me')),
     url: (path) => new URL(path, harness.app.url),

@@ -30,7 +30,10 @@ const cases: Case[] = [
   { name: 'a missing sub', claims: () => ({ sub: undefined }) },
   { name: 'a missing iat', claims: () => ({ iat: undefined }) },
   { name: 'a missing exp', claims: () => ({ exp: undefined }) },
-  { name: 'exp an hour ago', claims: ({ now }) => ({ exp: now - HOUR, iat: now - 2 * HOUR, auth_time: now - 2 * HOUR }) },
+  {
+    name: 'exp an hour ago',
+    claims: ({ now }) => ({ exp: now - HOUR, iat: now - 2 * HOUR, auth_time: now - 2 * HOUR }),
+  },
   { name: 'nbf an hour from now', claims: ({ now }) => ({ nbf: now + HOUR }) },
   { name: 'iat an hour from now', claims: ({ now }) => ({ iat: now + HOUR, exp: now + 2 * HOUR }) },
   { name: 'a missing nonce', claims: () => ({ nonce: undefined }) },

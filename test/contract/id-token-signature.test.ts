@@ -13,7 +13,10 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'an RS256 token with a corrupted signature', behaviour: { sign: 'bad-signature' } },
-  { name: 'HS256 keyed with a wrong secret', behaviour: { sign: 'hs256', hmacSecret: 'not-the-client-secret-but-just-as-long!!' } },
+  {
+    name: 'HS256 keyed with a wrong secret',
+    behaviour: { sign: 'hs256', hmacSecret: 'not-the-client-secret-but-just-as-long!!' },
+  },
   { name: 'alg none', behaviour: { sign: 'none' } },
   {
     name: 'alg none, even when discovery advertises it',
@@ -31,7 +34,10 @@ const cases: Case[] = [
     behaviour: { sign: 'es256', discovery: { id_token_signing_alg_values_supported: ['RS256'] } },
   },
   { name: 'an ES256 signature under a header claiming RS256', behaviour: { sign: 'es256', header: { alg: 'RS256' } } },
-  { name: 'an unknown critical header parameter', behaviour: { header: { crit: ['urn:rogue:must-understand'], 'urn:rogue:must-understand': true } } },
+  {
+    name: 'an unknown critical header parameter',
+    behaviour: { header: { crit: ['urn:rogue:must-understand'], 'urn:rogue:must-understand': true } },
+  },
   {
     name: 'a foreign key embedded in the header (jwk)',
     behaviour: (rogue) => ({ sign: 'foreign-rs256', header: { jwk: rogue.keys.foreign.publicJwk } }),

@@ -38,12 +38,22 @@ const outages: Outage[] = [
   { name: 'answers a body that is not JSON', behaviour: () => ({ jwks: () => '{"keys": [' }) },
   { name: 'answers an HTML page', behaviour: () => ({ jwks: () => '<html><body>Bad gateway</body></html>' }) },
   { name: 'answers JSON that is not a JWKS (no keys)', behaviour: () => ({ jwks: () => ({ error: 'maintenance' }) }) },
-  { name: 'answers JSON that is not a JWKS (keys not an array)', behaviour: () => ({ jwks: () => ({ keys: 'none' }) }) },
-  { name: 'answers JSON that is not a JWKS (keys of strings)', behaviour: () => ({ jwks: (correct) => ({ keys: correct.keys.map(() => 'key') }) }) },
+  {
+    name: 'answers JSON that is not a JWKS (keys not an array)',
+    behaviour: () => ({ jwks: () => ({ keys: 'none' }) }),
+  },
+  {
+    name: 'answers JSON that is not a JWKS (keys of strings)',
+    behaviour: () => ({ jwks: (correct) => ({ keys: correct.keys.map(() => 'key') }) }),
+  },
   { name: 'answers a JSON array', behaviour: () => ({ jwks: (correct) => correct.keys }) },
   { name: 'answers JSON null', behaviour: () => ({ jwks: () => 'null' }) },
   { name: 'drops the connection', behaviour: () => ({ down: 'destroy', affects: ['jwks'] }) },
-  { name: 'hangs past httpTimeout', behaviour: () => ({ delayMs: HTTP_TIMEOUT * 1000 + 1500, affects: ['jwks'] }), slow: true },
+  {
+    name: 'hangs past httpTimeout',
+    behaviour: () => ({ delayMs: HTTP_TIMEOUT * 1000 + 1500, affects: ['jwks'] }),
+    slow: true,
+  },
   {
     name: 'refuses the connection',
     behaviour: async () => ({ discovery: { jwks_uri: `http://127.0.0.1:${await freePort()}/jwks` } }),
@@ -51,7 +61,11 @@ const outages: Outage[] = [
   },
 ]
 
-async function startApp(harness: Harness, outage: Outage, options: Parameters<Harness['startApp']>[0] = {}): Promise<void> {
+async function startApp(
+  harness: Harness,
+  outage: Outage,
+  options: Parameters<Harness['startApp']>[0] = {},
+): Promise<void> {
   if (outage.slow === true) process.env['OIDC_HTTP_TIMEOUT'] = String(HTTP_TIMEOUT)
   try {
     await harness.startApp(options)
@@ -61,13 +75,24 @@ async function startApp(harness: Harness, outage: Outage, options: Parameters<Ha
 }
 
 async function bearer(harness: Harness, token: string) {
-  const response = await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), challenge: response.headers.get('www-authenticate'), body: await response.text() }
+  const response = await fetch(harness.url('/me'), {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  })
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    challenge: response.headers.get('www-authenticate'),
+    body: await response.text(),
+  }
 }
 
 async function backchannel(harness: Harness, token: string) {
   const body = new URLSearchParams({ logout_token: token }).toString()
-  const response = await fetch(harness.url('/backchannel-logout'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+  const response = await fetch(harness.url('/backchannel-logout'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  })
   return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() }
 }
 
@@ -78,7 +103,14 @@ function expectUnavailable(result: { status: number; retryAfter: string | null; 
 
 /** The knobs an outage changed, back to the correct provider's. */
 function repair(rogue: RogueProvider): void {
-  rogue.bend({ jwksStatus: 200, jwks: undefined, down: false, delayMs: 0, affects: 'all', discovery: { jwks_uri: `${rogue.issuer}/jwks` } })
+  rogue.bend({
+    jwksStatus: 200,
+    jwks: undefined,
+    down: false,
+    delayMs: 0,
+    affects: 'all',
+    discovery: { jwks_uri: `${rogue.issuer}/jwks` },
+  })
 }
 
 describe.each(drivers)('$name: a key server that cannot be read', (driver) => {
@@ -118,43 +150,67 @@ describe.each(drivers)('$name: a key server that cannot be read', (driver) => {
     )
   })
 
-  it.each(outages.filter((outage) => outage.coldOnly !== true))('a bearer token while the JWKS $name: 503 + Retry-After, not 401; accepted once it is back', async (outage) => {
-    await startApp(harness, outage, { bearer: true })
-    harness.rogue.bend(await outage.behaviour(harness.rogue))
-    const token = await mintIdToken(harness.rogue)
-    const down = await bearer(harness, token)
-    expectUnavailable(down)
-    expect(down.challenge ?? '').not.toContain('invalid_token')
-    repair(harness.rogue)
-    expect((await bearer(harness, token)).status).toBe(200)
-  })
+  it.each(outages.filter((outage) => outage.coldOnly !== true))(
+    'a bearer token while the JWKS $name: 503 + Retry-After, not 401; accepted once it is back',
+    async (outage) => {
+      await startApp(harness, outage, { bearer: true })
+      harness.rogue.bend(await outage.behaviour(harness.rogue))
+      const token = await mintIdToken(harness.rogue)
+      const down = await bearer(harness, token)
+      expectUnavailable(down)
+      expect(down.challenge ?? '').not.toContain('invalid_token')
+      repair(harness.rogue)
+      expect((await bearer(harness, token)).status).toBe(200)
+    },
+  )
 
-  it.each(outages.filter((outage) => outage.coldOnly !== true))('a logout token while the JWKS $name: 503 + Retry-After, the session kept; ended once it is back', async (outage) => {
-    await startApp(harness, outage)
-    harness.rogue.bend({ claims: { sid: 'sid-1' } })
-    const dance = await harness.dance()
-    await expectSignedIn(harness, dance)
-    harness.rogue.bend(await outage.behaviour(harness.rogue))
-    const token = () => mintLogoutToken(harness.rogue, { claims: { sid: 'sid-1', exp: Math.floor(Date.now() / 1000) + 120 } })
-    expectUnavailable(await backchannel(harness, await token()))
-    expect((await harness.me(dance.browser)).status).toBe(200)
-    repair(harness.rogue)
-    const ended = await backchannel(harness, await token())
-    expect(ended.status, ended.body).toBe(200)
-    expect((await harness.me(dance.browser)).status).toBe(401)
-  })
+  it.each(outages.filter((outage) => outage.coldOnly !== true))(
+    'a logout token while the JWKS $name: 503 + Retry-After, the session kept; ended once it is back',
+    async (outage) => {
+      await startApp(harness, outage)
+      harness.rogue.bend({ claims: { sid: 'sid-1' } })
+      const dance = await harness.dance()
+      await expectSignedIn(harness, dance)
+      harness.rogue.bend(await outage.behaviour(harness.rogue))
+      const token = () =>
+        mintLogoutToken(harness.rogue, { claims: { sid: 'sid-1', exp: Math.floor(Date.now() / 1000) + 120 } })
+      expectUnavailable(await backchannel(harness, await token()))
+      expect((await harness.me(dance.browser)).status).toBe(200)
+      repair(harness.rogue)
+      const ended = await backchannel(harness, await token())
+      expect(ended.status, ended.body).toBe(200)
+      expect((await harness.me(dance.browser)).status).toBe(401)
+    },
+  )
 
   describe('a JWKS that was read but holds no usable key still refuses the token', () => {
     const unusable: [string, (rogue: RogueProvider) => Promise<Partial<Behaviour>> | Partial<Behaviour>][] = [
       ['no keys at all', () => ({ jwks: () => ({ keys: [] }) })],
-      ['the signing key twice under its kid (several keys match)', (rogue) => ({ jwks: (correct) => ({ keys: [...correct.keys, rogue.keys.rs256.publicJwk] }) })],
-      ['an EC key under the RSA key\'s kid (a key of the wrong type)', (rogue) => ({ jwks: () => ({ keys: [{ ...rogue.keys.es256.publicJwk, kid: rogue.keys.rs256.kid }] }) })],
-      ['an RSA key too short to be imported under the kid', (rogue) => ({ jwks: () => ({ keys: [{ kty: 'RSA', kid: rogue.keys.rs256.kid, alg: 'RS256', n: 'AQAB', e: 'AQAB' }] }) })],
-      ['the signing key for encryption only', (rogue) => ({ jwks: () => ({ keys: [{ ...rogue.keys.rs256.publicJwk, use: 'enc' }] }) })],
-      ['a private key', async (rogue) => {
-        const jwk = { ...(await exportJWK(rogue.keys.rs256.privateKey)), kid: rogue.keys.rs256.kid, alg: 'RS256' }
-        return { jwks: () => ({ keys: [jwk] }) }
-      }],
+      [
+        'the signing key twice under its kid (several keys match)',
+        (rogue) => ({ jwks: (correct) => ({ keys: [...correct.keys, rogue.keys.rs256.publicJwk] }) }),
+      ],
+      [
+        "an EC key under the RSA key's kid (a key of the wrong type)",
+        (rogue) => ({ jwks: () => ({ keys: [{ ...rogue.keys.es256.publicJwk, kid: rogue.keys.rs256.kid }] }) }),
+      ],
+      [
+        'an RSA key too short to be imported under the kid',
+        (rogue) => ({
+          jwks: () => ({ keys: [{ kty: 'RSA', kid: rogue.keys.rs256.kid, alg: 'RS256', n: 'AQAB', e: 'AQAB' }] }),
+        }),
+      ],
+      [
+        'the signing key for encryption only',
+        (rogue) => ({ jwks: () => ({ keys: [{ ...rogue.keys.rs256.publicJwk, use: 'enc' }] }) }),
+      ],
+      [
+        'a private key',
+        async (rogue) => {
+          const jwk = { ...(await exportJWK(rogue.keys.rs256.privateKey)), kid: rogue.keys.rs256.kid, alg: 'RS256' }
+          return { jwks: () => ({ keys: [jwk] }) }
+        },
+      ],
     ]
 
     it.each(unusable)('%s: 400 at the callback, 401 for a bearer token', async (_name, behaviour) => {
@@ -176,18 +232,30 @@ describe('a key server outage in the log', () => {
   it('is logged once with its reason while it lasts (not once per request), and its end once', async () => {
     const errors: string[] = []
     const warnings: string[] = []
-    const rp = new RelyingParty({
-      issuer: rogue.issuer,
-      clientId: rogue.clientId,
-      clientSecret: rogue.clientSecret,
-      baseURL: 'http://127.0.0.1:1',
-      secret: randomBytes(32).toString('base64url'),
-      bearer: true,
-      logger: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },
-    }, {})
+    const rp = new RelyingParty(
+      {
+        issuer: rogue.issuer,
+        clientId: rogue.clientId,
+        clientSecret: rogue.clientSecret,
+        baseURL: 'http://127.0.0.1:1',
+        secret: randomBytes(32).toString('base64url'),
+        bearer: true,
+        logger: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },
+      },
+      {},
+    )
     const verify = async () => {
-      const request = { method: 'GET', url: '/me', headers: { authorization: `Bearer ${await mintIdToken(rogue, { claims: { jti: randomBytes(8).toString('hex') } })}` } }
-      return Promise.resolve(rp.handle(request, () => {})).then((result) => result.context?.user?.['sub'], (err: unknown) => (err as { code?: unknown }).code)
+      const request = {
+        method: 'GET',
+        url: '/me',
+        headers: {
+          authorization: `Bearer ${await mintIdToken(rogue, { claims: { jti: randomBytes(8).toString('hex') } })}`,
+        },
+      }
+      return Promise.resolve(rp.handle(request, () => {})).then(
+        (result) => result.context?.user?.['sub'],
+        (err: unknown) => (err as { code?: unknown }).code,
+      )
     }
     rogue.bend({ jwksStatus: 500 })
     for (let i = 0; i < 3; i += 1) expect(await verify()).toBe('provider_unavailable')

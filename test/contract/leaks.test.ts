@@ -12,8 +12,14 @@ import { useHarness } from './harness.js'
 const odd: { name: string; send: (browser: Browser, url: (path: string) => URL) => Promise<unknown> }[] = [
   { name: 'GET /callback without parameters', send: (b, url) => b.navigate(url('/callback')) },
   { name: 'GET /callback with an unknown state', send: (b, url) => b.navigate(url('/callback?code=x&state=y')) },
-  { name: 'GET /callback with broken percent-encoding', send: (b, url) => b.navigate(url('/callback?code=%E0%A4%A&state=%ff')) },
-  { name: 'GET /callback with repeated parameters', send: (b, url) => b.navigate(url('/callback?code=a&code=b&state=c&state=d')) },
+  {
+    name: 'GET /callback with broken percent-encoding',
+    send: (b, url) => b.navigate(url('/callback?code=%E0%A4%A&state=%ff')),
+  },
+  {
+    name: 'GET /callback with repeated parameters',
+    send: (b, url) => b.navigate(url('/callback?code=a&code=b&state=c&state=d')),
+  },
   {
     name: 'POST /callback with a junk form',
     send: (b, url) =>
@@ -28,10 +34,19 @@ const odd: { name: string; send: (browser: Browser, url: (path: string) => URL) 
   { name: 'GET /login?returnTo[x]=1', send: (b, url) => b.navigate(url('/login?returnTo[x]=1')) },
   { name: 'POST /logout without a session', send: (b, url) => b.request(url('/logout'), { method: 'POST' }) },
   { name: 'HEAD /me', send: (b, url) => b.request(url('/me'), { method: 'HEAD' }) },
-  { name: 'GET /me with an empty bearer token', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer ' } }) },
-  { name: 'GET /me with Basic credentials', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Basic Zm9vOmJhcg==' } }) },
+  {
+    name: 'GET /me with an empty bearer token',
+    send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer ' } }),
+  },
+  {
+    name: 'GET /me with Basic credentials',
+    send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Basic Zm9vOmJhcg==' } }),
+  },
   { name: 'GET /logout without a session', send: (b, url) => b.navigate(url('/logout')) },
-  { name: 'GET /me with a garbage bearer token', send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer garbage' } }) },
+  {
+    name: 'GET /me with a garbage bearer token',
+    send: (b, url) => b.api(url('/me'), { headers: { authorization: 'Bearer garbage' } }),
+  },
   {
     name: 'GET /me with an alg none bearer token',
     send: (b, url) => b.api(url('/me'), { headers: { authorization: `Bearer ${unsignedJwt()}` } }),
@@ -50,7 +65,10 @@ describe.each(drivers)('$name: nothing leaks', (driver) => {
   })
 
   it('a token endpoint error description does not leak into the page', async () => {
-    harness.rogue.bend({ tokenStatus: 400, tokenBody: () => ({ error: 'invalid_grant', error_description: '<img src=x onerror=alert(1)>' }) })
+    harness.rogue.bend({
+      tokenStatus: 400,
+      tokenBody: () => ({ error: 'invalid_grant', error_description: '<img src=x onerror=alert(1)>' }),
+    })
     const dance = await harness.dance()
     expect(dance.callback.status, summary(dance.callback)).toBeLessThan(500)
     expect(dance.callback.body).not.toContain('<img')

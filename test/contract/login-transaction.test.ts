@@ -39,7 +39,8 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     expect(set.length, 'GET /login sets the login-transaction cookie').toBeGreaterThan(0)
     for (const cookie of set) {
       const index = Math.floor(cookie.value.length / 3)
-      const flipped = cookie.value.slice(0, index) + (cookie.value[index] === 'A' ? 'B' : 'A') + cookie.value.slice(index + 1)
+      const flipped =
+        cookie.value.slice(0, index) + (cookie.value[index] === 'A' ? 'B' : 'A') + cookie.value.slice(index + 1)
       reached.browser.jar.set(harness.url('/'), { ...cookie, value: flipped })
     }
     const callback = await reached.browser.navigate(reached.callbackUrl)
@@ -50,7 +51,10 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const browser = harness.browser()
     for (let attempt = 0; attempt < 50; attempt += 1) await browser.navigate(harness.url('/login'))
     const home = await browser.navigate(harness.url('/'))
-    expect(home.status, `${summary(home)} with a Cookie header of ${browser.jar.header(harness.url('/'))?.length ?? 0} bytes`).toBe(200)
+    expect(
+      home.status,
+      `${summary(home)} with a Cookie header of ${browser.jar.header(harness.url('/'))?.length ?? 0} bytes`,
+    ).toBe(200)
     await expectSignedIn(harness, await harness.dance({ browser }))
   })
 
@@ -90,7 +94,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     await expectSignedIn(harness, await harness.dance({ browser }))
   })
 
-  it('lets three tabs sign in at once; a fourth login takes the oldest one\'s place', async () => {
+  it("lets three tabs sign in at once; a fourth login takes the oldest one's place", async () => {
     const browser = harness.browser()
     const tabs = []
     for (let tab = 0; tab < 4; tab += 1) tabs.push(await harness.reachCallback({ browser }))

@@ -11,7 +11,7 @@ import { useHarness } from './harness.js'
 const foreign: [string, Record<string, string>][] = [
   ['a cross-site navigation', { 'sec-fetch-site': 'cross-site' }],
   ['a navigation from a sibling subdomain', { 'sec-fetch-site': 'same-site' }],
-  ['a browser without Sec-Fetch-Site, from another site\'s page', { referer: 'https://evil.example/page' }],
+  ["a browser without Sec-Fetch-Site, from another site's page", { referer: 'https://evil.example/page' }],
   ['a browser without Sec-Fetch-Site, posting from another origin', { origin: 'https://evil.example' }],
 ]
 
@@ -31,11 +31,14 @@ describe.each(drivers)('$name: logout from another site', (driver) => {
     }
   })
 
-  it('signs out when the page\'s button posts from this origin', async () => {
+  it("signs out when the page's button posts from this origin", async () => {
     const dance = await harness.dance()
     await expectSignedIn(harness, dance)
     const origin = harness.url('/').origin
-    const answer = await dance.browser.navigate(harness.url('/logout'), { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin } })
+    const answer = await dance.browser.navigate(harness.url('/logout'), {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', origin },
+    })
     expect(answer.status, summary(answer)).toBe(302)
     expect((await harness.me(dance.browser)).status).toBe(401)
   })
@@ -43,7 +46,7 @@ describe.each(drivers)('$name: logout from another site', (driver) => {
   const own: [string, (origin: string) => Record<string, string>][] = [
     ['typed in the address bar', () => ({ 'sec-fetch-site': 'none' })],
     ['a link of this app', () => ({ 'sec-fetch-site': 'same-origin' })],
-    ['an older browser, from this app\'s page', (origin) => ({ referer: `${origin}/x` })],
+    ["an older browser, from this app's page", (origin) => ({ referer: `${origin}/x` })],
     ['a client that is no browser (no such header)', () => ({})],
   ]
   it.each(own)('signs out at once for %s', async (_name, headers) => {

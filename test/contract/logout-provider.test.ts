@@ -12,7 +12,14 @@ import { useHarness, type Harness } from './harness.js'
 
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' }
 
-const hostileReturnTo = ['//evil.example', '/.//evil.example', '/%2e%2e//evil.example', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']
+const hostileReturnTo = [
+  '//evil.example',
+  '/.//evil.example',
+  '/%2e%2e//evil.example',
+  'https://evil.example/',
+  '/\\evil.example',
+  'javascript:alert(1)',
+]
 
 async function signedInBrowser(harness: Harness): Promise<Browser> {
   const dance = await harness.dance()
@@ -62,7 +69,9 @@ describe.each(drivers)('$name: logout at the provider', (driver) => {
 
   it('signs out here only with idpLogout: false, even with an advertised endpoint', async () => {
     await harness.startApp({ idpLogout: false })
-    expect((await logout(harness, await signedInBrowser(harness), '?returnTo=/bye')).href).toBe(`${harness.app.url}/bye`)
+    expect((await logout(harness, await signedInBrowser(harness), '?returnTo=/bye')).href).toBe(
+      `${harness.app.url}/bye`,
+    )
   })
 
   it.each(hostileReturnTo)('never returns to another origin: returnTo=%s', async (returnTo) => {
@@ -73,9 +82,13 @@ describe.each(drivers)('$name: logout at the provider', (driver) => {
 
   it('keeps a checked returnTo through the confirmation page of a cross-site logout', async () => {
     const browser = await signedInBrowser(harness)
-    const page = await browser.navigate(harness.url('/logout?returnTo=/bye'), { headers: { 'sec-fetch-site': 'cross-site' } })
+    const page = await browser.navigate(harness.url('/logout?returnTo=/bye'), {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    })
     expect(page.body).toContain('<form method="post" action="/logout?returnTo=%2Fbye">')
-    const hostile = await browser.navigate(harness.url('/logout?returnTo=//evil.example'), { headers: { 'sec-fetch-site': 'cross-site' } })
+    const hostile = await browser.navigate(harness.url('/logout?returnTo=//evil.example'), {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    })
     expect(hostile.body).toContain('<form method="post" action="/logout?returnTo=%2F">')
   })
 })

@@ -18,7 +18,11 @@ const TENANT_B = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a'
 const TENANT_OTHER = '9188040d-6c67-4c5b-b112-36a304b66dad'
 
 /** Entra's paths, served by the rogue provider. */
-const ROUTES: Record<string, string> = { 'openid-configuration': '/.well-known/openid-configuration', token: '/token', keys: '/jwks' }
+const ROUTES: Record<string, string> = {
+  'openid-configuration': '/.well-known/openid-configuration',
+  token: '/token',
+  keys: '/jwks',
+}
 
 function entraFetch(harness: Harness) {
   return (url: string, init: RequestInit): Promise<Response> => {
@@ -56,7 +60,12 @@ async function dance(harness: Harness): Promise<{ browser: Browser; callback: Ex
 }
 
 async function startEntraApp(harness: Harness, allowedTenants?: string[]): Promise<void> {
-  await harness.startApp({ issuer: `${ENTRA}/common/v2.0`, fetch: entraFetch(harness), bearer: true, ...(allowedTenants ? { allowedTenants } : {}) })
+  await harness.startApp({
+    issuer: `${ENTRA}/common/v2.0`,
+    fetch: entraFetch(harness),
+    bearer: true,
+    ...(allowedTenants ? { allowedTenants } : {}),
+  })
 }
 
 describe.each(drivers)('$name: multi-tenant issuer', (driver) => {
@@ -85,7 +94,9 @@ describe.each(drivers)('$name: multi-tenant issuer', (driver) => {
     await startEntraApp(harness, [TENANT_A])
     const call = async (tenant: string) => {
       const token = await mintIdToken(harness.rogue, { claims: { iss: `${ENTRA}/${tenant}/v2.0`, tid: tenant } })
-      return (await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })).status
+      return (
+        await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      ).status
     }
     expect(await call(TENANT_A)).toBe(200)
     expect(await call(TENANT_OTHER)).toBe(401)

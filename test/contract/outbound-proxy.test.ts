@@ -84,7 +84,7 @@ describe.each(drivers)('$name: outbound requests', (driver) => {
     expect(await signInWith({ HTTP_PROXY: proxyUrl(), NO_PROXY: '127.0.0.1' })).toEqual([])
   })
 
-  it('go through the app\'s own fetch when given', async () => {
+  it("go through the app's own fetch when given", async () => {
     const fetched: string[] = []
     await harness.startApp({ fetch: (url, init) => (fetched.push(new URL(url).pathname), fetch(url, init)) })
     await expectSignedIn(harness, await harness.dance())

@@ -6,7 +6,10 @@ import { useHarness } from './harness.js'
 describe.each(drivers)('$name: a provider that is down', (driver) => {
   const harness = useHarness(driver)
 
-  it.each([['refusing connections', 'destroy'], ['answering 503', 503]] as const)(
+  it.each([
+    ['refusing connections', 'destroy'],
+    ['answering 503', 503],
+  ] as const)(
     'starts anyway, answers sign-in with 503 and Retry-After while the provider is %s, and recovers by itself',
     async (_how, down) => {
       harness.rogue.bend({ down })

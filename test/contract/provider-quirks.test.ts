@@ -11,9 +11,21 @@ import { expectSignedIn, summary } from './expectations.js'
 import { useHarness, type Harness } from './harness.js'
 
 const cases: [string, string, Claims][] = [
-  ['Keycloak realm roles', 'realm_access.roles', { groups: undefined, realm_access: { roles: ['offline_access', 'admins'] } }],
-  ['Keycloak client roles', 'resource_access.oidc-rp.roles', { groups: undefined, resource_access: { 'oidc-rp': { roles: ['admins'] } } }],
-  ['Auth0 namespaced claim', 'https://example.com/groups', { groups: undefined, 'https://example.com/groups': ['admins'] }],
+  [
+    'Keycloak realm roles',
+    'realm_access.roles',
+    { groups: undefined, realm_access: { roles: ['offline_access', 'admins'] } },
+  ],
+  [
+    'Keycloak client roles',
+    'resource_access.oidc-rp.roles',
+    { groups: undefined, resource_access: { 'oidc-rp': { roles: ['admins'] } } },
+  ],
+  [
+    'Auth0 namespaced claim',
+    'https://example.com/groups',
+    { groups: undefined, 'https://example.com/groups': ['admins'] },
+  ],
   ['Cognito groups', 'cognito:groups', { groups: undefined, 'cognito:groups': ['admins'] }],
   ['Entra ID app roles', 'roles', { groups: undefined, roles: ['admins'] }],
 ]
@@ -42,13 +54,17 @@ describe.each(drivers)('$name: provider quirks', (driver) => {
     expect(refused.status, summary(refused)).toBe(403)
   })
 
-  it('signs in with Keycloak\'s session_state in the callback', async () => {
+  it("signs in with Keycloak's session_state in the callback", async () => {
     harness.rogue.bend({ authorize: { params: { session_state: '9a1f0a4e-6b4f-4c64-8d0c-3b0d7c5d2e11' } } })
     await expectSignedIn(harness, await harness.dance())
   })
 
   it('names an Entra ID groups overage in the 403, for APIs and browsers', async () => {
-    const overage: Claims = { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } } }
+    const overage: Claims = {
+      groups: undefined,
+      _claim_names: { groups: 'src1' },
+      _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } },
+    }
     const api = await admin(harness, overage, 'groups')
     expect(api.status, summary(api)).toBe(403)
     expect(api.body).toContain('groups overage')

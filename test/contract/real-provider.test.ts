@@ -13,10 +13,12 @@ const secret = () => randomBytes(32).toString('base64url')
 const algs = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const
 
 async function get(app: RunningApp, path: string, cookie?: string, accept = 'application/json') {
-  const response = await fetch(app.url + path, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
+  const response = await fetch(app.url + path, {
+    redirect: 'manual',
+    headers: { accept, ...(cookie ? { cookie } : {}) },
+  })
   return { status: response.status, location: response.headers.get('location'), body: await response.text() }
 }
-
 
 describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
   let provider: DevProvider
@@ -24,7 +26,11 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
 
   beforeAll(async () => {
     provider = await startDevProvider({
-      clients: algs.map((alg) => ({ clientId: `app-${alg}`, clientSecret: `${alg}-${secret()}`, idTokenSigningAlg: alg })),
+      clients: algs.map((alg) => ({
+        clientId: `app-${alg}`,
+        clientSecret: `${alg}-${secret()}`,
+        idTokenSigningAlg: alg,
+      })),
     })
   })
   afterAll(async () => {
@@ -34,21 +40,36 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
 
   async function start(alg: (typeof algs)[number] = 'RS256', extra: Partial<AppOptions> = {}): Promise<RunningApp> {
     const client = provider.clients.find((c) => c.clientId === `app-${alg}`)!
-    const app = await driver.start({ issuer: provider.issuer, clientId: client.clientId, clientSecret: client.clientSecret!, secret: secret(), authRequired: false, ...extra })
+    const app = await driver.start({
+      issuer: provider.issuer,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret!,
+      secret: secret(),
+      authRequired: false,
+      ...extra,
+    })
     apps.push(app)
     return app
   }
 
-  it.each(algs)('signs alice in with an ID token signed %s: /me has her claims and groups, /admin is allowed', async (alg) => {
-    const app = await start(alg)
-    const { cookie, location } = await signIn(app.url, 'alice', { returnTo: '/me' })
-    expect(location).toBe('/me')
-    const me = await get(app, '/me', cookie)
-    expect(me.status).toBe(200)
-    expect(JSON.parse(me.body)).toMatchObject({ sub: 'alice', email: 'alice@example.com', name: 'Alice Admin', groups: ['admins', 'developers'] })
-    expect(JSON.parse(me.body)).not.toHaveProperty('nonce')
-    expect((await get(app, '/admin', cookie)).status).toBe(200)
-  })
+  it.each(algs)(
+    'signs alice in with an ID token signed %s: /me has her claims and groups, /admin is allowed',
+    async (alg) => {
+      const app = await start(alg)
+      const { cookie, location } = await signIn(app.url, 'alice', { returnTo: '/me' })
+      expect(location).toBe('/me')
+      const me = await get(app, '/me', cookie)
+      expect(me.status).toBe(200)
+      expect(JSON.parse(me.body)).toMatchObject({
+        sub: 'alice',
+        email: 'alice@example.com',
+        name: 'Alice Admin',
+        groups: ['admins', 'developers'],
+      })
+      expect(JSON.parse(me.body)).not.toHaveProperty('nonce')
+      expect((await get(app, '/admin', cookie)).status).toBe(200)
+    },
+  )
 
   it('gives bob 403 at /admin, as JSON for an API and a page for a browser, never a redirect', async () => {
     const app = await start()
@@ -72,11 +93,13 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
     expect(api.status).toBe(401)
   })
 
-  it('accepts the provider\'s ID tokens as bearer tokens from services, with the same guards', async () => {
+  it("accepts the provider's ID tokens as bearer tokens from services, with the same guards", async () => {
     const app = await start('RS256', { bearer: true })
     const bearer = async (path: string, user: string) => {
       const token = await provider.issueIdToken(user, { clientId: 'app-RS256' })
-      const response = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      const response = await fetch(app.url + path, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      })
       return { status: response.status, body: await response.text() }
     }
     const me = await bearer('/me', 'alice')
@@ -92,7 +115,10 @@ describe.each(drivers)('$name against a real OpenID Provider', (driver) => {
     const before = provider.stats.tokenRequests.refresh_token ?? 0
     provider.setGroups('alice', ['developers', 'oncall'])
     try {
-      const refreshed = await fetch(`${app.url}/refresh`, { method: 'POST', headers: { cookie, accept: 'application/json' } })
+      const refreshed = await fetch(`${app.url}/refresh`, {
+        method: 'POST',
+        headers: { cookie, accept: 'application/json' },
+      })
       expect(refreshed.status).toBe(200)
       expect(await refreshed.json()).toMatchObject({ groups: ['developers', 'oncall'] })
       expect(provider.stats.tokenRequests.refresh_token).toBe(before + 1)

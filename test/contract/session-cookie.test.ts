@@ -12,7 +12,8 @@ describe.each(drivers)('$name: a bad session cookie is an anonymous visitor', (d
   it('refuses a session cookie with one character flipped', async () => {
     const { browser, session } = await signedIn(harness)
     const index = middleAlphanumeric(session.value)
-    const flipped = session.value.slice(0, index) + (session.value[index] === 'a' ? 'b' : 'a') + session.value.slice(index + 1)
+    const flipped =
+      session.value.slice(0, index) + (session.value[index] === 'a' ? 'b' : 'a') + session.value.slice(index + 1)
     await expectAnonymousWith(harness, browser, { ...session, value: flipped })
   })
 
@@ -21,12 +22,14 @@ describe.each(drivers)('$name: a bad session cookie is an anonymous visitor', (d
     const secret = [harness.options.secret].flat()[0] ?? ''
     const signed = splitSignedValue(session.value)
     // Positive control: the cookie is cookie-signature's format, so re-signing is meaningful.
-    expect(sign(signed.id, secret), `session cookie ${session.value} is not <id>.<hmac> with the app secret`).toBe(signed.signature)
+    expect(sign(signed.id, secret), `session cookie ${session.value} is not <id>.<hmac> with the app secret`).toBe(
+      signed.signature,
+    )
     const forged = signed.encode(sign(signed.id, 'another-secret-of-at-least-thirty-two-chars'))
     await expectAnonymousWith(harness, browser, { ...session, value: forged })
   })
 
-  it('issues a new session id at sign-in: a planted cookie does not become the victim\'s session', async () => {
+  it("issues a new session id at sign-in: a planted cookie does not become the victim's session", async () => {
     harness.rogue.bend({ claims: { sub: 'mallory' } })
     const attacker = await signedIn(harness, { sub: 'mallory' })
     harness.rogue.reset()
@@ -48,13 +51,19 @@ describe.each(drivers)('$name: a bad session cookie is an anonymous visitor', (d
     expect(header).toMatch(/;\s*Path=\/(;|$)/i)
   })
 
-  it.each(['garbage', 's%3A', 's:.', '%E0%A4%A', '.'.repeat(100), 'x'.repeat(4000)])('refuses a garbage session cookie %#', async (value) => {
-    const { browser, session } = await signedIn(harness)
-    await expectAnonymousWith(harness, browser, { ...session, value })
-  })
+  it.each(['garbage', 's%3A', 's:.', '%E0%A4%A', '.'.repeat(100), 'x'.repeat(4000)])(
+    'refuses a garbage session cookie %#',
+    async (value) => {
+      const { browser, session } = await signedIn(harness)
+      await expectAnonymousWith(harness, browser, { ...session, value })
+    },
+  )
 })
 
-async function signedIn(harness: Harness, expected: { sub?: string } = {}): Promise<{ browser: Browser; session: ParsedSetCookie }> {
+async function signedIn(
+  harness: Harness,
+  expected: { sub?: string } = {},
+): Promise<{ browser: Browser; session: ParsedSetCookie }> {
   const dance = await harness.dance()
   if (expected.sub === undefined) await expectSignedIn(harness, dance)
   else expect(JSON.parse((await harness.me(dance.browser)).body)).toMatchObject({ sub: expected.sub })

@@ -10,7 +10,10 @@ import { defaultUsers, signIn, startDevProvider, type DevProvider } from '@oidc-
 import { drivers, type AppOptions, type RunningApp } from './drivers.js'
 
 // Names that hardly compress (as group ids do), so that the session needs two cookie chunks.
-const manyGroups = Array.from({ length: 300 }, (_, i) => `team-${createHash('sha256').update(String(i)).digest('hex').slice(0, 12)}`)
+const manyGroups = Array.from(
+  { length: 300 },
+  (_, i) => `team-${createHash('sha256').update(String(i)).digest('hex').slice(0, 12)}`,
+)
 
 async function status(app: RunningApp, path: string, cookie: string): Promise<number> {
   return (await fetch(app.url + path, { headers: { cookie, accept: 'application/json' } })).status
@@ -21,7 +24,12 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
   const apps: RunningApp[] = []
 
   beforeAll(async () => {
-    provider = await startDevProvider({ users: [...defaultUsers, { id: 'gina', name: 'Gina Groups', email: 'gina@example.com', groups: ['admins', ...manyGroups] }] })
+    provider = await startDevProvider({
+      users: [
+        ...defaultUsers,
+        { id: 'gina', name: 'Gina Groups', email: 'gina@example.com', groups: ['admins', ...manyGroups] },
+      ],
+    })
   })
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()))
@@ -30,7 +38,14 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
 
   async function start(options: Partial<AppOptions>): Promise<RunningApp> {
     const client = provider.clients[0]
-    const app = await driver.start({ issuer: provider.issuer, clientId: client.clientId, clientSecret: client.clientSecret!, secret: randomBytes(32).toString('base64url'), authRequired: false, ...options })
+    const app = await driver.start({
+      issuer: provider.issuer,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret!,
+      secret: randomBytes(32).toString('base64url'),
+      authRequired: false,
+      ...options,
+    })
     apps.push(app)
     return app
   }
@@ -62,7 +77,10 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
     it('refuses a session with a tampered chunk', async () => {
       const app = await start({ session: { stateless: true } })
       const { cookie } = await signIn(app.url, 'gina')
-      const tampered = cookie.replace(/(oidc\.session\.1=)(.)/, (_m, name: string, c: string) => name + (c === 'A' ? 'B' : 'A'))
+      const tampered = cookie.replace(
+        /(oidc\.session\.1=)(.)/,
+        (_m, name: string, c: string) => name + (c === 'A' ? 'B' : 'A'),
+      )
       expect(tampered).not.toBe(cookie)
       expect(await status(app, '/me', tampered)).toBe(401)
     })
@@ -76,12 +94,14 @@ describe.each(drivers)('$name: session modes against a real provider', (driver) 
   })
 
   describe('an express-session store through the bridge', () => {
-    it('signs in, serves, and logs out with the sessions in express-session\'s store', async () => {
+    it("signs in, serves, and logs out with the sessions in express-session's store", async () => {
       const store = new session.MemoryStore()
       const app = await start({ session: { store: expressSessionStore(store) } })
       const { cookie } = await signIn(app.url, 'alice')
       expect(await status(app, '/admin', cookie)).toBe(200)
-      const ids = await new Promise<string[]>((resolve, reject) => store.all((err, all) => (err ? reject(err as Error) : resolve(Object.keys(all ?? {})))))
+      const ids = await new Promise<string[]>((resolve, reject) =>
+        store.all((err, all) => (err ? reject(err as Error) : resolve(Object.keys(all ?? {})))),
+      )
       expect(ids.some((id) => id.startsWith('oidc-rp:') && !id.startsWith('oidc-rp:once:'))).toBe(true)
       await fetch(`${app.url}/logout`, { headers: { cookie }, redirect: 'manual' })
       expect(await status(app, '/me', cookie)).toBe(401)

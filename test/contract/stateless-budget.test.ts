@@ -43,7 +43,13 @@ describe.each(drivers)('$name: stateless sessions stay within the cookie budget'
     const me = await harness.me(dance.browser)
     expect(me.status, summary(me)).toBe(200)
     // The claims come back whole, whatever the cookie keeps of them.
-    expect(JSON.parse(me.body)).toEqual({ sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Example', groups: ['admins', 'developers'] })
+    expect(JSON.parse(me.body)).toEqual({
+      sub: 'alice',
+      email: 'alice@example.com',
+      email_verified: true,
+      name: 'Alice Example',
+      groups: ['admins', 'developers'],
+    })
     // A refresh checks the new ID token's iss, sub and aud against the session's claims.
     const refreshed = await dance.browser.api(harness.url('/refresh'), { method: 'POST' })
     expect(refreshed.status, summary(refreshed)).toBe(200)
@@ -119,14 +125,20 @@ function sessionCookies(harness: Harness, browser: Browser) {
 
 /** Bytes the session's cookies add to the Cookie request header (`name=value; ` each). */
 function sessionBytes(harness: Harness, browser: Browser): number {
-  return sessionCookies(harness, browser).reduce((sum, cookie) => sum + cookie.name.length + 1 + cookie.value.length + 2, 0)
+  return sessionCookies(harness, browser).reduce(
+    (sum, cookie) => sum + cookie.name.length + 1 + cookie.value.length + 2,
+    0,
+  )
 }
 
 /** No response of the app set a cookie over the per-cookie limit, nor session chunks over the budget. */
 function expectWritesWithinBudget(log: readonly Exchange[]): void {
   for (const exchange of log) {
-    for (const header of exchange.setCookies) expect(header.length, `Set-Cookie of ${summary(exchange)}`).toBeLessThanOrEqual(SET_COOKIE_MAX)
-    const written = exchange.setCookies.filter((header) => isSessionCookie(header) && parseSetCookie(header, exchange.url)?.deleted === false)
+    for (const header of exchange.setCookies)
+      expect(header.length, `Set-Cookie of ${summary(exchange)}`).toBeLessThanOrEqual(SET_COOKIE_MAX)
+    const written = exchange.setCookies.filter(
+      (header) => isSessionCookie(header) && parseSetCookie(header, exchange.url)?.deleted === false,
+    )
     const bytes = written.reduce((sum, header) => sum + header.slice(0, header.indexOf(';')).length + 2, 0)
     expect(bytes, `session cookies written by ${summary(exchange)}`).toBeLessThanOrEqual(SESSION_BUDGET)
   }

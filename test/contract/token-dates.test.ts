@@ -37,12 +37,20 @@ const plausible: [string, () => Overrides][] = [
 ]
 
 async function bearer(harness: Harness, token: string): Promise<number> {
-  return (await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })).status
+  return (
+    await fetch(harness.url('/me'), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+  ).status
 }
 
 async function backchannel(harness: Harness, token: string): Promise<number> {
   const body = new URLSearchParams({ logout_token: token }).toString()
-  return (await fetch(harness.url('/backchannel-logout'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })).status
+  return (
+    await fetch(harness.url('/backchannel-logout'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
+  ).status
 }
 
 describe.each(drivers)('$name: token dates', (driver) => {
@@ -68,12 +76,15 @@ describe.each(drivers)('$name: token dates', (driver) => {
     expect(await bearer(harness, await mintIdToken(harness.rogue, { claims: { exp: now() + 399 * DAY } }))).toBe(200)
   })
 
-  it.each(implausible.filter(([name]) => !name.startsWith('auth_time')))('refuses a logout token with %s (400), nothing ends', async (_name, claims) => {
-    harness.rogue.bend({ claims: { sid: 'sid-1' } })
-    const dance = await harness.dance()
-    await expectSignedIn(harness, dance)
-    const token = await mintLogoutToken(harness.rogue, { claims: { sid: 'sid-1', exp: now() + 120, ...claims() } })
-    expect(await backchannel(harness, token)).toBe(400)
-    expect((await harness.me(dance.browser)).status).toBe(200)
-  })
+  it.each(implausible.filter(([name]) => !name.startsWith('auth_time')))(
+    'refuses a logout token with %s (400), nothing ends',
+    async (_name, claims) => {
+      harness.rogue.bend({ claims: { sid: 'sid-1' } })
+      const dance = await harness.dance()
+      await expectSignedIn(harness, dance)
+      const token = await mintLogoutToken(harness.rogue, { claims: { sid: 'sid-1', exp: now() + 120, ...claims() } })
+      expect(await backchannel(harness, token)).toBe(400)
+      expect((await harness.me(dance.browser)).status).toBe(200)
+    },
+  )
 })

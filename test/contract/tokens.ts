@@ -16,18 +16,38 @@ const now = () => Math.floor(Date.now() / 1000)
 
 /** An ID token as the rogue provider would issue it for alice; overrides where undefined deletes. */
 export async function mintIdToken(rogue: RogueProvider, options: MintOptions = {}): Promise<string> {
-  return mint(rogue, {
-    iss: rogue.issuer, sub: 'alice', aud: rogue.clientId, iat: now(), exp: now() + 600,
-    name: 'Alice Admin', email: 'alice@example.com', groups: ['admins', 'developers'],
-  }, options)
+  return mint(
+    rogue,
+    {
+      iss: rogue.issuer,
+      sub: 'alice',
+      aud: rogue.clientId,
+      iat: now(),
+      exp: now() + 600,
+      name: 'Alice Admin',
+      email: 'alice@example.com',
+      groups: ['admins', 'developers'],
+    },
+    options,
+  )
 }
 
 /** A back-channel logout token for `sid` (and alice); overrides where undefined deletes. */
 export async function mintLogoutToken(rogue: RogueProvider, options: MintOptions = {}): Promise<string> {
-  return mint(rogue, {
-    iss: rogue.issuer, sub: 'alice', aud: rogue.clientId, iat: now(), exp: now() + 120, jti: randomUUID(), sid: 'sid-alice-1',
-    events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
-  }, { ...options, header: { typ: 'logout+jwt', ...options.header } })
+  return mint(
+    rogue,
+    {
+      iss: rogue.issuer,
+      sub: 'alice',
+      aud: rogue.clientId,
+      iat: now(),
+      exp: now() + 120,
+      jti: randomUUID(),
+      sid: 'sid-alice-1',
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    },
+    { ...options, header: { typ: 'logout+jwt', ...options.header } },
+  )
 }
 
 async function mint(rogue: RogueProvider, defaults: Record<string, unknown>, options: MintOptions): Promise<string> {
@@ -39,6 +59,7 @@ async function mint(rogue: RogueProvider, defaults: Record<string, unknown>, opt
   if (options.alg === 'none') return new UnsecuredJWT(payload).encode()
   const alg = options.alg ?? 'RS256'
   const key = options.key ?? (alg === 'ES256' ? rogue.keys.es256.privateKey : rogue.keys.rs256.privateKey)
-  const kid = options.kid ?? (alg === 'ES256' ? rogue.keys.es256.kid : alg.startsWith('HS') ? undefined : rogue.keys.rs256.kid)
+  const kid =
+    options.kid ?? (alg === 'ES256' ? rogue.keys.es256.kid : alg.startsWith('HS') ? undefined : rogue.keys.rs256.kid)
   return new SignJWT(payload).setProtectedHeader({ alg, ...(kid ? { kid } : {}), ...options.header }).sign(key)
 }

@@ -10,8 +10,11 @@ import { expected, packages } from '../../scripts/readmes.mjs'
 
 const root = new URL('../../', import.meta.url).pathname
 
-it.for(packages as string[])('packages/%s/README.md has the options and errors of the root README (run pnpm readmes)', (pkg) => {
-  const readme = readFileSync(`${root}packages/${pkg}/README.md`, 'utf8')
-  expect(readme).toContain('| `issuer` | `OIDC_ISSUER` |')
-  expect(readme).toBe((expected as (pkg: string) => string)(pkg))
-})
+it.for(packages as string[])(
+  'packages/%s/README.md has the options and errors of the root README (run pnpm readmes)',
+  (pkg) => {
+    const readme = readFileSync(`${root}packages/${pkg}/README.md`, 'utf8')
+    expect(readme).toContain('| `issuer` | `OIDC_ISSUER` |')
+    expect(readme).toBe((expected as (pkg: string) => string)(pkg))
+  },
+)

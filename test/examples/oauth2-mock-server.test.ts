@@ -52,7 +52,10 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s with oauth2-mock-serve
     expect(me.status).toBe(200)
     expect(JSON.parse(me.body)).toMatchObject({ sub: 'johndoe' })
     expect((await browser.api(new URL('/admin', app.url))).status).toBe(200)
-    const logout = await browser.navigate(new URL('/logout', app.url), { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
+    const logout = await browser.navigate(new URL('/logout', app.url), {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
     expect(logout.location?.href.startsWith(`${provider.issuer.url}/endsession`)).toBe(true)
     expect((await browser.api(new URL('/me', app.url))).status).toBe(401)
   })

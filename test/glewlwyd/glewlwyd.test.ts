@@ -18,8 +18,20 @@ import { drivers, type RunningApp } from '../contract/drivers.js'
 /** Seconds Glewlwyd's access and ID tokens live: due for refresh at half (the leeway is capped at half a lifetime). */
 const LIFETIME = 8
 const USERS = [
-  { username: 'alice', password: `alice-${randomBytes(9).toString('base64url')}`, name: 'Alice Admin', email: 'alice@example.com', groups: ['admins', 'developers'] },
-  { username: 'bob', password: `bob-${randomBytes(9).toString('base64url')}`, name: 'Bob Builder', email: 'bob@example.com', groups: ['developers'] },
+  {
+    username: 'alice',
+    password: `alice-${randomBytes(9).toString('base64url')}`,
+    name: 'Alice Admin',
+    email: 'alice@example.com',
+    groups: ['admins', 'developers'],
+  },
+  {
+    username: 'bob',
+    password: `bob-${randomBytes(9).toString('base64url')}`,
+    name: 'Bob Builder',
+    email: 'bob@example.com',
+    groups: ['developers'],
+  },
 ]
 const secret = () => randomBytes(32).toString('base64url')
 /** A secret holding every character form-urlencoding could change without need. */
@@ -34,10 +46,17 @@ afterAll(async () => {
   await glewlwyd?.close()
 })
 
-const json = (browser: Browser, url: string) => browser.api(url).then((answer) => ({ status: answer.status, body: answer.status === 200 ? (JSON.parse(answer.body) as Record<string, unknown>) : undefined }))
+const json = (browser: Browser, url: string) =>
+  browser
+    .api(url)
+    .then((answer) => ({
+      status: answer.status,
+      body: answer.status === 200 ? (JSON.parse(answer.body) as Record<string, unknown>) : undefined,
+    }))
 
 /** The refresh_token exchanges of one client so far. */
-const refreshes = (clientId: string): TokenRequest[] => glewlwyd.tokenRequests.filter((r) => r.clientId === clientId && r.grantType === 'refresh_token')
+const refreshes = (clientId: string): TokenRequest[] =>
+  glewlwyd.tokenRequests.filter((r) => r.clientId === clientId && r.grantType === 'refresh_token')
 
 /** One app per driver, each with its own Glewlwyd client (its redirect and back-channel URIs name its port). */
 interface DriverApp {
@@ -51,7 +70,14 @@ beforeAll(async () => {
   for (const driver of drivers) {
     const clientId = `oidc-rp-${driver.name}`
     const client = { clientId, clientSecret: clientSecret() }
-    const app = await driver.start({ issuer: glewlwyd.issuer, ...client, secret: secret(), authRequired: false, bearer: true, logoutTokenWithoutExp: true })
+    const app = await driver.start({
+      issuer: glewlwyd.issuer,
+      ...client,
+      secret: secret(),
+      authRequired: false,
+      bearer: true,
+      logoutTokenWithoutExp: true,
+    })
     apps.set(driver.name, {
       app,
       clientId,
@@ -63,7 +89,12 @@ beforeAll(async () => {
         return { browser, ...signedIn }
       },
     })
-    await glewlwyd.addClient({ ...client, redirectUri: `${app.url}/callback`, postLogoutRedirectUri: `${app.url}/`, backchannelLogoutUri: `${app.url}/backchannel-logout` })
+    await glewlwyd.addClient({
+      ...client,
+      redirectUri: `${app.url}/callback`,
+      postLogoutRedirectUri: `${app.url}/`,
+      backchannelLogoutUri: `${app.url}/backchannel-logout`,
+    })
   }
 })
 afterAll(async () => {
@@ -83,14 +114,24 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
     expect(alice.authorize.origin + alice.authorize.pathname).toBe(`${glewlwyd.issuer}/auth`)
     const me = await json(alice.browser, `${app.url}/me`)
     expect(me.status).toBe(200)
-    expect(me.body).toMatchObject({ sub: expect.any(String), name: 'Alice Admin', email: 'alice@example.com', groups: ['admins', 'developers'] })
+    expect(me.body).toMatchObject({
+      sub: expect.any(String),
+      name: 'Alice Admin',
+      email: 'alice@example.com',
+      groups: ['admins', 'developers'],
+    })
     expect((await alice.browser.api(`${app.url}/admin`)).status).toBe(200)
-    const codeExchange = glewlwyd.tokenRequests.findLast((r) => r.clientId === clientId && r.grantType === 'authorization_code')
+    const codeExchange = glewlwyd.tokenRequests.findLast(
+      (r) => r.clientId === clientId && r.grantType === 'authorization_code',
+    )
     // Basic, as Glewlwyd lists first; the id reached it unchanged (it decodes nothing).
     expect(codeExchange).toMatchObject({ clientAuth: 'basic', clientId, status: 200, idToken: true })
 
     const bob = await signIn('bob')
-    expect((await json(bob.browser, `${app.url}/me`)).body).toMatchObject({ name: 'Bob Builder', groups: ['developers'] })
+    expect((await json(bob.browser, `${app.url}/me`)).body).toMatchObject({
+      name: 'Bob Builder',
+      groups: ['developers'],
+    })
     const refused = await bob.browser.api(`${app.url}/admin`)
     expect(refused.status).toBe(403)
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'forbidden' })
@@ -98,7 +139,10 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
 
   it('logs out at its end_session_endpoint, and Glewlwyd sends the browser back', async () => {
     const alice = await signIn('alice')
-    const logout = await alice.browser.navigate(`${app.url}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
+    const logout = await alice.browser.navigate(`${app.url}/logout`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', origin: app.url },
+    })
     expect(logout.status).toBe(302)
     expect(logout.location!.origin + logout.location!.pathname).toBe(`${glewlwyd.issuer}/end_session`)
     expect(logout.location!.searchParams.get('post_logout_redirect_uri')).toBe(`${app.url}/`)
@@ -120,7 +164,14 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
       await sleep(100)
       status = (await alice.browser.api(`${app.url}/me`)).status
     }
-    expect(status, glewlwyd.log().split('\n').filter((line) => line.includes('backchannel')).join('\n')).toBe(401)
+    expect(
+      status,
+      glewlwyd
+        .log()
+        .split('\n')
+        .filter((line) => line.includes('backchannel'))
+        .join('\n'),
+    ).toBe(401)
     expect(glewlwyd.log()).not.toMatch(new RegExp(`Error backchannel_logout response for client ${clientId}\\b`))
     // Only the session Glewlwyd ended: the other sign-in has its own provider session.
     expect((await other.browser.api(`${app.url}/me`)).status).toBe(200)
@@ -128,7 +179,9 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
 
   it('accepts its ID tokens as bearer tokens, with the same guards', async () => {
     const bearer = async (path: string, token: string) => {
-      const answer = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      const answer = await fetch(app.url + path, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      })
       return { status: answer.status, body: await answer.text() }
     }
     const alice = await glewlwyd.issueIdToken('alice', clientId, `${app.url}/callback`)
@@ -144,43 +197,69 @@ describe.each(drivers)('$name against Glewlwyd', (driver) => {
 
 // The drivers' refresh tests run at the same time: each is two token lifetimes of traffic.
 describe('refresh against Glewlwyd, every driver at once', () => {
-  it.concurrent.each(drivers)(`$name refreshes each token once while it lives (${LIFETIME} s tokens, one-time refresh tokens, no ID token in the answer), then logs out`, async (driver) => {
-    const { app, clientId, signIn } = apps.get(driver.name)!
-    const alice = await signIn('alice')
-    const signInExchange = glewlwyd.tokenRequests.findLast((r) => r.clientId === clientId && r.grantType === 'authorization_code')!
-    const before = refreshes(clientId).length
-    // Two lifetimes of steady traffic, three requests at a time: single-flight, and a
-    // refresh token used twice would be refused by Glewlwyd (and the session ended).
-    const statuses: number[] = []
-    while (Date.now() - signInExchange.at < 2 * LIFETIME * 1000 + 500) {
-      const answers = await Promise.all([0, 1, 2].map(() => alice.browser.api(`${app.url}/me`)))
-      statuses.push(...answers.map((a) => a.status))
-      await sleep(250)
-    }
-    expect(statuses.every((s) => s === 200), `statuses: ${[...new Set(statuses)].join(', ')}`).toBe(true)
-    const calls = refreshes(clientId).slice(before)
-    const summary = JSON.stringify(calls.map((c) => ({ at: c.at - signInExchange.at, status: c.status, idToken: c.idToken, expiresIn: c.expiresIn })))
-    expect(calls.every((c) => c.status === 200 && c.issued !== undefined && !c.idToken && c.expiresIn === LIFETIME), summary).toBe(true)
-    // The chain of tokens: each refresh presents the refresh token the previous exchange
-    // issued, once, before the tokens it came with expired; the next one only after they
-    // were due (half their lifetime: the leeway is capped there).
-    const chain = [signInExchange, ...calls]
-    for (let i = 1; i < chain.length; i += 1) {
-      const [previous, call] = [chain[i - 1]!, chain[i]!]
-      expect(call.presented, `refresh ${i} presents the token issued just before: ${summary}`).toBe(previous.issued)
-      expect(call.at - previous.at, `refresh ${i} comes while the tokens live: ${summary}`).toBeLessThan(LIFETIME * 1000)
-      expect(call.at - previous.at, `refresh ${i} comes once they are due: ${summary}`).toBeGreaterThanOrEqual((LIFETIME / 2 - 1) * 1000)
-    }
-    expect(new Set(calls.map((c) => c.presented)).size).toBe(calls.length)
-    // So, in two lifetimes: 3 or 4 refreshes, one per token.
-    expect(calls.length, summary).toBeGreaterThanOrEqual(3)
-    expect(calls.length, summary).toBeLessThanOrEqual(4)
-    // The session goes on after the provider stopped renewing the ID token, and logout
-    // still comes back with that ID token, expired, as the hint.
-    expect((await json(alice.browser, `${app.url}/me`)).body).toMatchObject({ groups: ['admins', 'developers'] })
-    const logout = await alice.browser.navigate(`${app.url}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
-    expect((await glewlwyd.endSession(logout.location!, alice.cookie))?.origin).toBe(app.url)
-  }, 60_000)
+  it.concurrent.each(drivers)(
+    `$name refreshes each token once while it lives (${LIFETIME} s tokens, one-time refresh tokens, no ID token in the answer), then logs out`,
+    async (driver) => {
+      const { app, clientId, signIn } = apps.get(driver.name)!
+      const alice = await signIn('alice')
+      const signInExchange = glewlwyd.tokenRequests.findLast(
+        (r) => r.clientId === clientId && r.grantType === 'authorization_code',
+      )!
+      const before = refreshes(clientId).length
+      // Two lifetimes of steady traffic, three requests at a time: single-flight, and a
+      // refresh token used twice would be refused by Glewlwyd (and the session ended).
+      const statuses: number[] = []
+      while (Date.now() - signInExchange.at < 2 * LIFETIME * 1000 + 500) {
+        const answers = await Promise.all([0, 1, 2].map(() => alice.browser.api(`${app.url}/me`)))
+        statuses.push(...answers.map((a) => a.status))
+        await sleep(250)
+      }
+      expect(
+        statuses.every((s) => s === 200),
+        `statuses: ${[...new Set(statuses)].join(', ')}`,
+      ).toBe(true)
+      const calls = refreshes(clientId).slice(before)
+      const summary = JSON.stringify(
+        calls.map((c) => ({
+          at: c.at - signInExchange.at,
+          status: c.status,
+          idToken: c.idToken,
+          expiresIn: c.expiresIn,
+        })),
+      )
+      expect(
+        calls.every((c) => c.status === 200 && c.issued !== undefined && !c.idToken && c.expiresIn === LIFETIME),
+        summary,
+      ).toBe(true)
+      // The chain of tokens: each refresh presents the refresh token the previous exchange
+      // issued, once, before the tokens it came with expired; the next one only after they
+      // were due (half their lifetime: the leeway is capped there).
+      const chain = [signInExchange, ...calls]
+      for (let i = 1; i < chain.length; i += 1) {
+        const [previous, call] = [chain[i - 1]!, chain[i]!]
+        expect(call.presented, `refresh ${i} presents the token issued just before: ${summary}`).toBe(previous.issued)
+        expect(call.at - previous.at, `refresh ${i} comes while the tokens live: ${summary}`).toBeLessThan(
+          LIFETIME * 1000,
+        )
+        expect(call.at - previous.at, `refresh ${i} comes once they are due: ${summary}`).toBeGreaterThanOrEqual(
+          (LIFETIME / 2 - 1) * 1000,
+        )
+      }
+      expect(new Set(calls.map((c) => c.presented)).size).toBe(calls.length)
+      // So, in two lifetimes: 3 or 4 refreshes, one per token.
+      expect(calls.length, summary).toBeGreaterThanOrEqual(3)
+      expect(calls.length, summary).toBeLessThanOrEqual(4)
+      // The session goes on after the provider stopped renewing the ID token, and logout
+      // still comes back with that ID token, expired, as the hint.
+      expect((await json(alice.browser, `${app.url}/me`)).body).toMatchObject({ groups: ['admins', 'developers'] })
+      const logout = await alice.browser.navigate(`${app.url}/logout`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-origin', origin: app.url },
+      })
+      expect((await glewlwyd.endSession(logout.location!, alice.cookie))?.origin).toBe(app.url)
+    },
+    60_000,
+  )
 })
 
 const EXAMPLES = ['express', 'fastify', 'koa']
@@ -189,12 +268,25 @@ describe('the examples against Glewlwyd, configured by OIDC_* variables', () => 
   const examples = new Map<string, { app: ExampleProcess; clientId: string }>()
 
   beforeAll(async () => {
-    await Promise.all(EXAMPLES.map(async (name) => {
-      const client = { clientId: `oidc-rp-example-${name}`, clientSecret: clientSecret() }
-      const app = await startExample(name, { OIDC_ISSUER: glewlwyd.issuer, OIDC_CLIENT_ID: client.clientId, OIDC_CLIENT_SECRET: client.clientSecret, OIDC_SECRET: secret(), OIDC_LOGOUT_TOKEN_WITHOUT_EXP: 'true' })
-      examples.set(name, { app, clientId: client.clientId })
-      await glewlwyd.addClient({ ...client, redirectUri: `${app.url}/callback`, postLogoutRedirectUri: `${app.url}/`, backchannelLogoutUri: `${app.url}/backchannel-logout` })
-    }))
+    await Promise.all(
+      EXAMPLES.map(async (name) => {
+        const client = { clientId: `oidc-rp-example-${name}`, clientSecret: clientSecret() }
+        const app = await startExample(name, {
+          OIDC_ISSUER: glewlwyd.issuer,
+          OIDC_CLIENT_ID: client.clientId,
+          OIDC_CLIENT_SECRET: client.clientSecret,
+          OIDC_SECRET: secret(),
+          OIDC_LOGOUT_TOKEN_WITHOUT_EXP: 'true',
+        })
+        examples.set(name, { app, clientId: client.clientId })
+        await glewlwyd.addClient({
+          ...client,
+          redirectUri: `${app.url}/callback`,
+          postLogoutRedirectUri: `${app.url}/`,
+          backchannelLogoutUri: `${app.url}/backchannel-logout`,
+        })
+      }),
+    )
   }, 60_000)
   afterAll(async () => {
     await Promise.all([...examples.values()].map(({ app }) => app.stop()))
@@ -205,9 +297,15 @@ describe('the examples against Glewlwyd, configured by OIDC_* variables', () => 
     const browser = new Browser()
     const alice = await glewlwyd.signIn(browser, app.url, 'alice', clientId, '/me')
     expect(alice.callback.status, alice.callback.body.slice(0, 300)).toBe(302)
-    expect((await json(browser, `${app.url}/me`)).body).toMatchObject({ name: 'Alice Admin', groups: ['admins', 'developers'] })
+    expect((await json(browser, `${app.url}/me`)).body).toMatchObject({
+      name: 'Alice Admin',
+      groups: ['admins', 'developers'],
+    })
     expect((await browser.api(`${app.url}/admin`)).status).toBe(200)
-    const logout = await browser.navigate(`${app.url}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: app.url } })
+    const logout = await browser.navigate(`${app.url}/logout`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', origin: app.url },
+    })
     expect(logout.location!.origin + logout.location!.pathname).toBe(`${glewlwyd.issuer}/end_session`)
     expect((await glewlwyd.endSession(logout.location!, alice.cookie))?.origin).toBe(app.url)
     expect((await browser.api(`${app.url}/me`)).status).toBe(401)

@@ -24,9 +24,18 @@ beforeAll(async () => {
   // Packed from the dist that `pnpm test` built: prepack would rebuild it under the feet of
   // the suites running beside this one.
   const env = { ...process.env, npm_config_ignore_scripts: 'true' }
-  for (const name of PACKAGES) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', name), env })
+  for (const name of PACKAGES)
+    await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', name), env })
   const files = await readdir(packs)
-  tarballs = Object.fromEntries(PACKAGES.map((name) => [name, join(packs, files.find((f) => f.startsWith(`oidc-rp-${name}-`))!)]))
+  tarballs = Object.fromEntries(
+    PACKAGES.map((name) => [
+      name,
+      join(
+        packs,
+        files.find((f) => f.startsWith(`oidc-rp-${name}-`))!,
+      ),
+    ]),
+  )
 }, 120_000)
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true })
@@ -47,12 +56,22 @@ process.exit(0)
 `
 }
 
-async function app(name: string, manifest: Record<string, unknown>, files: Record<string, string>, packages: string[], extra: string[]): Promise<string> {
+async function app(
+  name: string,
+  manifest: Record<string, unknown>,
+  files: Record<string, string>,
+  packages: string[],
+  extra: string[],
+): Promise<string> {
   const dir = join(work, name)
   await run('mkdir', ['-p', dir])
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name, private: true, ...manifest }))
   for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text)
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages.map((p) => tarballs[p]), ...extra], { cwd: dir, timeout: 120_000 })
+  await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages.map((p) => tarballs[p]), ...extra],
+    { cwd: dir, timeout: 120_000 },
+  )
   return dir
 }
 
@@ -71,8 +90,11 @@ const expected = { admin: 200, body: { ok: true, sub: 'alice' }, anonymous: 401 
 
 describe('the packed packages, installed into fresh apps', () => {
   it('Express 5, ESM', async () => {
-    const dir = await app('express5-esm', { type: 'module' }, {
-      'app.js': `import express from 'express'
+    const dir = await app(
+      'express5-esm',
+      { type: 'module' },
+      {
+        'app.js': `import express from 'express'
 import { oidc, requireGroup } from '@oidc-rp/express'
 import { startDevProvider, signIn } from '@oidc-rp/testing'
 const server = express().listen(0, '127.0.0.1')
@@ -81,13 +103,19 @@ const base = 'http://127.0.0.1:' + server.address().port
 ${signInScript(`const app = server.listeners('request')[0]
 app.use(oidc(options))
 app.get('/admin', requireGroup('admins'), (req, res) => res.json({ ok: true, sub: req.oidc.user.sub }))`)}`,
-    }, ['core', 'express', 'testing'], ['express@5'])
+      },
+      ['core', 'express', 'testing'],
+      ['express@5'],
+    )
     expect(await node(dir, 'app.js')).toEqual(expected)
   }, 180_000)
 
   it('Express 4, CommonJS with require(), and TypeScript on module commonjs', async () => {
-    const dir = await app('express4-cjs', { type: 'commonjs' }, {
-      'app.js': `const express = require('express')
+    const dir = await app(
+      'express4-cjs',
+      { type: 'commonjs' },
+      {
+        'app.js': `const express = require('express')
 const { oidc, requireGroup } = require('@oidc-rp/express')
 const { startDevProvider, signIn } = require('@oidc-rp/testing')
 async function main() {
@@ -99,10 +127,24 @@ async function main() {
 app.get('/admin', requireGroup('admins'), (req, res) => res.json({ ok: true, sub: req.oidc.user.sub }))`)}
 }
 main()`,
-      // TypeScript on module commonjs (node10 resolution, which reads only top-level "types").
-      'check.ts': `import { oidc, requireGroup } from '@oidc-rp/express'\nconst handlers: unknown[] = [oidc({ authRequired: false }), requireGroup('admins')]\nexport default handlers\n`,
-      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'commonjs', moduleResolution: 'node10', target: 'es2022', skipLibCheck: false, noEmit: true, types: ['node'] }, include: ['check.ts'] }),
-    }, ['core', 'express', 'testing'], ['express@4', '@types/express@4', 'typescript@~5.9', '@types/node@20'])
+        // TypeScript on module commonjs (node10 resolution, which reads only top-level "types").
+        'check.ts': `import { oidc, requireGroup } from '@oidc-rp/express'\nconst handlers: unknown[] = [oidc({ authRequired: false }), requireGroup('admins')]\nexport default handlers\n`,
+        'tsconfig.json': JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'commonjs',
+            moduleResolution: 'node10',
+            target: 'es2022',
+            skipLibCheck: false,
+            noEmit: true,
+            types: ['node'],
+          },
+          include: ['check.ts'],
+        }),
+      },
+      ['core', 'express', 'testing'],
+      ['express@4', '@types/express@4', 'typescript@~5.9', '@types/node@20'],
+    )
     await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir })
     expect(await node(dir, 'app.js')).toEqual(expected)
   }, 180_000)
@@ -124,20 +166,40 @@ ${signInScript(`await app.register(oidc, options)
 app.get('/admin', { preHandler: requireGroup('admins') }, async (request) => ({ ok: true, sub: request.oidc.user?.sub }))
 await app.listen({ port, host: '127.0.0.1' })`)}`
     const config = (resolution: string, module: string) =>
-      JSON.stringify({ compilerOptions: { strict: true, module, moduleResolution: resolution, target: 'es2022', skipLibCheck: false, outDir: 'dist', types: ['node'] }, include: ['app.ts'] })
-    const dir = await app('fastify-ts', { type: 'module' }, {
-      'app.ts': source,
-      'tsconfig.json': config('nodenext', 'nodenext'),
-      'tsconfig.bundler.json': config('bundler', 'esnext'),
-    }, ['core', 'fastify', 'testing'], ['fastify@5', 'typescript@~5.9', '@types/node@20'])
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module,
+          moduleResolution: resolution,
+          target: 'es2022',
+          skipLibCheck: false,
+          outDir: 'dist',
+          types: ['node'],
+        },
+        include: ['app.ts'],
+      })
+    const dir = await app(
+      'fastify-ts',
+      { type: 'module' },
+      {
+        'app.ts': source,
+        'tsconfig.json': config('nodenext', 'nodenext'),
+        'tsconfig.bundler.json': config('bundler', 'esnext'),
+      },
+      ['core', 'fastify', 'testing'],
+      ['fastify@5', 'typescript@~5.9', '@types/node@20'],
+    )
     await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir })
     await run('npx', ['tsc', '-p', 'tsconfig.bundler.json', '--noEmit'], { cwd: dir })
     expect(await node(dir, 'dist/app.js')).toEqual(expected)
   }, 240_000)
 
   it('Koa with @koa/router', async () => {
-    const dir = await app('koa-router', { type: 'module' }, {
-      'app.js': `import Koa from 'koa'
+    const dir = await app(
+      'koa-router',
+      { type: 'module' },
+      {
+        'app.js': `import Koa from 'koa'
 import Router from '@koa/router'
 import { oidc, requireGroup } from '@oidc-rp/koa'
 import { startDevProvider, signIn } from '@oidc-rp/testing'
@@ -149,7 +211,10 @@ ${signInScript(`const router = new Router()
 app.use(oidc(options))
 router.get('/admin', requireGroup('admins'), (ctx) => { ctx.body = { ok: true, sub: ctx.state.oidc.user.sub } })
 app.use(router.routes()).use(router.allowedMethods())`)}`,
-    }, ['core', 'koa', 'testing'], ['koa@3', '@koa/router@14'])
+      },
+      ['core', 'koa', 'testing'],
+      ['koa@3', '@koa/router@14'],
+    )
     expect(await node(dir, 'app.js')).toEqual(expected)
   }, 180_000)
 })

@@ -28,7 +28,8 @@ afterAll(async () => {
 /** Subscribers of the invalidation channel on each running node, by port. */
 async function subscribers(): Promise<Map<number, number>> {
   const counts = new Map<number, number>()
-  for (const p of cluster.processes.filter((p) => p.running)) counts.set(p.port, Number(lines(await ask(p.port, 'PUBSUB', 'NUMSUB', 'oidc-rp:invalidate'))[1]))
+  for (const p of cluster.processes.filter((p) => p.running))
+    counts.set(p.port, Number(lines(await ask(p.port, 'PUBSUB', 'NUMSUB', 'oidc-rp:invalidate'))[1]))
   return counts
 }
 
@@ -68,14 +69,19 @@ it('a store whose subscription node dies stops serving a session from its cache 
     const logout = get(`${fleet.apps[0].url}/logout`, cookie, 'text/html')
     let stale = 0
     for (;;) {
-      const seen = await reader.get(id).then((s) => s !== undefined, () => false)
+      const seen = await reader.get(id).then(
+        (s) => s !== undefined,
+        () => false,
+      )
       if (!seen) break
       stale = Date.now() - loggedOutAt
       if (stale > 5000) break
       await sleep(20)
     }
     expect([302, 503]).toContain((await logout).status)
-    console.log(`Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout began`)
+    console.log(
+      `Cluster, subscription node killed: the logged-out session served from another store's cache for ${stale} ms after the logout began`,
+    )
     expect(stale).toBeLessThan(1000)
     fleet.cookies.splice(chosen, 1)
   } finally {

@@ -25,23 +25,36 @@ export interface Fleet {
 
 export async function startFleet(redisEnv: Record<string, string>): Promise<Fleet> {
   const client = { clientId: 'fleet', clientSecret: randomBytes(24).toString('base64url') }
-  const provider = await startDevProvider({ clients: [client], ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })
-  const env = { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: client.clientId, OIDC_CLIENT_SECRET: client.clientSecret, OIDC_SECRET: newSecret(), ...redisEnv }
+  const provider = await startDevProvider({
+    clients: [client],
+    ttl: { accessToken: TTL, idToken: TTL },
+    rotateRefreshTokens: true,
+  })
+  const env = {
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: client.clientId,
+    OIDC_CLIENT_SECRET: client.clientSecret,
+    OIDC_SECRET: newSecret(),
+    ...redisEnv,
+  }
   const apps: ExampleProcess[] = []
   const close = async () => {
     await Promise.allSettled(apps.map((app) => app.stop()))
     await provider.close()
   }
   try {
-    apps.push(...await Promise.all(['express', 'koa'].map((name) => startExample(name, env))))
+    apps.push(...(await Promise.all(['express', 'koa'].map((name) => startExample(name, env)))))
     const cookies: string[] = []
     for (let i = 0; i < SESSIONS; i += 4) {
-      cookies.push(...await Promise.all([0, 1, 2, 3].map(async (j) => (await signIn(apps[(i + j) % 2].url, 'alice')).cookie)))
+      cookies.push(
+        ...(await Promise.all([0, 1, 2, 3].map(async (j) => (await signIn(apps[(i + j) % 2].url, 'alice')).cookie))),
+      )
     }
     for (const [i, cookie] of cookies.entries()) {
       for (const app of apps) {
         const me = await get(`${app.url}/me`, cookie)
-        if (me.status !== 200) throw new Error(`session ${i} is not served by ${app.url} right after its sign-in: ${me.status} ${me.body}`)
+        if (me.status !== 200)
+          throw new Error(`session ${i} is not served by ${app.url} right after its sign-in: ${me.status} ${me.body}`)
       }
     }
     return { provider, apps, cookies, refreshes: () => provider.stats.tokenRequests.refresh_token ?? 0, close }
@@ -63,7 +76,9 @@ export function traffic(fleet: Fleet): Traffic {
   const loggedOut = new Set<number>()
   const loops = fleet.cookies.map(async (cookie, i) => {
     for (let n = i; !stopped; n += 1) {
-      const answer = await get(`${fleet.apps[n % fleet.apps.length].url}/me`, cookie).catch((error: unknown) => ({ status: 0, body: String(error) } as Answer))
+      const answer = await get(`${fleet.apps[n % fleet.apps.length].url}/me`, cookie).catch(
+        (error: unknown) => ({ status: 0, body: String(error) }) as Answer,
+      )
       answers.push(answer)
       if (answer.status === 401) loggedOut.add(i)
       await sleep(200)
@@ -84,14 +99,18 @@ export function traffic(fleet: Fleet): Traffic {
  * provider accepts only if it is the last one it issued. Answers how many sessions are
  * served by both apps afterwards, and how many refreshes that took.
  */
-export async function survivors(fleet: Fleet): Promise<{ alive: number; refreshed: number; statuses: Record<number, number> }> {
+export async function survivors(
+  fleet: Fleet,
+): Promise<{ alive: number; refreshed: number; statuses: Record<number, number> }> {
   await untilExpired(Date.now(), TTL)
   const before = fleet.refreshes()
-  const answers = await Promise.all(fleet.cookies.map(async (cookie) => {
-    const first = await get(`${fleet.apps[0].url}/me`, cookie)
-    const second = await get(`${fleet.apps[1].url}/me`, cookie)
-    return [first, second]
-  }))
+  const answers = await Promise.all(
+    fleet.cookies.map(async (cookie) => {
+      const first = await get(`${fleet.apps[0].url}/me`, cookie)
+      const second = await get(`${fleet.apps[1].url}/me`, cookie)
+      return [first, second]
+    }),
+  )
   return {
     alive: answers.filter(([first, second]) => first.status === 200 && second.status === 200).length,
     refreshed: fleet.refreshes() - before,
@@ -114,7 +133,12 @@ export function sessionId(cookie: string): string {
  * redirect), and that every session is still served and refreshed afterwards. Prints the
  * figures.
  */
-export async function expectNoSessionLost(fleet: Fleet, label: string, fault: () => Promise<string>, settle = 2000): Promise<void> {
+export async function expectNoSessionLost(
+  fleet: Fleet,
+  label: string,
+  fault: () => Promise<string>,
+  settle = 2000,
+): Promise<void> {
   const load = traffic(fleet)
   const refreshesBefore = fleet.refreshes()
   await sleep(2500)
@@ -123,7 +147,9 @@ export async function expectNoSessionLost(fleet: Fleet, label: string, fault: ()
   const seen = await load.stop()
   const refreshesDuring = fleet.refreshes() - refreshesBefore
   const after = await survivors(fleet)
-  console.log(`${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`)
+  console.log(
+    `${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`,
+  )
   expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
   expect(seen.loggedOut).toEqual([])
   expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])

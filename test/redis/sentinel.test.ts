@@ -25,26 +25,37 @@ afterAll(async () => {
 })
 
 it('the examples use Sentinel', () => {
-  for (const app of fleet.apps) expect(app.output()).toContain(`sessions in Redis (REDIS_SENTINELS, master ${sentinel.name})`)
+  for (const app of fleet.apps)
+    expect(app.output()).toContain(`sessions in Redis (REDIS_SENTINELS, master ${sentinel.name})`)
 })
 
 it('SENTINEL FAILOVER under traffic and refreshes loses no session', async () => {
-  await expectNoSessionLost(fleet, 'SENTINEL FAILOVER', async () => {
-    const old = await sentinel.master()
-    const started = Date.now()
-    await sentinel.failover()
-    const promoted = Date.now() - started
-    await sentinel.resynced(old) // what was written only on the old master is gone now
-    return `new master after ${promoted} ms, old one resynced after ${Date.now() - started} ms`
-  }, 1000)
+  await expectNoSessionLost(
+    fleet,
+    'SENTINEL FAILOVER',
+    async () => {
+      const old = await sentinel.master()
+      const started = Date.now()
+      await sentinel.failover()
+      const promoted = Date.now() - started
+      await sentinel.resynced(old) // what was written only on the old master is gone now
+      return `new master after ${promoted} ms, old one resynced after ${Date.now() - started} ms`
+    },
+    1000,
+  )
 }, 60_000)
 
 it('a SIGKILLed master under traffic and refreshes loses no session', async () => {
-  await expectNoSessionLost(fleet, 'Sentinel master SIGKILL', async () => {
-    const old = await sentinel.master()
-    const started = Date.now()
-    await old.stop('SIGKILL')
-    await until('the sentinels name a new master', async () => (await sentinel.master()) !== old)
-    return `new master after ${Date.now() - started} ms`
-  }, 3000)
+  await expectNoSessionLost(
+    fleet,
+    'Sentinel master SIGKILL',
+    async () => {
+      const old = await sentinel.master()
+      const started = Date.now()
+      await old.stop('SIGKILL')
+      await until('the sentinels name a new master', async () => (await sentinel.master()) !== old)
+      return `new master after ${Date.now() - started} ms`
+    },
+    3000,
+  )
 }, 60_000)

@@ -27,7 +27,13 @@ afterAll(async () => {
   await redis?.close()
 })
 
-const environment = (url: string) => ({ OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: client.clientId, OIDC_CLIENT_SECRET: client.clientSecret, OIDC_SECRET: newSecret(), REDIS_URL: url })
+const environment = (url: string) => ({
+  OIDC_ISSUER: provider.issuer,
+  OIDC_CLIENT_ID: client.clientId,
+  OIDC_CLIENT_SECRET: client.clientSecret,
+  OIDC_SECRET: newSecret(),
+  REDIS_URL: url,
+})
 
 it('a lock attempt that Redis runs only after a 3 s SIGSTOP is undone: the next lock is had in milliseconds, not a lease', async () => {
   const stalled = new RedisStore({ url: redis.url, prefix: 'stall:', lockLease: 10, cache: 0 })
@@ -37,7 +43,10 @@ it('a lock attempt that Redis runs only after a 3 s SIGSTOP is undone: the next 
     redis.signal('SIGSTOP')
     let attempt: Promise<unknown>
     try {
-      attempt = stalled.lock('s1').then(() => 'locked', (error: unknown) => error)
+      attempt = stalled.lock('s1').then(
+        () => 'locked',
+        (error: unknown) => error,
+      )
       await sleep(3000)
     } finally {
       redis.signal('SIGCONT')
@@ -56,12 +65,14 @@ it('a lock attempt that Redis runs only after a 3 s SIGSTOP is undone: the next 
 
 it('a failed PUBLISH fails no logout, which still redirects to the end-session endpoint, and turns the caches off', async () => {
   // A user that may do everything but PUBLISH.
-  expect(lines(await ask(redis.port, 'ACL', 'SETUSER', 'nopublish', 'on', '>secret-pw', '~*', '&*', '+@all', '-publish'))[0]).toBe('OK')
+  expect(
+    lines(await ask(redis.port, 'ACL', 'SETUSER', 'nopublish', 'on', '>secret-pw', '~*', '&*', '+@all', '-publish'))[0],
+  ).toBe('OK')
   const url = `redis://nopublish:secret-pw@127.0.0.1:${redis.port}`
   const env = environment(url)
   const apps: ExampleProcess[] = []
   try {
-    apps.push(...await Promise.all(['express', 'fastify'].map((name) => startExample(name, env))))
+    apps.push(...(await Promise.all(['express', 'fastify'].map((name) => startExample(name, env)))))
     const { cookie } = await signIn(apps[0].url, 'alice')
     for (const app of apps) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
     const logout = await get(`${apps[0].url}/logout`, cookie, 'text/html')
@@ -82,12 +93,14 @@ it('sign-ins followed by logouts leave only one-time keys and revocations, each 
   const N = 30
   try {
     for (let i = 0; i < N; i += 5) {
-      await Promise.all([0, 1, 2, 3, 4].map(async () => {
-        const { cookie } = await signIn(app.url, 'alice')
-        expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
-        expect(await ask(redis.port, 'EXISTS', `oidc-rp:s:${sessionId(cookie)}`)).toMatch(/^1/)
-        expect((await get(`${app.url}/logout`, cookie, 'text/html')).status).toBe(302)
-      }))
+      await Promise.all(
+        [0, 1, 2, 3, 4].map(async () => {
+          const { cookie } = await signIn(app.url, 'alice')
+          expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+          expect(await ask(redis.port, 'EXISTS', `oidc-rp:s:${sessionId(cookie)}`)).toMatch(/^1/)
+          expect((await get(`${app.url}/logout`, cookie, 'text/html')).status).toBe(302)
+        }),
+      )
     }
   } finally {
     await app.stop()
@@ -97,7 +110,9 @@ it('sign-ins followed by logouts leave only one-time keys and revocations, each 
   const ttls = await Promise.all(keys.map(async (key) => Number(lines(await ask(redis.port, 'PTTL', key))[0])))
   const kinds: Record<string, number> = {}
   for (const key of keys) kinds[key.split(':')[1]] = (kinds[key.split(':')[1]] ?? 0) + 1
-  console.log(`after ${N} sign-ins and logouts: DBSIZE ${size} ${JSON.stringify(kinds)}, longest TTL ${Math.max(0, ...ttls)} ms`)
+  console.log(
+    `after ${N} sign-ins and logouts: DBSIZE ${size} ${JSON.stringify(kinds)}, longest TTL ${Math.max(0, ...ttls)} ms`,
+  )
   expect(keys.filter((key) => !/^oidc-rp:(once|revoked):/.test(key))).toEqual([])
   for (const ttl of ttls) expect(ttl).toBeGreaterThan(0)
 }, 60_000)

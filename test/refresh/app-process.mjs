@@ -28,7 +28,8 @@ const fault = env.FAULT ?? ''
 const delay = Number(env.REFRESH_DELAY_MS ?? 0)
 
 if (fault !== '' || delay > 0) {
-  if (fault !== '' && fault !== 'stall-refresh' && fault !== 'die-after-refresh') throw new Error(`unknown FAULT ${fault}`)
+  if (fault !== '' && fault !== 'stall-refresh' && fault !== 'die-after-refresh')
+    throw new Error(`unknown FAULT ${fault}`)
   // openid-client calls the global fetch at each request: wrap it.
   const realFetch = globalThis.fetch
   globalThis.fetch = async (input, init) => {
@@ -59,17 +60,19 @@ const address = server.address()
 if (address === null || typeof address === 'string') throw new Error('no address')
 const url = `http://127.0.0.1:${address.port}`
 
-app.use(oidc({
-  issuer: required('ISSUER'),
-  clientId: required('CLIENT_ID'),
-  clientSecret: required('CLIENT_SECRET'),
-  secret: required('SECRET'),
-  baseURL: url,
-  authRequired: false,
-  bearer: true,
-  session: { store },
-  ...(env.HTTP_TIMEOUT ? { httpTimeout: Number(env.HTTP_TIMEOUT) } : {}),
-}))
+app.use(
+  oidc({
+    issuer: required('ISSUER'),
+    clientId: required('CLIENT_ID'),
+    clientSecret: required('CLIENT_SECRET'),
+    secret: required('SECRET'),
+    baseURL: url,
+    authRequired: false,
+    bearer: true,
+    session: { store },
+    ...(env.HTTP_TIMEOUT ? { httpTimeout: Number(env.HTTP_TIMEOUT) } : {}),
+  }),
+)
 app.get('/id-token', requiresAuth(), (req, res) => {
   res.json({ idToken: req.oidc.idToken })
 })

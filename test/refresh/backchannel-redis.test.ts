@@ -18,8 +18,18 @@ describe('back-channel logout with Redis and two processes', () => {
     redis = await startRedisServer()
     const port = await freePort()
     const clientSecret = newSecret()
-    provider = await startDevProvider({ clients: [{ clientId: 'bcl-app', clientSecret, backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel-logout` }] })
-    const env = { ISSUER: provider.issuer, CLIENT_ID: 'bcl-app', CLIENT_SECRET: clientSecret, SECRET: newSecret(), REDIS_URL: redis.url }
+    provider = await startDevProvider({
+      clients: [
+        { clientId: 'bcl-app', clientSecret, backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel-logout` },
+      ],
+    })
+    const env = {
+      ISSUER: provider.issuer,
+      CLIENT_ID: 'bcl-app',
+      CLIENT_SECRET: clientSecret,
+      SECRET: newSecret(),
+      REDIS_URL: redis.url,
+    }
     ;[receiver, other] = await Promise.all([startAppProcess({ ...env, PORT: String(port) }), startAppProcess(env)])
   }, 60_000)
   afterAll(async () => {
@@ -28,12 +38,13 @@ describe('back-channel logout with Redis and two processes', () => {
     await redis?.close()
   })
 
-  it('ends alice\'s sessions in every process at once, and leaves bob\'s', async () => {
+  it("ends alice's sessions in every process at once, and leaves bob's", async () => {
     const aliceHere = await signIn(receiver.url, 'alice')
     const aliceThere = await signIn(other.url, 'alice')
     const bob = await signIn(other.url, 'bob')
     for (const app of [receiver, other]) {
-      for (const { cookie } of [aliceHere, aliceThere, bob]) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+      for (const { cookie } of [aliceHere, aliceThere, bob])
+        expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
     }
 
     await provider.backchannelLogout('alice') // a logout token per provider session (sid), POSTed to `receiver`
@@ -46,8 +57,12 @@ describe('back-channel logout with Redis and two processes', () => {
   })
 
   /** The session's ID token, presented as a bearer token to `app`. */
-  const idTokenOf = async (app: AppProcess, cookie: string) => (JSON.parse((await get(`${app.url}/id-token`, cookie)).body) as { idToken: string }).idToken
-  const asBearer = (app: AppProcess, token: string) => fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }).then((r) => r.status)
+  const idTokenOf = async (app: AppProcess, cookie: string) =>
+    (JSON.parse((await get(`${app.url}/id-token`, cookie)).body) as { idToken: string }).idToken
+  const asBearer = (app: AppProcess, token: string) =>
+    fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }).then(
+      (r) => r.status,
+    )
 
   it('refuses the ID tokens of a logged-out provider session as bearer tokens in every process, cached there or not', async () => {
     const alice = await signIn(other.url, 'alice')
@@ -56,7 +71,8 @@ describe('back-channel logout with Redis and two processes', () => {
 
     await provider.backchannelLogout('alice') // reaches `receiver` only
 
-    for (const app of [receiver, other]) expect(await asBearer(app, token), 'refused after the back-channel logout').toBe(401)
+    for (const app of [receiver, other])
+      expect(await asBearer(app, token), 'refused after the back-channel logout').toBe(401)
   })
 
   it('refuses them after a logout in one process, in the other too', async () => {

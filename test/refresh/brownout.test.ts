@@ -36,67 +36,100 @@ const outages: [string, Partial<Behaviour>][] = [
   ['hangs', { delayMs: BROWNOUT * 1000, affects: ['token'] }],
 ]
 
-describe.concurrent(`a ${BROWNOUT} s brownout of the token endpoint under steady traffic (${driver.name}, memory store)`, () => {
-  it.for(outages)('it %s: a handful of token calls per session, valid sessions never wait, nobody logged out', { timeout: (2 * BROWNOUT + 120) * 1000 }, async ([, outage], { expect }) => {
-    const rogue = await startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true } })
-    const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false, httpTimeout: HTTP_TIMEOUT })
-    try {
-      const signIn = async (ttl: number) => {
-        rogue.bend({ claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + ttl }) })
-        const browser = new Browser()
-        const { callback } = await loginDance({ browser, appUrl: app.url })
-        expect(callback.status).toBe(302)
-        return browser.jar.header(new URL(app.url))!
-      }
-      const valid: string[] = []
-      for (let i = 0; i < VALID; i += 1) valid.push(await signIn(VALID_TTL))
-      const validSince = Date.now()
-      await sleep(Math.max(0, validSince + (VALID_TTL - DUE_WINDOW) * 1000 + 1000 - Date.now()))
-      const expiring: string[] = []
-      for (let i = 0; i < EXPIRING; i += 1) expiring.push(await signIn(EXPIRING_TTL))
+describe.concurrent(
+  `a ${BROWNOUT} s brownout of the token endpoint under steady traffic (${driver.name}, memory store)`,
+  () => {
+    it.for(outages)(
+      'it %s: a handful of token calls per session, valid sessions never wait, nobody logged out',
+      { timeout: (2 * BROWNOUT + 120) * 1000 },
+      async ([, outage], { expect }) => {
+        const rogue = await startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true } })
+        const app = await driver.start({
+          issuer: rogue.issuer,
+          clientId: rogue.clientId,
+          clientSecret: rogue.clientSecret,
+          secret: newSecret(),
+          authRequired: false,
+          httpTimeout: HTTP_TIMEOUT,
+        })
+        try {
+          const signIn = async (ttl: number) => {
+            rogue.bend({ claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + ttl }) })
+            const browser = new Browser()
+            const { callback } = await loginDance({ browser, appUrl: app.url })
+            expect(callback.status).toBe(302)
+            return browser.jar.header(new URL(app.url))!
+          }
+          const valid: string[] = []
+          for (let i = 0; i < VALID; i += 1) valid.push(await signIn(VALID_TTL))
+          const validSince = Date.now()
+          await sleep(Math.max(0, validSince + (VALID_TTL - DUE_WINDOW) * 1000 + 1000 - Date.now()))
+          const expiring: string[] = []
+          for (let i = 0; i < EXPIRING; i += 1) expiring.push(await signIn(EXPIRING_TTL))
 
-      rogue.bend(outage)
-      const before = rogue.requests.token
-      const seen = new Map<string, Seen[]>()
-      const by = Date.now() + BROWNOUT * 1000
-      await Promise.all([...valid, ...expiring].map(async (cookie) => {
-        const answers: Seen[] = []
-        seen.set(cookie, answers)
-        while (Date.now() < by) {
-          const started = Date.now()
-          answers.push({ ...(await get(`${app.url}/me`, cookie)), ms: Date.now() - started })
-          await sleep(200)
+          rogue.bend(outage)
+          const before = rogue.requests.token
+          const seen = new Map<string, Seen[]>()
+          const by = Date.now() + BROWNOUT * 1000
+          await Promise.all(
+            [...valid, ...expiring].map(async (cookie) => {
+              const answers: Seen[] = []
+              seen.set(cookie, answers)
+              while (Date.now() < by) {
+                const started = Date.now()
+                answers.push({ ...(await get(`${app.url}/me`, cookie)), ms: Date.now() - started })
+                await sleep(200)
+              }
+            }),
+          )
+          const calls = rogue.requests.token - before
+
+          for (const cookie of valid) {
+            const answers = seen.get(cookie)!
+            expect(
+              answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.body}`),
+              'a valid session is served',
+            ).toEqual([])
+            expect(Math.max(...answers.map((a) => a.ms)), 'slowest request of a valid session (ms)').toBeLessThan(500)
+          }
+          for (const cookie of expiring) {
+            const answers = seen.get(cookie)!
+            const refused = answers.filter((a) => a.status === 503)
+            expect(refused.length, 'expired: 503').toBeGreaterThan(0)
+            expect(
+              answers.filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status),
+              'never signed out',
+            ).toEqual([])
+            for (const answer of refused) expect(answer.retryAfter).toMatch(/^\d+$/)
+            expect(Math.max(...refused.map((a) => a.ms)), 'slowest 503 (ms)').toBeLessThan(HTTP_TIMEOUT * 1000 + 1000)
+          }
+          expect(calls / (VALID + EXPIRING), 'token calls per session during the brownout').toBeLessThanOrEqual(5)
+
+          // Back: everyone refreshed (the expired ones served again), nobody logged out.
+          rogue.bend({ down: false, delayMs: 0 })
+          const back = await Promise.all(
+            [...valid, ...expiring].map((cookie) => poll(`${app.url}/me`, cookie, (a) => a.status !== 503, 45_000)),
+          )
+          expect(back.map((a) => a.status)).toEqual(back.map(() => 200))
+          const refreshedAt = rogue.requests.token
+          expect(refreshedAt - before, 'every session refreshed').toBeGreaterThanOrEqual(VALID + EXPIRING)
+          await sleep(1000)
+          for (const cookie of [...valid, ...expiring]) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
+          console.log(
+            `brownout (${BROWNOUT} s) ${JSON.stringify(outage)}: ${calls} token calls for ${VALID + EXPIRING} sessions; max latency valid ${Math.max(...valid.flatMap((c) => seen.get(c)!.map((a) => a.ms)))} ms, expired 503 ${Math.max(
+              ...expiring.flatMap((c) =>
+                seen
+                  .get(c)!
+                  .filter((a) => a.status === 503)
+                  .map((a) => a.ms),
+              ),
+            )} ms`,
+          )
+        } finally {
+          await app.close()
+          await rogue.close()
         }
-      }))
-      const calls = rogue.requests.token - before
-
-      for (const cookie of valid) {
-        const answers = seen.get(cookie)!
-        expect(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.body}`), 'a valid session is served').toEqual([])
-        expect(Math.max(...answers.map((a) => a.ms)), 'slowest request of a valid session (ms)').toBeLessThan(500)
-      }
-      for (const cookie of expiring) {
-        const answers = seen.get(cookie)!
-        const refused = answers.filter((a) => a.status === 503)
-        expect(refused.length, 'expired: 503').toBeGreaterThan(0)
-        expect(answers.filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status), 'never signed out').toEqual([])
-        for (const answer of refused) expect(answer.retryAfter).toMatch(/^\d+$/)
-        expect(Math.max(...refused.map((a) => a.ms)), 'slowest 503 (ms)').toBeLessThan(HTTP_TIMEOUT * 1000 + 1000)
-      }
-      expect(calls / (VALID + EXPIRING), 'token calls per session during the brownout').toBeLessThanOrEqual(5)
-
-      // Back: everyone refreshed (the expired ones served again), nobody logged out.
-      rogue.bend({ down: false, delayMs: 0 })
-      const back = await Promise.all([...valid, ...expiring].map((cookie) => poll(`${app.url}/me`, cookie, (a) => a.status !== 503, 45_000)))
-      expect(back.map((a) => a.status)).toEqual(back.map(() => 200))
-      const refreshedAt = rogue.requests.token
-      expect(refreshedAt - before, 'every session refreshed').toBeGreaterThanOrEqual(VALID + EXPIRING)
-      await sleep(1000)
-      for (const cookie of [...valid, ...expiring]) expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
-      console.log(`brownout (${BROWNOUT} s) ${JSON.stringify(outage)}: ${calls} token calls for ${VALID + EXPIRING} sessions; max latency valid ${Math.max(...valid.flatMap((c) => seen.get(c)!.map((a) => a.ms)))} ms, expired 503 ${Math.max(...expiring.flatMap((c) => seen.get(c)!.filter((a) => a.status === 503).map((a) => a.ms)))} ms`)
-    } finally {
-      await app.close()
-      await rogue.close()
-    }
-  })
-})
+      },
+    )
+  },
+)

@@ -46,24 +46,30 @@ function environment(name: (typeof examples)[number], options: { redis: boolean 
 }
 
 describe.concurrent('examples with REDIS_URL', () => {
-  it.for(examples)('%s: a session survives a restart of the example process', async (name, { expect, onTestFinished }) => {
-    const env = environment(name, { redis: true })
-    const first = await startExample(name, env)
-    onTestFinished(() => first.stop())
-    expect(first.output()).toContain('sessions in Redis')
-    const { cookie } = await signIn(first.url, 'alice')
-    expect((await get(`${first.url}/me`, cookie)).status).toBe(200)
-    await first.stop()
+  it.for(examples)(
+    '%s: a session survives a restart of the example process',
+    async (name, { expect, onTestFinished }) => {
+      const env = environment(name, { redis: true })
+      const first = await startExample(name, env)
+      onTestFinished(() => first.stop())
+      expect(first.output()).toContain('sessions in Redis')
+      const { cookie } = await signIn(first.url, 'alice')
+      expect((await get(`${first.url}/me`, cookie)).status).toBe(200)
+      await first.stop()
 
-    const second = await startExample(name, env)
-    onTestFinished(() => second.stop())
-    const me = await get(`${second.url}/me`, cookie)
-    expect(me.status, me.body).toBe(200)
-    expect(JSON.parse(me.body)).toMatchObject({ sub: 'alice', groups: ['admins', 'developers'] })
-    expect(JSON.parse((await get(`${second.url}/admin`, cookie)).body)).toEqual({ ok: true })
-  })
+      const second = await startExample(name, env)
+      onTestFinished(() => second.stop())
+      const me = await get(`${second.url}/me`, cookie)
+      expect(me.status, me.body).toBe(200)
+      expect(JSON.parse(me.body)).toMatchObject({ sub: 'alice', groups: ['admins', 'developers'] })
+      expect(JSON.parse((await get(`${second.url}/admin`, cookie)).body)).toEqual({ ok: true })
+    },
+  )
 
-  it('control: without REDIS_URL (memory store) the session does not survive the restart', async ({ expect, onTestFinished }) => {
+  it('control: without REDIS_URL (memory store) the session does not survive the restart', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const env = environment('express', { redis: false })
     const first = await startExample('express', env)
     onTestFinished(() => first.stop())

@@ -23,8 +23,24 @@ let rogue: RogueProvider
 let apps: AppProcess[] = []
 
 beforeAll(async () => {
-  ;[redis, rogue] = await Promise.all([startRedisServer(), startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) } })])
-  const env = { ISSUER: rogue.issuer, CLIENT_ID: rogue.clientId, CLIENT_SECRET: rogue.clientSecret, SECRET: newSecret(), REDIS_URL: redis.url, HTTP_TIMEOUT: String(HTTP_TIMEOUT) }
+  ;[redis, rogue] = await Promise.all([
+    startRedisServer(),
+    startRogueProvider({
+      behaviour: {
+        expiresIn: 3600,
+        rotateRefreshTokens: true,
+        claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }),
+      },
+    }),
+  ])
+  const env = {
+    ISSUER: rogue.issuer,
+    CLIENT_ID: rogue.clientId,
+    CLIENT_SECRET: rogue.clientSecret,
+    SECRET: newSecret(),
+    REDIS_URL: redis.url,
+    HTTP_TIMEOUT: String(HTTP_TIMEOUT),
+  }
   apps = await Promise.all([1, 2, 3, 4].map(() => startAppProcess(env)))
 }, 60_000)
 
@@ -50,18 +66,24 @@ it('four processes, token endpoint hanging, tokens valid: no request waits, no 5
   // Every session, at every process, for longer than a few lock waits (3 × httpTimeout).
   const answers: { status: number; ms: number; body: string }[] = []
   const by = Date.now() + 3 * HTTP_TIMEOUT * 1000 + 2000
-  await Promise.all(apps.flatMap((app) => cookies.map(async (cookie) => {
-    while (Date.now() < by) {
-      const started = Date.now()
-      const answer = await get(`${app.url}/me`, cookie)
-      answers.push({ status: answer.status, ms: Date.now() - started, body: answer.body })
-      await sleep(150)
-    }
-  })))
+  await Promise.all(
+    apps.flatMap((app) =>
+      cookies.map(async (cookie) => {
+        while (Date.now() < by) {
+          const started = Date.now()
+          const answer = await get(`${app.url}/me`, cookie)
+          answers.push({ status: answer.status, ms: Date.now() - started, body: answer.body })
+          await sleep(150)
+        }
+      }),
+    ),
+  )
   expect(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.body}`)).toEqual([])
   expect(Math.max(...answers.map((a) => a.ms)), 'slowest request (ms)').toBeLessThan(500)
   expect(apps.map((app) => app.output()).join('')).not.toMatch(/store_unavailable|session store failed/)
   // One refresh per session is in flight, held by the provider: no process started another.
   expect(rogue.requests.token - SESSIONS, 'refresh requests').toBeLessThanOrEqual(SESSIONS)
-  console.log(`hanging provider, 4 processes: ${answers.length} requests, slowest ${Math.max(...answers.map((a) => a.ms))} ms, ${rogue.requests.token - SESSIONS} refresh requests held`)
+  console.log(
+    `hanging provider, 4 processes: ${answers.length} requests, slowest ${Math.max(...answers.map((a) => a.ms))} ms, ${rogue.requests.token - SESSIONS} refresh requests held`,
+  )
 }, 90_000)

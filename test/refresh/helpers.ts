@@ -32,7 +32,12 @@ export async function get(url: string, cookie?: string, accept = 'application/js
  * sees of a refresh that runs in the background, or after a back-off. The last answer once
  * `ms` have passed.
  */
-export async function poll(url: string, cookie: string, done: (answer: Answer) => boolean, ms = 15_000): Promise<Answer> {
+export async function poll(
+  url: string,
+  cookie: string,
+  done: (answer: Answer) => boolean,
+  ms = 15_000,
+): Promise<Answer> {
   const by = Date.now() + ms
   let answer = await get(url, cookie)
   while (!done(answer) && Date.now() < by) {
@@ -96,8 +101,13 @@ export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanu
   const closers: (() => Promise<void>)[] = []
   try {
     const outcomes = await Promise.allSettled(drivers.map((driver) => scenario(driver, (close) => closers.push(close))))
-    const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${drivers[i].name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`] : []))
-    if (failures.length > 0) throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
+    const failures = outcomes.flatMap((outcome, i) =>
+      outcome.status === 'rejected'
+        ? [`${drivers[i].name}: ${String(outcome.reason instanceof Error ? outcome.reason.message : outcome.reason)}`]
+        : [],
+    )
+    if (failures.length > 0)
+      throw new Error(`failed for ${failures.length} of ${drivers.length} adapters:\n${failures.join('\n')}`)
   } finally {
     await Promise.allSettled(closers.reverse().map((close) => close()))
   }
@@ -135,7 +145,10 @@ process.once('exit', () => {
 /** Starts ./app-process.mjs with node; killed when the test process exits, whatever happens. */
 export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
   const script = new URL('./app-process.mjs', import.meta.url).pathname
-  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   running.add(child)
   let output = ''
   const listeners = new Set<() => void>()
@@ -145,18 +158,24 @@ export async function startAppProcess(env: AppProcessEnv): Promise<AppProcess> {
   }
   child.stdout.on('data', onOutput)
   child.stderr.on('data', onOutput)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => {
-    running.delete(child)
-    for (const listener of listeners) listener()
-    resolve()
-  }))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child)
+      for (const listener of listeners) listener()
+      resolve()
+    }),
+  )
 
   const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`app process: no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs)
+      const timer = setTimeout(
+        () => done(new Error(`app process: no ${pattern} within ${timeoutMs} ms:\n${output}`)),
+        timeoutMs,
+      )
       const check = () => {
         if (pattern.test(output)) done()
-        else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`app process exited (${child.signalCode ?? child.exitCode}) before ${pattern}:\n${output}`))
+        else if (child.exitCode !== null || child.signalCode !== null)
+          done(new Error(`app process exited (${child.signalCode ?? child.exitCode}) before ${pattern}:\n${output}`))
       }
       const done = (error?: Error) => {
         clearTimeout(timer)

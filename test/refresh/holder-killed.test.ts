@@ -25,7 +25,16 @@ import { describe, it, type TestContext } from 'vitest'
 import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { RedisStore } from '@oidc-rp/redis'
 import { startRedisServer } from '../support/redis-server.js'
-import { burst, get, newSecret, startAppProcess, statuses, untilExpired, type AppProcess, type AppProcessEnv } from './helpers.js'
+import {
+  burst,
+  get,
+  newSecret,
+  startAppProcess,
+  statuses,
+  untilExpired,
+  type AppProcess,
+  type AppProcessEnv,
+} from './helpers.js'
 
 const TTL = 4
 /** Seconds of the refresh lock's lease in every app process. */
@@ -42,13 +51,26 @@ interface Scene {
 }
 
 /** A Redis, a provider, a healthy app process and a faulty one, all of this test's own. */
-async function scene(fault: NonNullable<AppProcessEnv['FAULT']>, onTestFinished: TestContext['onTestFinished']): Promise<Scene> {
-  const [redis, provider] = await Promise.all([startRedisServer(), startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })])
+async function scene(
+  fault: NonNullable<AppProcessEnv['FAULT']>,
+  onTestFinished: TestContext['onTestFinished'],
+): Promise<Scene> {
+  const [redis, provider] = await Promise.all([
+    startRedisServer(),
+    startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true }),
+  ])
   onTestFinished(() => redis.close())
   onTestFinished(() => provider.close())
   const inspector = new RedisStore({ url: redis.url })
   onTestFinished(() => inspector.close())
-  const env = { ISSUER: provider.issuer, CLIENT_ID: defaultClient.clientId, CLIENT_SECRET: defaultClient.clientSecret!, SECRET: newSecret(), REDIS_URL: redis.url, LOCK_LEASE: String(LEASE) }
+  const env = {
+    ISSUER: provider.issuer,
+    CLIENT_ID: defaultClient.clientId,
+    CLIENT_SECRET: defaultClient.clientSecret!,
+    SECRET: newSecret(),
+    REDIS_URL: redis.url,
+    LOCK_LEASE: String(LEASE),
+  }
   const [survivor, holder] = await Promise.all([startAppProcess(env), startAppProcess({ ...env, FAULT: fault })])
   onTestFinished(() => survivor.kill('SIGKILL'))
   onTestFinished(() => holder.kill('SIGKILL'))
@@ -58,7 +80,10 @@ async function scene(fault: NonNullable<AppProcessEnv['FAULT']>, onTestFinished:
 }
 
 describe.concurrent('the holder of the refresh lock is killed mid-refresh', () => {
-  it('killed before the provider processed its refresh: another process refreshes after the lease, and nobody is logged out', async ({ expect, onTestFinished }) => {
+  it('killed before the provider processed its refresh: another process refreshes after the lease, and nobody is logged out', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { provider, inspector, survivor, holder, cookie } = await scene('stall-refresh', onTestFinished)
 
     // The holder takes the session's lock and sends its refresh, which never arrives...
@@ -79,7 +104,10 @@ describe.concurrent('the holder of the refresh lock is killed mid-refresh', () =
     expect(survivor.output()).not.toMatch(/refresh refused/)
   })
 
-  it('killed after the provider rotated the refresh token: the session cannot be saved by anyone, and ends cleanly (401, sign in again)', async ({ expect, onTestFinished }) => {
+  it('killed after the provider rotated the refresh token: the session cannot be saved by anyone, and ends cleanly (401, sign in again)', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { provider, survivor, holder, cookie } = await scene('die-after-refresh', onTestFinished)
 
     const abandoned = get(`${holder.url}/me`, cookie).catch(() => 'connection lost with the killed process')
@@ -93,7 +121,9 @@ describe.concurrent('the holder of the refresh lock is killed mid-refresh', () =
     const api = await get(`${survivor.url}/me`, cookie)
     expect(api.status).toBe(401)
     expect(api.setCookie.join()).toMatch(/oidc\.session=;/)
-    expect(survivor.output()).toMatch(/refresh token refused \(invalid_grant\) for a session of sub "alice": session ended/)
+    expect(survivor.output()).toMatch(
+      /refresh token refused \(invalid_grant\) for a session of sub "alice": session ended/,
+    )
     const browser = await get(`${survivor.url}/me`, cookie, 'text/html')
     expect(browser.status).toBe(302)
     expect(browser.location).toBe('/login?returnTo=%2Fme')

@@ -22,55 +22,71 @@ const outages: [string, Partial<Behaviour>][] = [
   ['answers a body that is not JSON', { jwks: () => '<html>502 Bad Gateway</html>' }],
 ]
 
-describe.concurrent(`the JWKS unreadable at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it.for(outages)('the JWKS %s after a key rotation: served while valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ([, outage], { expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      // Both tokens short-lived, so that the session needs the refreshed ID token to go on.
-      const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) } })
-      cleanup(() => rogue.close())
-      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
-      cleanup(() => app.close())
-      const browser = new Browser()
-      const signingInAt = Date.now()
-      const { callback } = await loginDance({ browser, appUrl: app.url })
-      expect(callback.status, 'sign-in').toBe(302)
-      const signedInAt = Date.now()
-      const cookie = browser.jar.header(new URL(app.url))!
+describe.concurrent(
+  `the JWKS unreadable at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`,
+  () => {
+    it.for(outages)(
+      'the JWKS %s after a key rotation: served while valid, 503 + Retry-After once expired, refreshed when it is back; the session survives',
+      async ([, outage], { expect }) => {
+        await forEveryAdapter(async (driver, cleanup) => {
+          // Both tokens short-lived, so that the session needs the refreshed ID token to go on.
+          const rogue = await startRogueProvider({
+            behaviour: { expiresIn: TTL, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) },
+          })
+          cleanup(() => rogue.close())
+          const app = await driver.start({
+            issuer: rogue.issuer,
+            clientId: rogue.clientId,
+            clientSecret: rogue.clientSecret,
+            secret: newSecret(),
+            authRequired: false,
+          })
+          cleanup(() => app.close())
+          const browser = new Browser()
+          const signingInAt = Date.now()
+          const { callback } = await loginDance({ browser, appUrl: app.url })
+          expect(callback.status, 'sign-in').toBe(302)
+          const signedInAt = Date.now()
+          const cookie = browser.jar.header(new URL(app.url))!
 
-      await rogue.rotateKey()
-      rogue.bend(outage)
+          await rogue.rotateKey()
+          rogue.bend(outage)
 
-      // Refresh due, tokens still valid: the refreshed ID token cannot be verified yet; served.
-      await untilDue(signedInAt, TTL)
-      expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(signingInAt + TTL * 1000 - 500)
-      const tokenCalls = rogue.requests.token
-      const valid = await get(`${app.url}/me`, cookie)
-      expect(valid.status, valid.body).toBe(200)
-      expect(JSON.parse(valid.body)).toMatchObject({ sub: 'alice' })
-      expect(valid.setCookie.join()).not.toMatch(/oidc\.session=;/)
-      // The refresh may run after the response (the tokens were still valid): it was made.
-      await until(() => rogue.requests.token > tokenCalls, 3000)
+          // Refresh due, tokens still valid: the refreshed ID token cannot be verified yet; served.
+          await untilDue(signedInAt, TTL)
+          expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(
+            signingInAt + TTL * 1000 - 500,
+          )
+          const tokenCalls = rogue.requests.token
+          const valid = await get(`${app.url}/me`, cookie)
+          expect(valid.status, valid.body).toBe(200)
+          expect(JSON.parse(valid.body)).toMatchObject({ sub: 'alice' })
+          expect(valid.setCookie.join()).not.toMatch(/oidc\.session=;/)
+          // The refresh may run after the response (the tokens were still valid): it was made.
+          await until(() => rogue.requests.token > tokenCalls, 3000)
 
-      // Expired: 503 with Retry-After for an API call and for a page alike; the cookie stays.
-      await untilExpired(signedInAt, TTL)
-      for (const accept of ['application/json', 'text/html']) {
-        const down = await get(`${app.url}/me`, cookie, accept)
-        expect(down.status, `${accept}: ${down.body}`).toBe(503)
-        expect(down.retryAfter, accept).toMatch(/^\d+$/)
-        expect(down.location, accept).toBeNull()
-        expect(down.setCookie.join(), accept).not.toMatch(/oidc\.session=;/)
-      }
+          // Expired: 503 with Retry-After for an API call and for a page alike; the cookie stays.
+          await untilExpired(signedInAt, TTL)
+          for (const accept of ['application/json', 'text/html']) {
+            const down = await get(`${app.url}/me`, cookie, accept)
+            expect(down.status, `${accept}: ${down.body}`).toBe(503)
+            expect(down.retryAfter, accept).toMatch(/^\d+$/)
+            expect(down.location, accept).toBeNull()
+            expect(down.setCookie.join(), accept).not.toMatch(/oidc\.session=;/)
+          }
 
-      // Back: once Retry-After allows, a request refreshes, verifies the new key's ID token,
-      // and the session goes on; until then it is 503 again, never 401.
-      rogue.bend({ jwksStatus: 200, jwks: undefined })
-      const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
-      expect(back.status, back.body).toBe(200)
-      expect(JSON.parse(back.body)).toMatchObject({ sub: 'alice' })
-      const refreshedCalls = rogue.requests.token
-      const again = await get(`${app.url}/admin`, cookie)
-      expect(again.status, again.body).toBe(200)
-      expect(rogue.requests.token, 'the renewed ID token was kept: no refresh needed').toBe(refreshedCalls)
-    })
-  })
-})
+          // Back: once Retry-After allows, a request refreshes, verifies the new key's ID token,
+          // and the session goes on; until then it is 503 again, never 401.
+          rogue.bend({ jwksStatus: 200, jwks: undefined })
+          const back = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
+          expect(back.status, back.body).toBe(200)
+          expect(JSON.parse(back.body)).toMatchObject({ sub: 'alice' })
+          const refreshedCalls = rogue.requests.token
+          const again = await get(`${app.url}/admin`, cookie)
+          expect(again.status, again.body).toBe(200)
+          expect(rogue.requests.token, 'the renewed ID token was kept: no refresh needed').toBe(refreshedCalls)
+        })
+      },
+    )
+  },
+)

@@ -22,37 +22,51 @@ const modes = [
 ] as const
 
 describe.concurrent(`a logout during a refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it.for(modes)('%s, tokens %s: the session stays logged out', { timeout: 60_000 }, async ([, , stateless, wait], { expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
-      cleanup(() => rogue.close())
-      const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false, httpTimeout: 1, ...(stateless ? { session: { stateless: true } } : {}) })
-      cleanup(() => app.close())
-      const browser = new Browser()
-      const { callback } = await loginDance({ browser, appUrl: app.url })
-      expect(callback.status).toBe(302)
-      const signedInAt = Date.now()
-      const cookie = browser.jar.header(new URL(app.url))!
-      rogue.bend({ answerDelayMs: ANSWER_DELAY })
+  it.for(modes)(
+    '%s, tokens %s: the session stays logged out',
+    { timeout: 60_000 },
+    async ([, , stateless, wait], { expect }) => {
+      await forEveryAdapter(async (driver, cleanup) => {
+        const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
+        cleanup(() => rogue.close())
+        const app = await driver.start({
+          issuer: rogue.issuer,
+          clientId: rogue.clientId,
+          clientSecret: rogue.clientSecret,
+          secret: newSecret(),
+          authRequired: false,
+          httpTimeout: 1,
+          ...(stateless ? { session: { stateless: true } } : {}),
+        })
+        cleanup(() => app.close())
+        const browser = new Browser()
+        const { callback } = await loginDance({ browser, appUrl: app.url })
+        expect(callback.status).toBe(302)
+        const signedInAt = Date.now()
+        const cookie = browser.jar.header(new URL(app.url))!
+        rogue.bend({ answerDelayMs: ANSWER_DELAY })
 
-      await wait(signedInAt, TTL)
-      const tokenCalls = rogue.requests.token
-      const during = get(`${app.url}/me`, cookie)
-      await until(() => rogue.requests.token > tokenCalls, 3000)
-      const logout = await get(`${app.url}/logout`, cookie)
-      expect(logout.status).toBe(302)
-      expect(logout.setCookie.join()).toMatch(/oidc\.session[.\d]*=;/)
-      const answered = await during
-      expect(answered.setCookie.join(), 'no session cookie written by the refresh').not.toMatch(/oidc\.session[.\d]*=[^;]/)
+        await wait(signedInAt, TTL)
+        const tokenCalls = rogue.requests.token
+        const during = get(`${app.url}/me`, cookie)
+        await until(() => rogue.requests.token > tokenCalls, 3000)
+        const logout = await get(`${app.url}/logout`, cookie)
+        expect(logout.status).toBe(302)
+        expect(logout.setCookie.join()).toMatch(/oidc\.session[.\d]*=;/)
+        const answered = await during
+        expect(answered.setCookie.join(), 'no session cookie written by the refresh').not.toMatch(
+          /oidc\.session[.\d]*=[^;]/,
+        )
 
-      // The provider has answered, and the refresh has ended; the session is still gone.
-      await sleep(ANSWER_DELAY + 500)
-      for (let i = 0; i < 3; i += 1) {
-        const after = await get(`${app.url}/me`, cookie)
-        expect(after.status, after.body).toBe(401)
-        await sleep(200)
-      }
-      expect(rogue.requests.token, 'one refresh, never repeated').toBe(tokenCalls + 1)
-    })
-  })
+        // The provider has answered, and the refresh has ended; the session is still gone.
+        await sleep(ANSWER_DELAY + 500)
+        for (let i = 0; i < 3; i += 1) {
+          const after = await get(`${app.url}/me`, cookie)
+          expect(after.status, after.body).toBe(401)
+          await sleep(200)
+        }
+        expect(rogue.requests.token, 'one refresh, never repeated').toBe(tokenCalls + 1)
+      })
+    },
+  )
 })

@@ -7,7 +7,18 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
-import { burst, get, newSecret, sleep, startAppProcess, statuses, until, untilDue, untilExpired, type AppProcess } from './helpers.js'
+import {
+  burst,
+  get,
+  newSecret,
+  sleep,
+  startAppProcess,
+  statuses,
+  until,
+  untilDue,
+  untilExpired,
+  type AppProcess,
+} from './helpers.js'
 
 /** Long enough that the bursts are over well before the refreshed tokens are due (3 s). */
 const TTL = 6
@@ -17,10 +28,20 @@ let provider: DevProvider
 let apps: AppProcess[] = []
 
 beforeAll(async () => {
-  ;[redis, provider] = await Promise.all([startRedisServer(), startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })])
+  ;[redis, provider] = await Promise.all([
+    startRedisServer(),
+    startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true }),
+  ])
   // A slow token endpoint (750 ms): every process gets its requests, and reads the session
   // with the refresh token being used, while the first refresh is still in flight.
-  const env = { ISSUER: provider.issuer, CLIENT_ID: defaultClient.clientId, CLIENT_SECRET: defaultClient.clientSecret!, SECRET: newSecret(), REDIS_URL: redis.url, REFRESH_DELAY_MS: '750' }
+  const env = {
+    ISSUER: provider.issuer,
+    CLIENT_ID: defaultClient.clientId,
+    CLIENT_SECRET: defaultClient.clientSecret!,
+    SECRET: newSecret(),
+    REDIS_URL: redis.url,
+    REFRESH_DELAY_MS: '750',
+  }
   apps = await Promise.all([1, 2, 3, 4].map(() => startAppProcess(env)))
 }, 60_000)
 

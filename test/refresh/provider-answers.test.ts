@@ -17,10 +17,20 @@ import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider } from '../support/rogue-provider.js'
 import { forEveryAdapter, get, newSecret, poll, sleep, until, untilDue, untilExpired, type Cleanup } from './helpers.js'
 
-async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number): Promise<{ provider: DevProvider; app: RunningApp }> {
+async function devProviderAndApp(
+  driver: Driver,
+  cleanup: Cleanup,
+  ttl: number,
+): Promise<{ provider: DevProvider; app: RunningApp }> {
   const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
   cleanup(() => provider.close())
-  const app = await driver.start({ issuer: provider.issuer, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret!, secret: newSecret(), authRequired: false })
+  const app = await driver.start({
+    issuer: provider.issuer,
+    clientId: defaultClient.clientId,
+    clientSecret: defaultClient.clientSecret!,
+    secret: newSecret(),
+    authRequired: false,
+  })
   cleanup(() => app.close())
   return { provider, app }
 }
@@ -29,7 +39,13 @@ async function devProviderAndApp(driver: Driver, cleanup: Cleanup, ttl: number):
 async function signedInAtRogue(driver: Driver, cleanup: Cleanup, ttl: number) {
   const rogue = await startRogueProvider({ behaviour: { expiresIn: ttl } })
   cleanup(() => rogue.close())
-  const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+  const app = await driver.start({
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+  })
   cleanup(() => app.close())
   const browser = new Browser()
   const { callback } = await loginDance({ browser, appUrl: app.url })
@@ -38,7 +54,9 @@ async function signedInAtRogue(driver: Driver, cleanup: Cleanup, ttl: number) {
 }
 
 describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it('a provider that is down: served while the tokens are valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ({ expect }) => {
+  it('a provider that is down: served while the tokens are valid, 503 + Retry-After once expired, refreshed when it is back; the session survives', async ({
+    expect,
+  }) => {
     /** Long enough that a refresh is due for a while (from half the lifetime) before the tokens expire. */
     const TTL = 8
     await forEveryAdapter(async (driver, cleanup) => {
@@ -50,7 +68,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
 
       // Refresh due, tokens still valid: the failed refresh costs the request nothing.
       await untilDue(signedInAt, TTL)
-      expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(signingInAt + TTL * 1000 - 500)
+      expect(Date.now(), 'the sign-in took too long to see the tokens still valid').toBeLessThan(
+        signingInAt + TTL * 1000 - 500,
+      )
       const valid = await get(`${app.url}/me`, cookie)
       expect(valid.status, valid.body).toBe(200)
       expect(JSON.parse(valid.body)).toMatchObject({ sub: 'alice' })
@@ -76,13 +96,18 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
     })
   })
 
-  it('a group removed at the provider: gone from the groups after the next refresh, and /admin answers 403', async ({ expect }) => {
+  it('a group removed at the provider: gone from the groups after the next refresh, and /admin answers 403', async ({
+    expect,
+  }) => {
     const TTL = 4
     await forEveryAdapter(async (driver, cleanup) => {
       const { provider, app } = await devProviderAndApp(driver, cleanup, TTL)
       const { cookie } = await signIn(app.url, 'alice')
       const signedInAt = Date.now()
-      expect((JSON.parse((await get(`${app.url}/me`, cookie)).body) as { groups?: string[] }).groups).toEqual(['admins', 'developers'])
+      expect((JSON.parse((await get(`${app.url}/me`, cookie)).body) as { groups?: string[] }).groups).toEqual([
+        'admins',
+        'developers',
+      ])
       expect((await get(`${app.url}/admin`, cookie)).status).toBe(200)
 
       provider.setGroups('alice', ['developers'])
@@ -93,7 +118,12 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
       await untilDue(signedInAt, TTL)
       expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
       await until(() => provider.stats.tokenRequests.refresh_token === 1, 5000)
-      const me = await poll(`${app.url}/me`, cookie, (answer) => (JSON.parse(answer.body) as { groups?: string[] }).groups?.length === 1, 3000)
+      const me = await poll(
+        `${app.url}/me`,
+        cookie,
+        (answer) => (JSON.parse(answer.body) as { groups?: string[] }).groups?.length === 1,
+        3000,
+      )
       expect(me.status).toBe(200)
       expect(provider.stats.tokenRequests.refresh_token).toBe(1)
       expect((JSON.parse(me.body) as { groups?: string[] }).groups).toEqual(['developers'])
@@ -103,7 +133,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
     })
   })
 
-  it('invalid_grant (the grant was revoked at the provider): the session ends, 401 for an API call, 302 to sign in for a browser', async ({ expect }) => {
+  it('invalid_grant (the grant was revoked at the provider): the session ends, 401 for an API call, 302 to sign in for a browser', async ({
+    expect,
+  }) => {
     // 8 s: the "due, still valid" requests come 4 s before expiry, room enough on a loaded 2-core machine.
     const TTL = 8
     await forEveryAdapter(async (driver, cleanup) => {
@@ -144,7 +176,9 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
    * the session's `sub` can refuse it. (The rogue provider does not rotate refresh tokens:
    * the first refresh also shows that a second refresh soon after one is made.)
    */
-  it('a refreshed ID token with a different sub: the session ends (401), where the same sub keeps it', async ({ expect }) => {
+  it('a refreshed ID token with a different sub: the session ends (401), where the same sub keeps it', async ({
+    expect,
+  }) => {
     const ACCESS_TOKEN_TTL = 2
     await forEveryAdapter(async (driver, cleanup) => {
       const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
@@ -200,22 +234,25 @@ describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name)
   it.for([
     ['429 (rate limited)', 429, { error: 'slow_down' }],
     ['400 invalid_client', 400, { error: 'invalid_client' }],
-  ] as const)('a refresh answered %s: the session is kept, 503 while its tokens are expired, renewed afterwards', async ([, status, body], { expect }) => {
-    const ACCESS_TOKEN_TTL = 2
-    await forEveryAdapter(async (driver, cleanup) => {
-      const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
+  ] as const)(
+    'a refresh answered %s: the session is kept, 503 while its tokens are expired, renewed afterwards',
+    async ([, status, body], { expect }) => {
+      const ACCESS_TOKEN_TTL = 2
+      await forEveryAdapter(async (driver, cleanup) => {
+        const { rogue, app, cookie, signedInAt } = await signedInAtRogue(driver, cleanup, ACCESS_TOKEN_TTL)
 
-      rogue.bend({ tokenStatus: status, tokenBody: () => body })
-      await untilExpired(signedInAt, ACCESS_TOKEN_TTL)
-      const refused = await get(`${app.url}/me`, cookie)
-      expect(refused.status).toBe(503)
-      expect(refused.setCookie.join()).not.toMatch(/oidc\.session=;/)
+        rogue.bend({ tokenStatus: status, tokenBody: () => body })
+        await untilExpired(signedInAt, ACCESS_TOKEN_TTL)
+        const refused = await get(`${app.url}/me`, cookie)
+        expect(refused.status).toBe(503)
+        expect(refused.setCookie.join()).not.toMatch(/oidc\.session=;/)
 
-      // Renewed once the back-off after the failure allows (Retry-After).
-      rogue.bend({ tokenStatus: 200, tokenBody: undefined })
-      const renewed = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
-      expect(renewed.status).toBe(200)
-      expect(JSON.parse(renewed.body)).toMatchObject({ sub: 'alice' })
-    })
-  })
+        // Renewed once the back-off after the failure allows (Retry-After).
+        rogue.bend({ tokenStatus: 200, tokenBody: undefined })
+        const renewed = await poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503)
+        expect(renewed.status).toBe(200)
+        expect(JSON.parse(renewed.body)).toMatchObject({ sub: 'alice' })
+      })
+    },
+  )
 })

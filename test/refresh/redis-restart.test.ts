@@ -28,8 +28,19 @@ beforeAll(async () => {
   ;[redis, provider] = await Promise.all([startRedisServer(), startDevProvider()])
   for (const driver of drivers) {
     const log = { warn: [] as string[], error: [] as string[] }
-    const store = new RedisStore({ url: redis.url, prefix: `${driver.name}:`, logger: { warn: (m) => log.warn.push(m), error: (m) => log.error.push(m) } })
-    const app = await driver.start({ issuer: provider.issuer, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret!, secret: newSecret(), authRequired: false, session: { store } })
+    const store = new RedisStore({
+      url: redis.url,
+      prefix: `${driver.name}:`,
+      logger: { warn: (m) => log.warn.push(m), error: (m) => log.error.push(m) },
+    })
+    const app = await driver.start({
+      issuer: provider.issuer,
+      clientId: defaultClient.clientId,
+      clientSecret: defaultClient.clientSecret!,
+      secret: newSecret(),
+      authRequired: false,
+      session: { store },
+    })
     const cookies = { alice: (await signIn(app.url, 'alice')).cookie, bob: (await signIn(app.url, 'bob')).cookie }
     subjects.push({ name: driver.name, app, store, log, cookies })
   }
@@ -50,7 +61,11 @@ it('answers 503 while Redis is down and serves every earlier session again once 
   await redis.stop('SIGKILL')
   try {
     for (const { name, app, cookies, log } of subjects) {
-      for (const [path, accept] of [['/me', 'application/json'], ['/me', 'text/html'], ['/admin', 'application/json']] as const) {
+      for (const [path, accept] of [
+        ['/me', 'application/json'],
+        ['/me', 'text/html'],
+        ['/admin', 'application/json'],
+      ] as const) {
         const down = await get(`${app.url}${path}`, cookies.alice, accept)
         expect(down.status, `${name} ${path} ${accept}: ${down.body}`).toBe(503)
         expect(down.retryAfter, name).toMatch(/^\d+$/)

@@ -27,32 +27,43 @@ class FailingSaves extends MemoryStore {
 }
 
 describe.concurrent('renewed tokens whose save fails on the store', () => {
-  it('are saved again until the store takes them: no process presents a spent refresh token, nobody is logged out', { timeout: 60_000 }, async ({ expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
-      cleanup(() => rogue.close())
-      const store = new FailingSaves()
-      const options = { issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false, session: { store } }
-      const first = await driver.start(options)
-      cleanup(() => first.close())
-      const second = await driver.start(options)
-      cleanup(() => second.close())
-      const browser = new Browser()
-      const { callback } = await loginDance({ browser, appUrl: first.url })
-      expect(callback.status).toBe(302)
-      const signedInAt = Date.now()
-      const cookie = browser.jar.header(new URL(first.url))!
+  it(
+    'are saved again until the store takes them: no process presents a spent refresh token, nobody is logged out',
+    { timeout: 60_000 },
+    async ({ expect }) => {
+      await forEveryAdapter(async (driver, cleanup) => {
+        const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
+        cleanup(() => rogue.close())
+        const store = new FailingSaves()
+        const options = {
+          issuer: rogue.issuer,
+          clientId: rogue.clientId,
+          clientSecret: rogue.clientSecret,
+          secret: newSecret(),
+          authRequired: false,
+          session: { store },
+        }
+        const first = await driver.start(options)
+        cleanup(() => first.close())
+        const second = await driver.start(options)
+        cleanup(() => second.close())
+        const browser = new Browser()
+        const { callback } = await loginDance({ browser, appUrl: first.url })
+        expect(callback.status).toBe(302)
+        const signedInAt = Date.now()
+        const cookie = browser.jar.header(new URL(first.url))!
 
-      await untilExpired(signedInAt, TTL)
-      const calls = rogue.requests.token
-      store.failures = 3
-      const refreshed = await get(`${first.url}/me`, cookie)
-      expect(refreshed.status, refreshed.body).toBe(200)
-      expect(store.failures, 'the saves failed, then one was taken').toBe(0)
-      // The other app reads the renewed session: no second refresh, no spent token presented.
-      const elsewhere = await get(`${second.url}/me`, cookie)
-      expect(elsewhere.status, elsewhere.body).toBe(200)
-      expect(rogue.requests.token).toBe(calls + 1)
-    })
-  })
+        await untilExpired(signedInAt, TTL)
+        const calls = rogue.requests.token
+        store.failures = 3
+        const refreshed = await get(`${first.url}/me`, cookie)
+        expect(refreshed.status, refreshed.body).toBe(200)
+        expect(store.failures, 'the saves failed, then one was taken').toBe(0)
+        // The other app reads the renewed session: no second refresh, no spent token presented.
+        const elsewhere = await get(`${second.url}/me`, cookie)
+        expect(elsewhere.status, elsewhere.body).toBe(200)
+        expect(rogue.requests.token).toBe(calls + 1)
+      })
+    },
+  )
 })

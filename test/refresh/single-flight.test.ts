@@ -23,7 +23,13 @@ beforeAll(async () => {
   provider = await startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })
   // Every adapter's app signs alice in first, so that one wait covers them all.
   for (const driver of drivers) {
-    const app = await driver.start({ issuer: provider.issuer, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret!, secret: newSecret(), authRequired: false })
+    const app = await driver.start({
+      issuer: provider.issuer,
+      clientId: defaultClient.clientId,
+      clientSecret: defaultClient.clientSecret!,
+      secret: newSecret(),
+      authRequired: false,
+    })
     const { cookie } = await signIn(app.url, 'alice')
     apps.set(driver.name, { app, cookie })
   }

@@ -26,7 +26,14 @@ const SESSIONS = 3
 async function sessionsAtSlowProvider(driver: Driver, cleanup: Cleanup) {
   const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
   cleanup(() => rogue.close())
-  const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false, httpTimeout: HTTP_TIMEOUT })
+  const app = await driver.start({
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+    httpTimeout: HTTP_TIMEOUT,
+  })
   cleanup(() => app.close())
   const cookies: string[] = []
   for (let i = 0; i < SESSIONS; i += 1) {
@@ -41,55 +48,69 @@ async function sessionsAtSlowProvider(driver: Driver, cleanup: Cleanup) {
 }
 
 /** Each session, once more after the slow answers were saved: their tokens are due again, the provider is quick again. */
-async function refreshedAgain(rogue: Awaited<ReturnType<typeof sessionsAtSlowProvider>>['rogue'], url: string, cookies: string[], refreshedBy: number) {
+async function refreshedAgain(
+  rogue: Awaited<ReturnType<typeof sessionsAtSlowProvider>>['rogue'],
+  url: string,
+  cookies: string[],
+  refreshedBy: number,
+) {
   rogue.bend({ answerDelayMs: 0 })
   await untilExpired(refreshedBy, TTL)
   return Promise.all(cookies.map((cookie) => get(`${url}/me`, cookie)))
 }
 
-describe.concurrent(`a token endpoint slower than httpTimeout, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it('expired sessions: 503 + Retry-After within about httpTimeout, the late answers saved, nobody logged out', async ({ expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const { rogue, app, cookies, signedInAt, signIns } = await sessionsAtSlowProvider(driver, cleanup)
-      await untilExpired(signedInAt, TTL)
-      const started = Date.now()
-      const waited = await Promise.all(cookies.map((cookie) => get(`${app.url}/me`, cookie)))
-      expect(Date.now() - started, 'waited at most about httpTimeout').toBeLessThan(HTTP_TIMEOUT * 1000 + 1000)
-      for (const answer of waited) {
-        expect(answer.status, answer.body).toBe(503)
-        expect(answer.retryAfter).toMatch(/^\d+$/)
-        expect(answer.setCookie.join()).not.toMatch(/oidc\.session=;/)
-      }
-      // The attempts went on; once answered, the sessions have the rotated tokens.
-      const back = await Promise.all(cookies.map((cookie) => poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503, 10_000)))
-      for (const answer of back) expect(answer.status, answer.body).toBe(200)
-      const refreshedBy = Date.now()
-      expect(rogue.requests.token - signIns, 'one refresh per session, none repeated').toBe(SESSIONS)
-
-      const again = await refreshedAgain(rogue, app.url, cookies, refreshedBy)
-      for (const answer of again) expect(answer.status, answer.body).toBe(200)
-      expect(rogue.requests.token - signIns).toBe(2 * SESSIONS)
-    })
-  }, 60_000)
-
-  it('sessions still valid: served at once while the slow refresh runs in the background, nobody logged out', async ({ expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const { rogue, app, cookies, signedInAt, signIns } = await sessionsAtSlowProvider(driver, cleanup)
-      await untilDue(signedInAt, TTL)
-      for (let round = 0; round < 5; round += 1) {
+describe.concurrent(
+  `a token endpoint slower than httpTimeout, for every adapter (${drivers.map((d) => d.name).join(', ')})`,
+  () => {
+    it('expired sessions: 503 + Retry-After within about httpTimeout, the late answers saved, nobody logged out', async ({
+      expect,
+    }) => {
+      await forEveryAdapter(async (driver, cleanup) => {
+        const { rogue, app, cookies, signedInAt, signIns } = await sessionsAtSlowProvider(driver, cleanup)
+        await untilExpired(signedInAt, TTL)
         const started = Date.now()
-        const answers = await Promise.all(cookies.map((cookie) => get(`${app.url}/me`, cookie)))
-        expect(Date.now() - started, 'no request waits for the refresh').toBeLessThan(500)
-        for (const answer of answers) expect(answer.status, answer.body).toBe(200)
-        await sleep(200)
-      }
-      await until(() => rogue.requests.token - signIns >= SESSIONS, 5000)
-      await sleep(ANSWER_DELAY + 500)
-      expect(rogue.requests.token - signIns, 'one refresh per session while it was in flight').toBe(SESSIONS)
+        const waited = await Promise.all(cookies.map((cookie) => get(`${app.url}/me`, cookie)))
+        expect(Date.now() - started, 'waited at most about httpTimeout').toBeLessThan(HTTP_TIMEOUT * 1000 + 1000)
+        for (const answer of waited) {
+          expect(answer.status, answer.body).toBe(503)
+          expect(answer.retryAfter).toMatch(/^\d+$/)
+          expect(answer.setCookie.join()).not.toMatch(/oidc\.session=;/)
+        }
+        // The attempts went on; once answered, the sessions have the rotated tokens.
+        const back = await Promise.all(
+          cookies.map((cookie) => poll(`${app.url}/me`, cookie, (answer) => answer.status !== 503, 10_000)),
+        )
+        for (const answer of back) expect(answer.status, answer.body).toBe(200)
+        const refreshedBy = Date.now()
+        expect(rogue.requests.token - signIns, 'one refresh per session, none repeated').toBe(SESSIONS)
 
-      const again = await refreshedAgain(rogue, app.url, cookies, Date.now())
-      for (const answer of again) expect(answer.status, answer.body).toBe(200)
-      expect(rogue.requests.token - signIns).toBe(2 * SESSIONS)
-    })
-  }, 60_000)
-})
+        const again = await refreshedAgain(rogue, app.url, cookies, refreshedBy)
+        for (const answer of again) expect(answer.status, answer.body).toBe(200)
+        expect(rogue.requests.token - signIns).toBe(2 * SESSIONS)
+      })
+    }, 60_000)
+
+    it('sessions still valid: served at once while the slow refresh runs in the background, nobody logged out', async ({
+      expect,
+    }) => {
+      await forEveryAdapter(async (driver, cleanup) => {
+        const { rogue, app, cookies, signedInAt, signIns } = await sessionsAtSlowProvider(driver, cleanup)
+        await untilDue(signedInAt, TTL)
+        for (let round = 0; round < 5; round += 1) {
+          const started = Date.now()
+          const answers = await Promise.all(cookies.map((cookie) => get(`${app.url}/me`, cookie)))
+          expect(Date.now() - started, 'no request waits for the refresh').toBeLessThan(500)
+          for (const answer of answers) expect(answer.status, answer.body).toBe(200)
+          await sleep(200)
+        }
+        await until(() => rogue.requests.token - signIns >= SESSIONS, 5000)
+        await sleep(ANSWER_DELAY + 500)
+        expect(rogue.requests.token - signIns, 'one refresh per session while it was in flight').toBe(SESSIONS)
+
+        const again = await refreshedAgain(rogue, app.url, cookies, Date.now())
+        for (const answer of again) expect(answer.status, answer.body).toBe(200)
+        expect(rogue.requests.token - signIns).toBe(2 * SESSIONS)
+      })
+    }, 60_000)
+  },
+)

@@ -21,10 +21,21 @@ const WINDOW = 3 * TTL
 /** A rogue provider that sends no ID token on refresh, an app on it, and alice signed in. */
 async function signedIn(driver: Driver, cleanup: Cleanup, behaviour: Partial<Behaviour>) {
   const rogue = await startRogueProvider({
-    behaviour: { expiresIn: TTL, omitIdToken: 'refresh', claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }), ...behaviour },
+    behaviour: {
+      expiresIn: TTL,
+      omitIdToken: 'refresh',
+      claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }),
+      ...behaviour,
+    },
   })
   cleanup(() => rogue.close())
-  const app = await driver.start({ issuer: rogue.issuer, clientId: rogue.clientId, clientSecret: rogue.clientSecret, secret: newSecret(), authRequired: false })
+  const app = await driver.start({
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+  })
   cleanup(() => app.close())
   const browser = new Browser()
   const { callback } = await loginDance({ browser, appUrl: app.url })
@@ -48,35 +59,44 @@ const cases: [string, Partial<Behaviour>][] = [
   ['without expires_in either (the previous lifetime is assumed)', { tokenBody: { expires_in: undefined } }],
 ]
 
-describe.concurrent(`refreshes answered without id_token, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {
-  it.for(cases)('%s: one refresh per token lifetime under steady traffic, never one per request', { timeout: 60_000 }, async ([, behaviour], { expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const { rogue, app, cookie } = await signedIn(driver, cleanup, behaviour)
-      const before = rogue.requests.token
-      const answers = await steady(`${app.url}/me`, cookie, WINDOW)
-      const refreshes = rogue.requests.token - before
-      expect(statuses(answers)).toEqual({ 200: answers.length })
-      expect(answers.length, 'steady traffic').toBeGreaterThan(WINDOW * 3)
-      // Due at half the lifetime (whole seconds, a refresh in the background): every 3 to 4 s.
-      expect(refreshes, 'token-endpoint calls').toBeGreaterThanOrEqual(WINDOW / TTL)
-      expect(refreshes, 'token-endpoint calls').toBeLessThanOrEqual((2 * WINDOW) / TTL + 1)
-      expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
-    })
-  })
+describe.concurrent(
+  `refreshes answered without id_token, for every adapter (${drivers.map((d) => d.name).join(', ')})`,
+  () => {
+    it.for(cases)(
+      '%s: one refresh per token lifetime under steady traffic, never one per request',
+      { timeout: 60_000 },
+      async ([, behaviour], { expect }) => {
+        await forEveryAdapter(async (driver, cleanup) => {
+          const { rogue, app, cookie } = await signedIn(driver, cleanup, behaviour)
+          const before = rogue.requests.token
+          const answers = await steady(`${app.url}/me`, cookie, WINDOW)
+          const refreshes = rogue.requests.token - before
+          expect(statuses(answers)).toEqual({ 200: answers.length })
+          expect(answers.length, 'steady traffic').toBeGreaterThan(WINDOW * 3)
+          // Due at half the lifetime (whole seconds, a refresh in the background): every 3 to 4 s.
+          expect(refreshes, 'token-endpoint calls').toBeGreaterThanOrEqual(WINDOW / TTL)
+          expect(refreshes, 'token-endpoint calls').toBeLessThanOrEqual((2 * WINDOW) / TTL + 1)
+          expect(rogue.lastTokenRequest?.get('grant_type')).toBe('refresh_token')
+        })
+      },
+    )
 
-  it('the ID token, expired and not renewed, is no reason for a 503 while the provider is down and the access token is valid', async ({ expect }) => {
-    await forEveryAdapter(async (driver, cleanup) => {
-      const { rogue, app, cookie, signedInAt } = await signedIn(driver, cleanup, {})
-      // Refreshed (without ID token) at half the lifetime, by steady traffic.
-      const answers = await steady(`${app.url}/me`, cookie, TTL / 2 + 1.5)
-      expect(statuses(answers)).toEqual({ 200: answers.length })
-      expect(rogue.requests.token, 'sign-in and one refresh').toBe(2)
-      // The first ID token has expired; the renewed access token has seconds left.
-      await sleep(Math.max(0, signedInAt + TTL * 1000 + 300 - Date.now()))
-      rogue.bend({ down: 503 })
-      const down = await get(`${app.url}/me`, cookie)
-      expect(down.status, down.body).toBe(200)
-      expect(JSON.parse(down.body)).toMatchObject({ sub: 'alice' })
-    })
-  }, 60_000)
-})
+    it('the ID token, expired and not renewed, is no reason for a 503 while the provider is down and the access token is valid', async ({
+      expect,
+    }) => {
+      await forEveryAdapter(async (driver, cleanup) => {
+        const { rogue, app, cookie, signedInAt } = await signedIn(driver, cleanup, {})
+        // Refreshed (without ID token) at half the lifetime, by steady traffic.
+        const answers = await steady(`${app.url}/me`, cookie, TTL / 2 + 1.5)
+        expect(statuses(answers)).toEqual({ 200: answers.length })
+        expect(rogue.requests.token, 'sign-in and one refresh').toBe(2)
+        // The first ID token has expired; the renewed access token has seconds left.
+        await sleep(Math.max(0, signedInAt + TTL * 1000 + 300 - Date.now()))
+        rogue.bend({ down: 503 })
+        const down = await get(`${app.url}/me`, cookie)
+        expect(down.status, down.body).toBe(200)
+        expect(JSON.parse(down.body)).toMatchObject({ sub: 'alice' })
+      })
+    }, 60_000)
+  },
+)

@@ -80,7 +80,10 @@ export class Browser {
       status: response.message.statusCode ?? 0,
       headers: toHeaders(response.message),
       rawLocation: locationHeader,
-      location: locationHeader !== undefined && URL.canParse(locationHeader, url.href) ? new URL(locationHeader, url) : undefined,
+      location:
+        locationHeader !== undefined && URL.canParse(locationHeader, url.href)
+          ? new URL(locationHeader, url)
+          : undefined,
       setCookies,
       body: response.body,
     }
@@ -89,14 +92,23 @@ export class Browser {
   }
 }
 
-function send(options: { url: URL; method: string; headers: Record<string, string>; body: string | undefined }): Promise<{ message: IncomingMessage; body: string }> {
+function send(options: {
+  url: URL
+  method: string
+  headers: Record<string, string>
+  body: string | undefined
+}): Promise<{ message: IncomingMessage; body: string }> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(options.url, { method: options.method, headers: options.headers, agent: false }, (message) => {
-      const chunks: Buffer[] = []
-      message.on('data', (chunk: Buffer) => chunks.push(chunk))
-      message.on('end', () => resolve({ message, body: Buffer.concat(chunks).toString('utf8') }))
-      message.on('error', reject)
-    })
+    const outgoing = httpRequest(
+      options.url,
+      { method: options.method, headers: options.headers, agent: false },
+      (message) => {
+        const chunks: Buffer[] = []
+        message.on('data', (chunk: Buffer) => chunks.push(chunk))
+        message.on('end', () => resolve({ message, body: Buffer.concat(chunks).toString('utf8') }))
+        message.on('error', reject)
+      },
+    )
     outgoing.on('error', reject)
     outgoing.end(options.body)
   })

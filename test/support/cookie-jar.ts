@@ -28,8 +28,11 @@ export class CookieJar {
     for (const header of setCookies) {
       const parsed = parseSetCookie(header, url)
       if (parsed === undefined) continue
-      this.#cookies = this.#cookies.filter((c) => !(c.host === url.host && c.name === parsed.name && c.path === parsed.path))
-      if (!parsed.deleted) this.#cookies.push({ host: url.host, name: parsed.name, value: parsed.value, path: parsed.path })
+      this.#cookies = this.#cookies.filter(
+        (c) => !(c.host === url.host && c.name === parsed.name && c.path === parsed.path),
+      )
+      if (!parsed.deleted)
+        this.#cookies.push({ host: url.host, name: parsed.name, value: parsed.value, path: parsed.path })
     }
   }
 

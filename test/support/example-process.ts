@@ -17,8 +17,15 @@ export interface ExampleProcess {
 
 export async function startExample(name: string, env: Record<string, string> = {}): Promise<ExampleProcess> {
   const port = await freePort()
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OIDC_') && key !== 'REDIS_URL'))
-  const child: ChildProcess = spawn('pnpm', ['--dir', `examples/${name}`, 'start'], { cwd: root, env: { ...clean, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('OIDC_') && key !== 'REDIS_URL'),
+  )
+  const child: ChildProcess = spawn('pnpm', ['--dir', `examples/${name}`, 'start'], {
+    cwd: root,
+    env: { ...clean, PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))

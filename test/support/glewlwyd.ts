@@ -31,7 +31,10 @@ import { freePort } from './net.js'
 export const GLEWLWYD_BINARY = '/usr/bin/glewlwyd'
 const MODULES = '/usr/lib/glewlwyd'
 /** The package's sqlite init script: dbconfig's copy, else the documentation's (absent where docs are excluded). */
-const INIT_SCRIPTS = ['/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3', '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz']
+const INIT_SCRIPTS = [
+  '/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3',
+  '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz',
+]
 /** The administrator the init script creates (loopback only, a throw-away database). */
 const ADMIN = { username: 'admin', password: 'password' }
 /** The plugin instance name: endpoints live under /api/<name>/. */
@@ -95,7 +98,10 @@ export function glewlwydInstalled(): boolean {
 }
 
 export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd> {
-  if (!glewlwydInstalled()) throw new Error(`Glewlwyd is not installed: run \`node scripts/system-deps.mjs\` (it runs apt-get install glewlwyd)`)
+  if (!glewlwydInstalled())
+    throw new Error(
+      `Glewlwyd is not installed: run \`node scripts/system-deps.mjs\` (it runs apt-get install glewlwyd)`,
+    )
   const dir = mkdtempSync(join(tmpdir(), 'glewlwyd-'))
   let child: ChildProcess | undefined
   let recorder: Recorder | undefined
@@ -127,14 +133,23 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
     const login = async (username: string, clientId: string, scope: string): Promise<string> => {
       const user = users.get(username)
       if (user === undefined) throw new Error(`Glewlwyd: no user ${username}`)
-      const auth = await fetch(`${origin}/api/auth/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: user.password }) })
+      const auth = await fetch(`${origin}/api/auth/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: user.password }),
+      })
       if (auth.status !== 200) throw new Error(`Glewlwyd: login of ${username} answered ${auth.status}`)
       const cookie = sessionCookie(auth)
       // What the web app's consent screen does: grant the client the scopes it asks for.
       const grant = await fetch(`${origin}/api/auth/grant/${encodeURIComponent(clientId)}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', cookie },
-        body: JSON.stringify({ scope: scope.split(' ').filter((s) => KNOWN_SCOPES.includes(s)).join(' ') }),
+        body: JSON.stringify({
+          scope: scope
+            .split(' ')
+            .filter((s) => KNOWN_SCOPES.includes(s))
+            .join(' '),
+        }),
       })
       if (grant.status !== 200) throw new Error(`Glewlwyd: consent for ${clientId} answered ${grant.status}`)
       return cookie
@@ -150,13 +165,15 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
         const loginUrl = new URL('/login', appUrl)
         if (returnTo !== undefined) loginUrl.searchParams.set('returnTo', returnTo)
         const start = await browser.navigate(loginUrl)
-        if (start.status !== 302 || start.location === undefined) throw new Error(`GET /login answered ${start.status}: ${start.body.slice(0, 300)}`)
+        if (start.status !== 302 || start.location === undefined)
+          throw new Error(`GET /login answered ${start.status}: ${start.body.slice(0, 300)}`)
         const authorize = start.location
         let cookie = await login(username, clientId, authorize.searchParams.get('scope') ?? 'openid')
         const answer = await fetch(`${authorize.href}&g_continue`, { redirect: 'manual', headers: { cookie } })
         await answer.arrayBuffer()
         const location = answer.headers.get('location')
-        if (answer.status !== 302 || location === null) throw new Error(`Glewlwyd's authorization endpoint answered ${answer.status}`)
+        if (answer.status !== 302 || location === null)
+          throw new Error(`Glewlwyd's authorization endpoint answered ${answer.status}`)
         cookie = [cookie, ...answer.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ')
         const callbackUrl = new URL(location)
         const callback = await browser.navigate(callbackUrl)
@@ -166,13 +183,17 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
         const answer = await fetch(endSessionUrl, { redirect: 'manual', headers: { cookie } })
         await answer.arrayBuffer()
         const location = answer.headers.get('location')
-        if (answer.status !== 302 || location === null) throw new Error(`Glewlwyd's end_session answered ${answer.status}`)
+        if (answer.status !== 302 || location === null)
+          throw new Error(`Glewlwyd's end_session answered ${answer.status}`)
         const page = new URL(location, origin).searchParams
-        if (page.get('prompt') !== 'end_session') throw new Error(`Glewlwyd's end_session refused the logout (prompt=${page.get('prompt')})`)
+        if (page.get('prompt') !== 'end_session')
+          throw new Error(`Glewlwyd's end_session refused the logout (prompt=${page.get('prompt')})`)
         const sid = page.get('sid')!
         const postRedirectTo = page.get('post_redirect_to')
         const query = postRedirectTo === null ? '' : `?post_redirect_to=${encodeURIComponent(postRedirectTo)}`
-        const list = await fetch(`${issuer}/session/${sid}/${encodeURIComponent(page.get('client_id')!)}${query}`, { headers: { cookie } })
+        const list = await fetch(`${issuer}/session/${sid}/${encodeURIComponent(page.get('client_id')!)}${query}`, {
+          headers: { cookie },
+        })
         if (list.status !== 200) throw new Error(`Glewlwyd: the session list its web app reads answered ${list.status}`)
         const sessions = (await list.json()) as { post_redirect_to?: string }
         await endOidcSession(sid, cookie)
@@ -190,7 +211,14 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
       async issueIdToken(username, clientId, redirectUri) {
         const cookie = await login(username, clientId, 'openid groups')
         const url = new URL(`${issuer}/auth`)
-        url.search = new URLSearchParams({ response_type: 'id_token', client_id: clientId, redirect_uri: redirectUri, scope: 'openid groups', nonce: randomBytes(12).toString('base64url'), state: 'bearer' }).toString()
+        url.search = new URLSearchParams({
+          response_type: 'id_token',
+          client_id: clientId,
+          redirect_uri: redirectUri,
+          scope: 'openid groups',
+          nonce: randomBytes(12).toString('base64url'),
+          state: 'bearer',
+        }).toString()
         const response = await fetch(`${url.href}&g_continue`, { redirect: 'manual', headers: { cookie } })
         const location = response.headers.get('location') ?? ''
         const token = new URLSearchParams(new URL(location, origin).hash.slice(1)).get('id_token')
@@ -224,7 +252,13 @@ const KNOWN_SCOPES = ['openid', 'profile', 'email', 'groups']
 async function configure(api: AdminApi, options: GlewlwydOptions, issuer: string): Promise<void> {
   // Declare the properties the users and clients carry, or Glewlwyd drops them.
   const userModule = (await api.call('GET', '/mod/user/database')) as ModuleInstance
-  userModule.parameters['data-format'].groups = { multiple: true, read: true, write: true, 'profile-read': true, 'profile-write': false }
+  userModule.parameters['data-format'].groups = {
+    multiple: true,
+    read: true,
+    write: true,
+    'profile-read': true,
+    'profile-write': false,
+  }
   await api.call('PUT', '/mod/user/database', userModule)
   await api.call('PUT', '/mod/user/database/reset')
   const clientModule = (await api.call('GET', '/mod/client/database')) as ModuleInstance
@@ -232,10 +266,21 @@ async function configure(api: AdminApi, options: GlewlwydOptions, issuer: string
   await api.call('PUT', '/mod/client/database', clientModule)
   await api.call('PUT', '/mod/client/database/reset')
   for (const name of KNOWN_SCOPES.filter((s) => s !== 'openid')) {
-    await api.call('POST', '/scope/', { name, display_name: name, description: `${name} claims`, password_required: false, scheme: {} })
+    await api.call('POST', '/scope/', {
+      name,
+      display_name: name,
+      description: `${name} claims`,
+      password_required: false,
+      scheme: {},
+    })
   }
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `glewlwyd-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' }
+  const jwk = {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: `glewlwyd-${randomBytes(4).toString('hex')}`,
+    alg: 'RS256',
+    use: 'sig',
+  }
   const lifetime = options.tokenLifetime ?? 3600
   await api.call('POST', '/mod/plugin/', {
     module: 'oidc',
@@ -267,7 +312,16 @@ async function configure(api: AdminApi, options: GlewlwydOptions, issuer: string
       'name-claim-scope': ['profile'],
       'email-claim': 'on-demand',
       'email-claim-scope': ['email'],
-      claims: [{ name: 'groups', 'user-property': 'groups', type: 'string', scope: ['groups'], mandatory: false, 'on-demand': false }],
+      claims: [
+        {
+          name: 'groups',
+          'user-property': 'groups',
+          type: 'string',
+          scope: ['groups'],
+          mandatory: false,
+          'on-demand': false,
+        },
+      ],
       'session-management-allowed': true,
       'session-cookie-name': 'GLEWLWYD2_OIDC_SID',
       'session-cookie-expiration': 2_419_200,
@@ -320,7 +374,11 @@ class AdminApi {
   constructor(readonly base: string) {}
 
   async login(): Promise<void> {
-    const response = await fetch(`${this.base}/auth/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+    const response = await fetch(`${this.base}/auth/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    })
     if (response.status !== 200) throw new Error(`Glewlwyd: admin login answered ${response.status}`)
     this.#cookie = sessionCookie(response)
   }
@@ -334,7 +392,8 @@ class AdminApi {
     })
     const text = await response.text()
     if (absent.includes(response.status)) return undefined
-    if (response.status !== 200) throw new Error(`Glewlwyd admin API: ${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`)
+    if (response.status !== 200)
+      throw new Error(`Glewlwyd admin API: ${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`)
     return text === '' ? undefined : JSON.parse(text)
   }
 }
@@ -390,7 +449,8 @@ database =
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 15_000
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Glewlwyd exited (${child.exitCode ?? child.signalCode}):\n${log()}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`Glewlwyd exited (${child.exitCode ?? child.signalCode}):\n${log()}`)
     try {
       const response = await fetch(url)
       await response.arrayBuffer()
@@ -398,7 +458,8 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string):
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`Glewlwyd did not answer ${new URL(url).pathname} within 15 s:\n${log()}`)
+    if (Date.now() > deadline)
+      throw new Error(`Glewlwyd did not answer ${new URL(url).pathname} within 15 s:\n${log()}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
@@ -455,19 +516,33 @@ async function startRecorder(upstreamPort: number): Promise<Recorder> {
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse, body: Buffer) =>
     new Promise<void>((resolve) => {
       const at = Date.now()
-      const upstream = httpRequest({ host: '127.0.0.1', port: upstreamPort, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
-        const parts: Buffer[] = []
-        answer.on('data', (chunk: Buffer) => parts.push(chunk))
-        answer.on('end', () => {
-          const payload = Buffer.concat(parts)
-          if (incoming.method === 'POST' && new URL(incoming.url ?? '/', 'http://x').pathname.replace(/\/$/, '') === `/api/${PLUGIN}/token`) {
-            tokenRequests.push(tokenRequest(at, incoming.headers.authorization, body, answer.statusCode ?? 0, payload))
-          }
-          outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
-          outgoing.end(payload)
-          resolve()
-        })
-      })
+      const upstream = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: upstreamPort,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          const parts: Buffer[] = []
+          answer.on('data', (chunk: Buffer) => parts.push(chunk))
+          answer.on('end', () => {
+            const payload = Buffer.concat(parts)
+            if (
+              incoming.method === 'POST' &&
+              new URL(incoming.url ?? '/', 'http://x').pathname.replace(/\/$/, '') === `/api/${PLUGIN}/token`
+            ) {
+              tokenRequests.push(
+                tokenRequest(at, incoming.headers.authorization, body, answer.statusCode ?? 0, payload),
+              )
+            }
+            outgoing.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+            outgoing.end(payload)
+            resolve()
+          })
+        },
+      )
       upstream.on('error', () => {
         outgoing.writeHead(502)
         outgoing.end()
@@ -498,11 +573,18 @@ async function startRecorder(upstreamPort: number): Promise<Recorder> {
   }
 }
 
-function tokenRequest(at: number, authorization: string | undefined, body: Buffer, status: number, payload: Buffer): TokenRequest {
+function tokenRequest(
+  at: number,
+  authorization: string | undefined,
+  body: Buffer,
+  status: number,
+  payload: Buffer,
+): TokenRequest {
   const form = new URLSearchParams(body.toString('utf8'))
   let clientId = form.get('client_id') ?? undefined
   // As sent: Glewlwyd does not decode Basic credentials either.
-  if (authorization?.startsWith('Basic ')) clientId = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]
+  if (authorization?.startsWith('Basic '))
+    clientId = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]
   let answer: Record<string, unknown> = {}
   try {
     answer = JSON.parse(payload.toString('utf8')) as Record<string, unknown>

@@ -28,7 +28,9 @@ export interface Dance extends ReachedCallback {
 
 export class DanceError extends Error {
   constructor(step: string, exchange: Exchange) {
-    super(`${step}: expected a redirect, got ${exchange.status} from ${exchange.method} ${exchange.url.href}: ${exchange.body.slice(0, 300)}`)
+    super(
+      `${step}: expected a redirect, got ${exchange.status} from ${exchange.method} ${exchange.url.href}: ${exchange.body.slice(0, 300)}`,
+    )
     this.name = 'DanceError'
   }
 }
@@ -39,7 +41,8 @@ export async function reachCallback(options: DanceOptions): Promise<ReachedCallb
   const loginUrl = new URL('/login', options.appUrl)
   if (options.returnTo !== undefined) loginUrl.searchParams.set('returnTo', options.returnTo)
   const login = await browser.navigate(loginUrl)
-  if (login.status < 300 || login.status > 399 || login.location === undefined) throw new DanceError('GET /login', login)
+  if (login.status < 300 || login.status > 399 || login.location === undefined)
+    throw new DanceError('GET /login', login)
   const authorize = await browser.navigate(login.location)
   if (authorize.status !== 302 || authorize.location === undefined) throw new DanceError('GET /authorize', authorize)
   return { login, authorize, callbackUrl: authorize.location, jarBeforeCallback: browser.jar.clone() }

@@ -42,39 +42,76 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 
   const nodes = async (): Promise<ClusterNode[]> => {
     const answer = await ask(running()[0].port, 'CLUSTER', 'NODES')
-    return lines(answer).map((line) => {
-      const [id, address, flags, , , , , , ...slots] = line.split(' ')
-      const port = Number(address.split('@')[0].split(':')[1])
-      const process = processes.find((p) => p.port === port)
-      if (!process) throw new Error(`unknown cluster node ${address}`)
-      return {
-        process,
-        id: id,
-        role: flags.includes('master') ? 'master' as const : 'replica' as const,
-        slots: slots.filter((s) => !s.startsWith('[')).map((s) => s.split('-').map(Number)).map(([from, to]) => [from, to ?? from] as [number, number]),
-      }
-    }).filter((node) => node.process.running)
+    return lines(answer)
+      .map((line) => {
+        const [id, address, flags, , , , , , ...slots] = line.split(' ')
+        const port = Number(address.split('@')[0].split(':')[1])
+        const process = processes.find((p) => p.port === port)
+        if (!process) throw new Error(`unknown cluster node ${address}`)
+        return {
+          process,
+          id: id,
+          role: flags.includes('master') ? ('master' as const) : ('replica' as const),
+          slots: slots
+            .filter((s) => !s.startsWith('['))
+            .map((s) => s.split('-').map(Number))
+            .map(([from, to]) => [from, to ?? from] as [number, number]),
+        }
+      })
+      .filter((node) => node.process.running)
   }
 
-  const healthy = () => until('the cluster ok on every running node, every slot served', async () => {
-    for (const p of running()) if (!/cluster_state:ok/.test(await ask(p.port, 'CLUSTER', 'INFO'))) return false
-    const served = (await nodes()).filter((n) => n.role === 'master').flatMap((n) => n.slots).reduce((sum, [from, to]) => sum + to - from + 1, 0)
-    return served === 16384
-  }, 20_000)
+  const healthy = () =>
+    until(
+      'the cluster ok on every running node, every slot served',
+      async () => {
+        for (const p of running()) if (!/cluster_state:ok/.test(await ask(p.port, 'CLUSTER', 'INFO'))) return false
+        const served = (await nodes())
+          .filter((n) => n.role === 'master')
+          .flatMap((n) => n.slots)
+          .reduce((sum, [from, to]) => sum + to - from + 1, 0)
+        return served === 16384
+      },
+      20_000,
+    )
 
   try {
-    processes.push(...await Promise.all([1, 2, 3, 4, 5, 6].map((n) => startRedisProcess({
-      name: `cluster node ${n}`,
-      args: (port, dir) => serverArgs(port, dir, ['--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000']),
-    }))))
+    processes.push(
+      ...(await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((n) =>
+          startRedisProcess({
+            name: `cluster node ${n}`,
+            args: (port, dir) =>
+              serverArgs(port, dir, [
+                '--appendonly',
+                'no',
+                '--cluster-enabled',
+                'yes',
+                '--cluster-config-file',
+                'nodes.conf',
+                '--cluster-node-timeout',
+                '1000',
+              ]),
+          }),
+        ),
+      )),
+    )
     await new Promise<void>((resolve, reject) => {
-      execFile('redis-cli', ['--cluster', 'create', ...processes.map((p) => p.address), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`redis-cli --cluster create: ${error.message}\n${stdout}${stderr}`))
-        else resolve()
-      })
+      execFile(
+        'redis-cli',
+        ['--cluster', 'create', ...processes.map((p) => p.address), '--cluster-replicas', '1', '--cluster-yes'],
+        { timeout: 30_000 },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`redis-cli --cluster create: ${error.message}\n${stdout}${stderr}`))
+          else resolve()
+        },
+      )
     })
     await healthy()
-    await until('every master has a replica', async () => (await nodes()).filter((n) => n.role === 'replica').length === 3)
+    await until(
+      'every master has a replica',
+      async () => (await nodes()).filter((n) => n.role === 'replica').length === 3,
+    )
   } catch (error) {
     await close()
     throw error
@@ -86,7 +123,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     nodes,
     async masterOf(key) {
       const slot = Number(lines(await ask(running()[0].port, 'CLUSTER', 'KEYSLOT', key))[0])
-      const master = (await nodes()).find((n) => n.role === 'master' && n.slots.some(([from, to]) => slot >= from && slot <= to))
+      const master = (await nodes()).find(
+        (n) => n.role === 'master' && n.slots.some(([from, to]) => slot >= from && slot <= to),
+      )
       if (!master) throw new Error(`no master serves slot ${slot}`)
       return master
     },
@@ -115,7 +154,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   /** The running replicas of `master`, from CLUSTER NODES (the fourth field names the master). */
   async function replicasOf(master: ClusterNode): Promise<RedisProcess[]> {
     const answer = await ask(running()[0].port, 'CLUSTER', 'NODES')
-    return lines(answer).map((line) => line.split(' ')).filter((f) => f[3] === master.id)
+    return lines(answer)
+      .map((line) => line.split(' '))
+      .filter((f) => f[3] === master.id)
       .map((f) => processes.find((p) => p.port === Number(f[1].split('@')[0].split(':')[1])))
       .filter((p): p is RedisProcess => p !== undefined && p.running)
   }

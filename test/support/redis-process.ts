@@ -77,11 +77,17 @@ export async function startRedisProcess(options: RedisProcessOptions): Promise<R
         if (error) reject(error)
         else resolve()
       }
-      const timer = setTimeout(() => finish(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS)
+      const timer = setTimeout(
+        () => finish(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${output}`)),
+        START_TIMEOUT_MS,
+      )
       const poll = setInterval(() => ready.test(output) && finish(), 20)
-      const onExit = (code: number | null, signal: string | null) => finish(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${output}`))
+      const onExit = (code: number | null, signal: string | null) =>
+        finish(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${output}`))
       started.once('exit', onExit)
-      started.once('error', (error) => finish(new Error(`could not run ${command} (install it: node scripts/system-deps.mjs): ${error.message}`)))
+      started.once('error', (error) =>
+        finish(new Error(`could not run ${command} (install it: node scripts/system-deps.mjs): ${error.message}`)),
+      )
     })
   }
 
@@ -136,7 +142,23 @@ export async function startRedisProcess(options: RedisProcessOptions): Promise<R
 
 /** The arguments every test server starts with: loopback, no daemon, log to stdout, no snapshots, no delay before a replica's full sync. */
 export function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
-  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', '', '--save', '', '--repl-diskless-sync-delay', '0', ...extra]
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+    '--save',
+    '',
+    '--repl-diskless-sync-delay',
+    '0',
+    ...extra,
+  ]
 }
 
 /** Polls `check` every 50 ms until it holds; throws `what` after `timeoutMs`. */
@@ -152,11 +174,20 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
 export function ask(port: number, ...command: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...command], { timeout: 5000 }, (error, stdout) => {
-      if (error) reject(new Error(`redis-cli -p ${port} ${command.join(' ')}: ${error.message} (install redis-tools: node scripts/system-deps.mjs)`))
+      if (error)
+        reject(
+          new Error(
+            `redis-cli -p ${port} ${command.join(' ')}: ${error.message} (install redis-tools: node scripts/system-deps.mjs)`,
+          ),
+        )
       else resolve(stdout)
     })
   })
 }
 
 /** redis-cli's answer, one element per line. */
-export const lines = (answer: string) => answer.split('\n').map((line) => line.trim()).filter((line) => line !== '')
+export const lines = (answer: string) =>
+  answer
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')

@@ -34,24 +34,48 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
   try {
     servers.push(await startRedisProcess({ name: 'sentinel master', args: (port, dir) => serverArgs(port, dir) }))
     const master = servers[0]
-    servers.push(...await Promise.all([1, 2].map((n) => startRedisProcess({ name: `replica ${n}`, args: (port, dir) => serverArgs(port, dir, ['--replicaof', '127.0.0.1', String(master.port)]) }))))
-    await until('both replicas synced', () => ask(master.port, 'INFO', 'replication').then((info) => (info.match(/state=online/g) ?? []).length === 2))
-    sentinels.push(...await Promise.all([1, 2, 3].map((n) => startRedisProcess({
-      command: 'redis-sentinel',
-      name: `sentinel ${n}`,
-      ready: /\+monitor master/,
-      args: (port, dir) => {
-        const file = join(dir, 'sentinel.conf')
-        writeFileSync(file, [
-          `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'logfile ""',
-          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
-          `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-          `sentinel failover-timeout ${MASTER_NAME} 2000`,
-          `sentinel parallel-syncs ${MASTER_NAME} 2`,
-        ].join('\n') + '\n')
-        return [file]
-      },
-    }))))
+    servers.push(
+      ...(await Promise.all(
+        [1, 2].map((n) =>
+          startRedisProcess({
+            name: `replica ${n}`,
+            args: (port, dir) => serverArgs(port, dir, ['--replicaof', '127.0.0.1', String(master.port)]),
+          }),
+        ),
+      )),
+    )
+    await until('both replicas synced', () =>
+      ask(master.port, 'INFO', 'replication').then((info) => (info.match(/state=online/g) ?? []).length === 2),
+    )
+    sentinels.push(
+      ...(await Promise.all(
+        [1, 2, 3].map((n) =>
+          startRedisProcess({
+            command: 'redis-sentinel',
+            name: `sentinel ${n}`,
+            ready: /\+monitor master/,
+            args: (port, dir) => {
+              const file = join(dir, 'sentinel.conf')
+              writeFileSync(
+                file,
+                [
+                  `port ${port}`,
+                  'bind 127.0.0.1',
+                  `dir ${dir}`,
+                  'daemonize no',
+                  'logfile ""',
+                  `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
+                  `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+                  `sentinel failover-timeout ${MASTER_NAME} 2000`,
+                  `sentinel parallel-syncs ${MASTER_NAME} 2`,
+                ].join('\n') + '\n',
+              )
+              return [file]
+            },
+          }),
+        ),
+      )),
+    )
     // Each sentinel must know the replicas and the other sentinels before it can fail over.
     await until('every sentinel knows 2 replicas and 2 other sentinels', async () => {
       const views = await Promise.all(sentinels.map((s) => ask(s.port, 'SENTINEL', 'MASTER', MASTER_NAME).then(lines)))
@@ -87,10 +111,14 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
       return after
     },
     async resynced(node) {
-      await until(`${node.address} a replica of the new master, in sync`, async () => {
-        const info = await ask(node.port, 'INFO', 'replication')
-        return /role:slave/.test(info) && /master_link_status:up/.test(info) && /master_sync_in_progress:0/.test(info)
-      }, 30_000)
+      await until(
+        `${node.address} a replica of the new master, in sync`,
+        async () => {
+          const info = await ask(node.port, 'INFO', 'replication')
+          return /role:slave/.test(info) && /master_link_status:up/.test(info) && /master_sync_in_progress:0/.test(info)
+        },
+        30_000,
+      )
     },
     close,
   }

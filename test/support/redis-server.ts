@@ -11,6 +11,8 @@ export interface RedisServer extends RedisProcess {
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
-  const server = await startRedisProcess({ args: (port, dir) => serverArgs(port, dir, ['--appendonly', 'yes', '--appendfsync', 'always']) })
+  const server = await startRedisProcess({
+    args: (port, dir) => serverArgs(port, dir, ['--appendonly', 'yes', '--appendfsync', 'always']),
+  })
   return Object.assign(server, { url: `redis://${server.address}` })
 }

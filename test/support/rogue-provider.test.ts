@@ -57,7 +57,8 @@ async function exchange(
     form.set('client_id', rogue.clientId)
     form.set('client_secret', secret)
   } else {
-    headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(rogue.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${encodeURIComponent(rogue.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`
   }
   const response = await fetch(`${rogue.issuer}/token`, { method: 'POST', headers, body: form })
   const text = await response.text()
@@ -81,20 +82,29 @@ describe('rogue provider', () => {
   it('serves a discovery document whose knobs override and delete', async () => {
     rogue.bend({ discovery: { id_token_signing_alg_values_supported: ['RS256'], end_session_endpoint: undefined } })
     const document: unknown = await (await fetch(`${rogue.issuer}/.well-known/openid-configuration`)).json()
-    expect(document).toMatchObject({ issuer: rogue.issuer, id_token_signing_alg_values_supported: ['RS256'], authorization_response_iss_parameter_supported: true })
+    expect(document).toMatchObject({
+      issuer: rogue.issuer,
+      id_token_signing_alg_values_supported: ['RS256'],
+      authorization_response_iss_parameter_supported: true,
+    })
     expect(document).not.toHaveProperty('end_session_endpoint')
   })
 
   it('by default issues an RS256 ID token that verifies against its JWKS, with the login nonce', async () => {
     const { jwt, nonce } = await idToken()
-    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(await jwks()), { issuer: rogue.issuer, audience: rogue.clientId })
+    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(await jwks()), {
+      issuer: rogue.issuer,
+      audience: rogue.clientId,
+    })
     expect(protectedHeader).toMatchObject({ alg: 'RS256', kid: rogue.keys.rs256.kid })
     expect(payload).toMatchObject({ sub: 'alice', nonce, groups: ['admins', 'developers'], email: 'alice@example.com' })
   })
 
   it('signs ES256 with the published EC key, and HS256 with the client secret', async () => {
     rogue.bend({ sign: 'es256' })
-    await expect(jwtVerify((await idToken()).jwt, createLocalJWKSet(await jwks()))).resolves.toMatchObject({ protectedHeader: { alg: 'ES256' } })
+    await expect(jwtVerify((await idToken()).jwt, createLocalJWKSet(await jwks()))).resolves.toMatchObject({
+      protectedHeader: { alg: 'ES256' },
+    })
     rogue.bend({ sign: 'hs256' })
     await expect(jwtVerify((await idToken()).jwt, new TextEncoder().encode(rogue.clientSecret))).resolves.toBeTruthy()
   })
@@ -129,13 +139,16 @@ describe('rogue provider', () => {
     await expect(jwtVerify(jwt, createLocalJWKSet(await jwks()))).rejects.toThrow(/signature/)
   })
 
-  it.each(['spki-pem', 'jwk-json'] as const)("'hs256-with-public-key' (%s) is HMAC keyed with the RSA public key, under the RSA kid", async (form) => {
-    rogue.bend({ sign: 'hs256-with-public-key', confusionKey: form })
-    const { jwt } = await idToken()
-    expect(decodeProtectedHeader(jwt)).toMatchObject({ alg: 'HS256', kid: rogue.keys.rs256.kid })
-    const material = form === 'spki-pem' ? rogue.keys.rs256.publicPem : JSON.stringify(rogue.keys.rs256.publicJwk)
-    await expect(jwtVerify(jwt, new TextEncoder().encode(material))).resolves.toBeTruthy()
-  })
+  it.each(['spki-pem', 'jwk-json'] as const)(
+    "'hs256-with-public-key' (%s) is HMAC keyed with the RSA public key, under the RSA kid",
+    async (form) => {
+      rogue.bend({ sign: 'hs256-with-public-key', confusionKey: form })
+      const { jwt } = await idToken()
+      expect(decodeProtectedHeader(jwt)).toMatchObject({ alg: 'HS256', kid: rogue.keys.rs256.kid })
+      const material = form === 'spki-pem' ? rogue.keys.rs256.publicPem : JSON.stringify(rogue.keys.rs256.publicJwk)
+      await expect(jwtVerify(jwt, new TextEncoder().encode(material))).resolves.toBeTruthy()
+    },
+  )
 
   it('bends claims and header: a value replaces, undefined deletes', async () => {
     rogue.bend({ claims: { iss: 'https://evil.example', aud: undefined }, header: { typ: undefined, kid: 'other' } })
@@ -148,7 +161,9 @@ describe('rogue provider', () => {
   it('authenticates the client (basic and post) and checks PKCE and single use', async () => {
     expect((await exchange(await authorize(), { auth: 'post' })).status).toBe(200)
     expect((await exchange(await authorize(), { secret: 'wrong' })).status).toBe(401)
-    expect((await exchange(await authorize(), { verifier: 'wrong'.repeat(10) })).body).toMatchObject({ error: 'invalid_grant' })
+    expect((await exchange(await authorize(), { verifier: 'wrong'.repeat(10) })).body).toMatchObject({
+      error: 'invalid_grant',
+    })
     const once = await authorize()
     expect((await exchange(once)).status).toBe(200)
     expect((await exchange(once)).body).toMatchObject({ error: 'invalid_grant' })
@@ -167,7 +182,9 @@ describe('rogue provider', () => {
     rogue.reset()
     rogue.bend({ authorize: { error: 'access_denied', error_description: '<b>no</b>' } })
     const refused = (await authorize()).redirect.searchParams
-    expect([refused.get('error'), refused.get('error_description'), refused.get('state'), refused.has('code')]).toEqual(['access_denied', '<b>no</b>', 'the-state', false])
+    expect([refused.get('error'), refused.get('error_description'), refused.get('state'), refused.has('code')]).toEqual(
+      ['access_denied', '<b>no</b>', 'the-state', false],
+    )
   })
 
   it('bends the token response', async () => {

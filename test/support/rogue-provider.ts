@@ -58,7 +58,10 @@ export interface RogueProvider {
 type Handler = (state: RogueState, req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>
 
 const ROUTES: Readonly<Record<string, { endpoint: Endpoint; handle: Handler }>> = {
-  '/.well-known/openid-configuration': { endpoint: 'discovery', handle: (state, _req, res) => handleDiscovery(state, res) },
+  '/.well-known/openid-configuration': {
+    endpoint: 'discovery',
+    handle: (state, _req, res) => handleDiscovery(state, res),
+  },
   '/jwks': { endpoint: 'jwks', handle: (state, _req, res) => handleJwks(state, res) },
   '/authorize': { endpoint: 'authorize', handle: (state, _req, res, url) => handleAuthorize(state, url, res) },
   '/token': { endpoint: 'token', handle: (state, req, res) => handleToken(state, req, res) },

@@ -9,7 +9,14 @@
  * more than `max`, or while the oldest is `stale` (entries are set in the order they go
  * stale). `forgotten` hears of each entry forgotten.
  */
-export function setNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number, stale?: (value: V) => boolean, forgotten?: (key: K, value: V) => void): void {
+export function setNewest<K, V>(
+  map: Map<K, V>,
+  key: K,
+  value: V,
+  max: number,
+  stale?: (value: V) => boolean,
+  forgotten?: (key: K, value: V) => void,
+): void {
   map.delete(key)
   map.set(key, value)
   for (const [oldest, entry] of map) {

@@ -120,9 +120,14 @@ export class OidcContext {
 
   get accessToken(): AccessToken | undefined {
     const p = this.#principal
-    if (p?.via === 'bearer') return p.identity.kind === 'access_token' ? { value: p.identity.token, type: 'Bearer', expiresAt: p.identity.expiresAt } : undefined
+    if (p?.via === 'bearer')
+      return p.identity.kind === 'access_token'
+        ? { value: p.identity.token, type: 'Bearer', expiresAt: p.identity.expiresAt }
+        : undefined
     const s = p?.session.data
-    return s?.accessToken === undefined ? undefined : { value: s.accessToken, type: s.tokenType ?? 'Bearer', expiresAt: s.accessTokenExpiresAt }
+    return s?.accessToken === undefined
+      ? undefined
+      : { value: s.accessToken, type: s.tokenType ?? 'Bearer', expiresAt: s.accessTokenExpiresAt }
   }
 
   /** Epoch seconds at which the ID token expires (a bearer token: at which it expires). */
@@ -140,7 +145,11 @@ export class OidcContext {
   /** Refreshes the tokens now, whatever their expiry. Rejects with an `OidcError` when it cannot. */
   async refresh(): Promise<void> {
     const p = this.#principal
-    if (p?.via !== 'session') throw new OidcError('unauthenticated', 'There is no session to refresh: sign in first (bearer tokens are not refreshed here).')
+    if (p?.via !== 'session')
+      throw new OidcError(
+        'unauthenticated',
+        'There is no session to refresh: sign in first (bearer tokens are not refreshed here).',
+      )
     p.session.data = await this.#deps.refresher.refresh(p.session, p.setCookie)
     this.#groups = undefined
     this.#user = undefined
@@ -149,14 +158,26 @@ export class OidcContext {
   /** The provider's userinfo for this user; refused if its `sub` is not the session's. */
   async fetchUserInfo(): Promise<Claims> {
     const p = this.#principal
-    const accessToken = p?.via === 'bearer' ? (p.identity.kind === 'access_token' ? p.identity.token : undefined) : p?.session.data.accessToken
-    if (!p || !accessToken) throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
-    return fetchUserInfo(await this.#deps.provider.get(), accessToken, p.via === 'bearer' ? p.identity.sub : p.session.data.sub)
+    const accessToken =
+      p?.via === 'bearer'
+        ? p.identity.kind === 'access_token'
+          ? p.identity.token
+          : undefined
+        : p?.session.data.accessToken
+    if (!p || !accessToken)
+      throw new OidcError('unauthenticated', 'There is no access token to call userinfo with: sign in first.')
+    return fetchUserInfo(
+      await this.#deps.provider.get(),
+      accessToken,
+      p.via === 'bearer' ? p.identity.sub : p.session.data.sub,
+    )
   }
 
   /** The path that signs in and comes back to `returnTo` (a path of this app). */
   loginUrl(returnTo?: string): string {
-    return returnTo === undefined ? this.#deps.loginPath : `${this.#deps.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
+    return returnTo === undefined
+      ? this.#deps.loginPath
+      : `${this.#deps.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
   }
 
   logoutUrl(): string {
@@ -175,7 +196,24 @@ export class OidcContext {
  * never bring (they are dropped where claims come in) but a session stored by an older
  * version might.
  */
-const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti', '__proto__', 'constructor', 'prototype'])
+const PROTOCOL_CLAIMS = new Set([
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'nonce',
+  'azp',
+  'auth_time',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'sid',
+  'jti',
+  '__proto__',
+  'constructor',
+  'prototype',
+])
 
 /** Built by adding the wanted keys (not copying and deleting): a fast object, quick to serialise. */
 function userClaims(claims: Claims): Claims {

@@ -1,5 +1,13 @@
 import { forbiddenPage } from './http/pages.js'
-import { html, isBrowserNavigation, json, redirect, wantsHtml, type HttpRequest, type HttpResponse } from './http/types.js'
+import {
+  html,
+  isBrowserNavigation,
+  json,
+  redirect,
+  wantsHtml,
+  type HttpRequest,
+  type HttpResponse,
+} from './http/types.js'
 import type { Claims } from './identity.js'
 
 /**
@@ -114,7 +122,8 @@ const KEPT_FIELDS = ['name', 'code', 'status', 'error'] as const
 export function scrubCause(value: unknown, depth = 0): Error | undefined {
   if (!(value instanceof Error) || depth > 4) return undefined
   const copy = Object.create(Object.getPrototypeOf(value) as object) as Error
-  const define = (key: string, field: unknown) => Object.defineProperty(copy, key, { value: field, writable: true, configurable: true, enumerable: false })
+  const define = (key: string, field: unknown) =>
+    Object.defineProperty(copy, key, { value: field, writable: true, configurable: true, enumerable: false })
   define('message', value.message)
   define('stack', value.stack)
   for (const key of KEPT_FIELDS) {
@@ -168,15 +177,29 @@ export function errorResponse(failure: unknown, request: HttpRequest): HttpRespo
     const { who } = failure
     if (failure.code === 'unauthenticated') {
       if (isBrowserNavigation(request)) return redirect(who.loginUrl(request.originalUrl ?? request.url))
-      return json(401, { error: 'unauthenticated', message: 'Sign in first, or send a bearer token.' }, { 'www-authenticate': 'Bearer realm="oidc-rp"' })
+      return json(
+        401,
+        { error: 'unauthenticated', message: 'Sign in first, or send a bearer token.' },
+        { 'www-authenticate': 'Bearer realm="oidc-rp"' },
+      )
     }
-    if (!wantsHtml(request)) return json(403, { error: 'forbidden', message: `Access denied: this ${failure.refusal}.` })
-    const signedInAs = typeof who.user?.name === 'string' ? who.user.name : who.user?.sub ?? ''
-    return html(403, forbiddenPage({ refusal: failure.refusal, signedInAs, groups: who.groups, logoutUrl: who.logoutUrl() }))
+    if (!wantsHtml(request))
+      return json(403, { error: 'forbidden', message: `Access denied: this ${failure.refusal}.` })
+    const signedInAs = typeof who.user?.name === 'string' ? who.user.name : (who.user?.sub ?? '')
+    return html(
+      403,
+      forbiddenPage({ refusal: failure.refusal, signedInAs, groups: who.groups, logoutUrl: who.logoutUrl() }),
+    )
   }
   if (!(failure instanceof OidcError)) return undefined
-  if (failure.code === 'invalid_token') return json(401, { error: 'invalid_token', message: failure.message }, { 'www-authenticate': bearerChallenge(failure) })
-  if (failure.code === 'invalid_logout_token') return json(400, { error: 'invalid_request', error_description: failure.message })
+  if (failure.code === 'invalid_token')
+    return json(
+      401,
+      { error: 'invalid_token', message: failure.message },
+      { 'www-authenticate': bearerChallenge(failure) },
+    )
+  if (failure.code === 'invalid_logout_token')
+    return json(400, { error: 'invalid_request', error_description: failure.message })
   return undefined
 }
 

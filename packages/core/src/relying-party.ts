@@ -56,15 +56,30 @@ export class RelyingParty {
     const config = (this.#config = resolveConfig(options, env))
     const signer = new CookieSigner(config.secrets)
     this.#provider = new ProviderDiscovery(config)
-    this.#sessions = config.stateless ? new CookieSessions(config) : new StoreSessions(config, config.store ?? new MemoryStore({ logger: config.logger }), signer)
+    this.#sessions = config.stateless
+      ? new CookieSessions(config)
+      : new StoreSessions(config, config.store ?? new MemoryStore({ logger: config.logger }), signer)
     this.#refresher = new Refresher(config, this.#provider, this.#sessions)
     this.#bearer = new BearerVerifier(config)
-    const deps: RouteDeps = { config, provider: this.#provider, sessions: this.#sessions, transactions: new LoginTransactions(config, signer) }
+    const deps: RouteDeps = {
+      config,
+      provider: this.#provider,
+      sessions: this.#sessions,
+      transactions: new LoginTransactions(config, signer),
+    }
     const { routes } = config
     this.#routes = [
       { path: routes.login, methods: ['GET', 'HEAD'], answer: (request, setCookie) => login(deps, request, setCookie) },
-      { path: routes.callback, methods: ['GET', 'POST'], answer: (request, setCookie) => callback(deps, request, setCookie) },
-      { path: routes.logout, methods: ['GET', 'POST'], answer: (request, setCookie) => logout(deps, request, setCookie) },
+      {
+        path: routes.callback,
+        methods: ['GET', 'POST'],
+        answer: (request, setCookie) => callback(deps, request, setCookie),
+      },
+      {
+        path: routes.logout,
+        methods: ['GET', 'POST'],
+        answer: (request, setCookie) => logout(deps, request, setCookie),
+      },
       { path: routes.backchannelLogout, methods: ['POST'], answer: (request) => backchannelLogout(deps, request) },
     ]
     this.routes = this.#routes.map(({ path, methods }) => Object.freeze({ path, methods: Object.freeze([...methods]) }))
@@ -85,21 +100,30 @@ export class RelyingParty {
   handle(request: HttpRequest, setCookie: SetCookie): HandleResult | Promise<HandleResult> {
     const path = pathOf(request.url)
     for (const route of this.#routes) {
-      if (path === route.path && route.methods.includes(request.method)) return route.answer(request, setCookie).then(respond, (err: unknown) => failed(err, request))
+      if (path === route.path && route.methods.includes(request.method))
+        return route.answer(request, setCookie).then(respond, (err: unknown) => failed(err, request))
     }
 
     const bearer = this.#config.bearer.enabled ? bearerToken(request) : undefined
     if (bearer !== undefined) {
       const cached = this.#bearer.cached(bearer)
-      if (cached && peekRevoked(this.#sessions, cached, this.#config.clockTolerance) === false) return this.#bearerContext(cached)
-      return this.#verifyBearer(bearer).then((verified) => this.#bearerContext(verified), (err: unknown) => failed(err, request))
+      if (cached && peekRevoked(this.#sessions, cached, this.#config.clockTolerance) === false)
+        return this.#bearerContext(cached)
+      return this.#verifyBearer(bearer).then(
+        (verified) => this.#bearerContext(verified),
+        (err: unknown) => failed(err, request),
+      )
     }
     const cookies = readCookies(request)
     const ref = this.#sessions.peek(cookies)
     if (ref === null) return this.#guard(new OidcContext(this.#context), request)
     const data = ref ? this.#refresher.peekFresh(ref) : undefined
-    if (ref && data) return this.#guard(new OidcContext(this.#context, { via: 'session', session: ref, setCookie }), request)
-    return this.#authenticate(cookies, setCookie).then((context) => this.#guard(context, request), (err: unknown) => failed(err, request))
+    if (ref && data)
+      return this.#guard(new OidcContext(this.#context, { via: 'session', session: ref, setCookie }), request)
+    return this.#authenticate(cookies, setCookie).then(
+      (context) => this.#guard(context, request),
+      (err: unknown) => failed(err, request),
+    )
   }
 
   /**
@@ -107,7 +131,12 @@ export class RelyingParty {
    * memory, else once it is ready; `fail` gets any error, thrown or rejected. Answers what
    * they answer (at once, or as a promise).
    */
-  handleWith<T>(request: HttpRequest, setCookie: SetCookie, done: (result: HandleResult) => T, fail: (err: unknown) => T): T | Promise<T> {
+  handleWith<T>(
+    request: HttpRequest,
+    setCookie: SetCookie,
+    done: (result: HandleResult) => T,
+    fail: (err: unknown) => T,
+  ): T | Promise<T> {
     let result: HandleResult | Promise<HandleResult>
     try {
       result = this.handle(request, setCookie)
@@ -118,10 +147,13 @@ export class RelyingParty {
   }
 
   async #verifyBearer(token: string): Promise<VerifiedBearer> {
-    const verified = this.#bearer.cached(token) ?? await this.#bearer.verify(token, await this.#provider.get())
+    const verified = this.#bearer.cached(token) ?? (await this.#bearer.verify(token, await this.#provider.get()))
     if (await isRevoked(this.#sessions, verified, this.#config.clockTolerance)) {
       this.#bearer.forget(token)
-      throw new OidcError('invalid_token', 'The bearer token was refused: the session it was issued for has been logged out.')
+      throw new OidcError(
+        'invalid_token',
+        'The bearer token was refused: the session it was issued for has been logged out.',
+      )
     }
     return verified
   }

@@ -105,14 +105,27 @@ export interface SessionStore {
 }
 
 const STORE_METHODS = ['get', 'set', 'destroy', 'consumeOnce'] as const
-const OPTIONAL_STORE_METHODS = ['peek', 'replace', 'touch', 'lock', 'revoke', 'revokedAt', 'peekRevokedAt', 'findBySid', 'findBySub'] as const
+const OPTIONAL_STORE_METHODS = [
+  'peek',
+  'replace',
+  'touch',
+  'lock',
+  'revoke',
+  'revokedAt',
+  'peekRevokedAt',
+  'findBySid',
+  'findBySub',
+] as const
 
 /** What keeps `store` from being a SessionStore: checked whole here, not at the first request that needs a missing method. */
 export function storeProblem(store: unknown): string | undefined {
   if (typeof store !== 'object' || store === null) return 'must be a SessionStore (get, set, destroy, consumeOnce)'
   const methods = store as Record<string, unknown>
   const missing = STORE_METHODS.filter((name) => typeof methods[name] !== 'function')
-  if (missing.length > 0) return `must be a SessionStore (get, set, destroy, consumeOnce): it has no ${missing.join(', ')}`
-  const broken = OPTIONAL_STORE_METHODS.filter((name) => methods[name] !== undefined && typeof methods[name] !== 'function')
+  if (missing.length > 0)
+    return `must be a SessionStore (get, set, destroy, consumeOnce): it has no ${missing.join(', ')}`
+  const broken = OPTIONAL_STORE_METHODS.filter(
+    (name) => methods[name] !== undefined && typeof methods[name] !== 'function',
+  )
   return broken.length > 0 ? `must be a SessionStore: ${broken.join(', ')} must be methods when given` : undefined
 }

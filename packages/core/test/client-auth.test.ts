@@ -6,7 +6,12 @@ import { chooseMethod, formEncode } from '../src/protocol/client-auth.js'
 import { resolveConfig } from '../src/config/resolve.js'
 import { OidcError } from '../src/index.js'
 
-const valid = { issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'x'.repeat(32) }
+const valid = {
+  issuer: 'https://id.example.com',
+  clientId: 'app',
+  baseURL: 'https://app.example.com',
+  secret: 'x'.repeat(32),
+}
 
 function problemsOf(options: object, env: Record<string, string> = {}): string {
   try {
@@ -20,12 +25,18 @@ function problemsOf(options: object, env: Record<string, string> = {}): string {
 
 const credentials = (options: Partial<{ method: unknown; privateKey: unknown; secret: string }>): ClientCredentials => {
   const problems: string[] = []
-  const result = clientCredentials({ method: options.method, privateKey: options.privateKey, secret: options.secret }, (m) => problems.push(m))
+  const result = clientCredentials(
+    { method: options.method, privateKey: options.privateKey, secret: options.secret },
+    (m) => problems.push(m),
+  )
   expect(problems).toEqual([])
   return result
 }
 
-const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string
 
 describe('Basic credentials encoding', () => {
   it('leaves unreserved characters alone', () => {
@@ -50,19 +61,49 @@ describe('choosing the client authentication method', () => {
     ['Basic when listed', secret, ['client_secret_post', 'client_secret_basic'], 'client_secret_basic'],
     ['Basic when nothing is listed (the default)', secret, undefined, 'client_secret_basic'],
     ['the body when only that is listed', secret, ['client_secret_post'], 'client_secret_post'],
-    ['a secret-signed assertion when only that is listed', secret, ['client_secret_jwt', 'private_key_jwt'], 'client_secret_jwt'],
-    ['private_key_jwt for a key', credentials({ privateKey: pem }), ['client_secret_basic', 'private_key_jwt'], 'private_key_jwt'],
+    [
+      'a secret-signed assertion when only that is listed',
+      secret,
+      ['client_secret_jwt', 'private_key_jwt'],
+      'client_secret_jwt',
+    ],
+    [
+      'private_key_jwt for a key',
+      credentials({ privateKey: pem }),
+      ['client_secret_basic', 'private_key_jwt'],
+      'private_key_jwt',
+    ],
     ['none for a public client, listed or not', credentials({}), ['client_secret_basic'], 'none'],
-    ['the body when the provider lists no secret method (oauth2-mock-server lists only none)', secret, ['none'], 'client_secret_post'],
-    ['private_key_jwt for a key, whatever is listed', credentials({ privateKey: pem }), ['client_secret_basic'], 'private_key_jwt'],
-    ['the configured method when listed', credentials({ method: 'client_secret_post', secret: 's' }), ['client_secret_basic', 'client_secret_post'], 'client_secret_post'],
+    [
+      'the body when the provider lists no secret method (oauth2-mock-server lists only none)',
+      secret,
+      ['none'],
+      'client_secret_post',
+    ],
+    [
+      'private_key_jwt for a key, whatever is listed',
+      credentials({ privateKey: pem }),
+      ['client_secret_basic'],
+      'private_key_jwt',
+    ],
+    [
+      'the configured method when listed',
+      credentials({ method: 'client_secret_post', secret: 's' }),
+      ['client_secret_basic', 'client_secret_post'],
+      'client_secret_post',
+    ],
   ] as const)('%s', (_name, given, supported, expected) => {
     expect(chooseMethod(given, supported)).toEqual({ method: expected })
   })
 
   it('refuses a configured method the provider does not list, naming both', () => {
-    const chosen = chooseMethod(credentials({ method: 'client_secret_jwt', secret: 's' }), ['client_secret_basic', 'private_key_jwt'])
-    expect('problem' in chosen && chosen.problem).toMatch(/\(client_secret_basic, private_key_jwt\).*\(client_secret_jwt\)/)
+    const chosen = chooseMethod(credentials({ method: 'client_secret_jwt', secret: 's' }), [
+      'client_secret_basic',
+      'private_key_jwt',
+    ])
+    expect('problem' in chosen && chosen.problem).toMatch(
+      /\(client_secret_basic, private_key_jwt\).*\(client_secret_jwt\)/,
+    )
   })
 })
 
@@ -74,17 +115,28 @@ describe('client authentication options', () => {
   })
 
   it('reads the alg and kid of a JWK', () => {
-    const jwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }), kid: 'k1' }
+    const jwk = {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }),
+      kid: 'k1',
+    }
     expect(credentials({ privateKey: JSON.stringify(jwk) }).privateKey).toMatchObject({ alg: 'ES384', kid: 'k1' })
     expect(credentials({ privateKey: { ...jwk, alg: 'ES384' } }).privateKey?.alg).toBe('ES384')
   })
 
   it.each([
-    ['an unknown method', { clientAuthMethod: 'client_secret_magic' }, 'clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of'],
+    [
+      'an unknown method',
+      { clientAuthMethod: 'client_secret_magic' },
+      'clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of',
+    ],
     ['a secret method without a secret', { clientAuthMethod: 'client_secret_basic' }, 'needs clientSecret'],
     ['private_key_jwt without a key', { clientAuthMethod: 'private_key_jwt' }, 'needs clientPrivateKey'],
     ['none with a secret', { clientAuthMethod: 'none', clientSecret: 's' }, 'public client'],
-    ['a key with a secret method', { clientAuthMethod: 'client_secret_post', clientSecret: 's', clientPrivateKey: pem }, 'used only with private_key_jwt'],
+    [
+      'a key with a secret method',
+      { clientAuthMethod: 'client_secret_post', clientSecret: 's', clientPrivateKey: pem },
+      'used only with private_key_jwt',
+    ],
   ])('refuses %s', (_name, options, message) => {
     expect(problemsOf(options)).toContain(message)
   })

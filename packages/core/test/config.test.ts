@@ -24,15 +24,25 @@ function problemsOf(options: object, env: Record<string, string> = {}): string {
 describe('configuration', () => {
   it('reports every missing option in one error, naming each option and its variable', () => {
     const message = problemsOf({})
-    for (const [option, variable] of [['issuer', 'OIDC_ISSUER'], ['clientId', 'OIDC_CLIENT_ID'], ['baseURL', 'OIDC_BASE_URL'], ['secret', 'OIDC_SECRET']]) {
+    for (const [option, variable] of [
+      ['issuer', 'OIDC_ISSUER'],
+      ['clientId', 'OIDC_CLIENT_ID'],
+      ['baseURL', 'OIDC_BASE_URL'],
+      ['secret', 'OIDC_SECRET'],
+    ]) {
       expect(message).toContain(`${option} (${variable})`)
     }
   })
 
   it('reads everything from the environment', () => {
     const config = resolveConfig(undefined, {
-      OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'app', OIDC_CLIENT_SECRET: 's', OIDC_BASE_URL: 'https://app.example.com/',
-      OIDC_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(40)}`, OIDC_SCOPE: 'openid groups', OIDC_GROUPS_CLAIM: 'realm_access.roles',
+      OIDC_ISSUER: 'https://id.example.com',
+      OIDC_CLIENT_ID: 'app',
+      OIDC_CLIENT_SECRET: 's',
+      OIDC_BASE_URL: 'https://app.example.com/',
+      OIDC_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(40)}`,
+      OIDC_SCOPE: 'openid groups',
+      OIDC_GROUPS_CLAIM: 'realm_access.roles',
     })
     expect(config.secrets).toEqual(['a'.repeat(32), 'b'.repeat(40)])
     expect(config.redirectUri).toBe('https://app.example.com/callback')
@@ -60,28 +70,46 @@ describe('configuration', () => {
     expect(resolveConfig({ ...valid, issuer: 'http://127.0.0.1:9000' }, {}).issuer.host).toBe('127.0.0.1:9000')
     expect(resolveConfig({ ...valid, issuer: 'http://localhost:9000' }, {}).issuer.host).toBe('localhost:9000')
     expect(problemsOf({ ...valid, issuer: 'http://id.example.com' })).toContain('issuer (OIDC_ISSUER): must use https')
-    expect(resolveConfig({ ...valid, issuer: 'http://id.internal' }, { OIDC_ALLOW_INSECURE_ISSUER: 'true' }).issuer.protocol).toBe('http:')
+    expect(
+      resolveConfig({ ...valid, issuer: 'http://id.internal' }, { OIDC_ALLOW_INSECURE_ISSUER: 'true' }).issuer.protocol,
+    ).toBe('http:')
   })
 
   it('refuses authorization parameters that would undo the checks', () => {
-    expect(problemsOf({ ...valid, authorizationParams: { state: 'fixed', prompt: 'login' } })).toContain('authorizationParams.state')
+    expect(problemsOf({ ...valid, authorizationParams: { state: 'fixed', prompt: 'login' } })).toContain(
+      'authorizationParams.state',
+    )
   })
 
   it('refuses response_mode=form_post on an http baseURL, saying why', () => {
-    expect(problemsOf({ ...valid, baseURL: 'http://127.0.0.1:3000', authorizationParams: { response_mode: 'form_post' } })).toContain('form_post needs an https baseURL')
-    expect(resolveConfig({ ...valid, authorizationParams: { response_mode: 'form_post' } }, {}).authorizationParams.response_mode).toBe('form_post')
+    expect(
+      problemsOf({ ...valid, baseURL: 'http://127.0.0.1:3000', authorizationParams: { response_mode: 'form_post' } }),
+    ).toContain('form_post needs an https baseURL')
+    expect(
+      resolveConfig({ ...valid, authorizationParams: { response_mode: 'form_post' } }, {}).authorizationParams
+        .response_mode,
+    ).toBe('form_post')
   })
 
   it('keeps bearer tokens off unless asked for, and refuses an audience for bearer tokens that are off', () => {
     expect(resolveConfig(valid, {}).bearer.enabled).toBe(false)
     expect(resolveConfig(valid, { OIDC_BEARER: 'true' }).bearer.enabled).toBe(true)
     expect(resolveConfig({ ...valid, bearer: true }, {}).bearer.enabled).toBe(true)
-    expect(resolveConfig({ ...valid, bearer: { audience: 'https://api.example' } }, {}).bearer.audiences).toEqual(['https://api.example'])
-    expect(problemsOf(valid, { OIDC_BEARER_AUDIENCE: 'https://api.example' })).toContain('bearer (OIDC_BEARER): bearer tokens are off')
+    expect(resolveConfig({ ...valid, bearer: { audience: 'https://api.example' } }, {}).bearer.audiences).toEqual([
+      'https://api.example',
+    ])
+    expect(problemsOf(valid, { OIDC_BEARER_AUDIENCE: 'https://api.example' })).toContain(
+      'bearer (OIDC_BEARER): bearer tokens are off',
+    )
   })
 
   it('refuses bad timeouts and route paths', () => {
-    const message = problemsOf({ ...valid, clockTolerance: -1, routes: { login: 'login' }, session: { idleTimeout: 'soon' } })
+    const message = problemsOf({
+      ...valid,
+      clockTolerance: -1,
+      routes: { login: 'login' },
+      session: { idleTimeout: 'soon' },
+    })
     expect(message).toContain('clockTolerance (OIDC_CLOCK_TOLERANCE)')
     expect(message).toContain('routes.login')
     expect(message).toContain('session.idleTimeout')
@@ -95,11 +123,18 @@ describe('authorization parameters', () => {
   })
 
   it('take numbers, booleans and objects, and refuse what cannot be sent', () => {
-    const config = resolveConfig({ ...valid, authorizationParams: { max_age: 60, claims: { userinfo: { email: null } }, foo: true } })
+    const config = resolveConfig({
+      ...valid,
+      authorizationParams: { max_age: 60, claims: { userinfo: { email: null } }, foo: true },
+    })
     expect(config.authorizationParams).toEqual({ max_age: '60', claims: '{"userinfo":{"email":null}}', foo: 'true' })
-    expect(problemsOf({ ...valid, authorizationParams: { max_age: Number.NaN } })).toContain('authorizationParams.max_age')
+    expect(problemsOf({ ...valid, authorizationParams: { max_age: Number.NaN } })).toContain(
+      'authorizationParams.max_age',
+    )
     expect(problemsOf({ ...valid, authorizationParams: { state: 'x' } })).toContain('cannot be overridden')
-    expect(problemsOf({ ...valid }, { OIDC_AUTHORIZATION_PARAMS: 'nonce=1' })).toContain('authorizationParams.nonce (OIDC_AUTHORIZATION_PARAMS)')
+    expect(problemsOf({ ...valid }, { OIDC_AUTHORIZATION_PARAMS: 'nonce=1' })).toContain(
+      'authorizationParams.nonce (OIDC_AUTHORIZATION_PARAMS)',
+    )
     expect(problemsOf({ ...valid, authorizationParams: { max_age: 1.5 } })).toContain('whole number')
   })
 })
@@ -128,14 +163,25 @@ describe('provider logout', () => {
 
 describe('JWT access tokens', () => {
   it('need an audience', () => {
-    expect(problemsOf({ ...valid, bearer: { jwtAccessTokens: true } })).toContain('bearer.jwtAccessTokens (OIDC_BEARER_JWT_ACCESS_TOKENS): needs the audiences')
-    const config = resolveConfig(valid, { OIDC_BEARER: 'true', OIDC_BEARER_AUDIENCE: 'api', OIDC_BEARER_JWT_ACCESS_TOKENS: 'true' })
+    expect(problemsOf({ ...valid, bearer: { jwtAccessTokens: true } })).toContain(
+      'bearer.jwtAccessTokens (OIDC_BEARER_JWT_ACCESS_TOKENS): needs the audiences',
+    )
+    const config = resolveConfig(valid, {
+      OIDC_BEARER: 'true',
+      OIDC_BEARER_AUDIENCE: 'api',
+      OIDC_BEARER_JWT_ACCESS_TOKENS: 'true',
+    })
     expect(config.bearer).toMatchObject({ enabled: true, audiences: ['api'], jwtAccessTokens: true })
   })
 })
 
 describe('session store option', () => {
-  const store = { get: async () => undefined, set: async () => undefined, destroy: async () => undefined, consumeOnce: async () => true }
+  const store = {
+    get: async () => undefined,
+    set: async () => undefined,
+    destroy: async () => undefined,
+    consumeOnce: async () => true,
+  }
 
   it('takes a store with every method it needs', () => {
     expect(resolveConfig({ ...valid, session: { store } }).store).toBe(store)
@@ -149,6 +195,8 @@ describe('session store option', () => {
   })
 
   it('refuses an optional method that is not a function', () => {
-    expect(problemsOf({ ...valid, session: { store: { ...store, lock: 'yes' } } })).toMatch(/session\.store.*lock must be methods/)
+    expect(problemsOf({ ...valid, session: { store: { ...store, lock: 'yes' } } })).toMatch(
+      /session\.store.*lock must be methods/,
+    )
   })
 })

@@ -12,11 +12,19 @@ const secret = 'cookie-sessions-test-secret-0123456789'
 
 function setup() {
   const warnings: string[] = []
-  const config = resolveConfig({
-    issuer: 'http://127.0.0.1:9', clientId: 'client', clientSecret: 'client-secret-0123456789abcdef',
-    baseURL: 'http://127.0.0.1:3000', secret, authRequired: false, session: { stateless: true },
-    logger: { warn: (message) => warnings.push(message), error: () => {} },
-  }, {})
+  const config = resolveConfig(
+    {
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'client',
+      clientSecret: 'client-secret-0123456789abcdef',
+      baseURL: 'http://127.0.0.1:3000',
+      secret,
+      authRequired: false,
+      session: { stateless: true },
+      logger: { warn: (message) => warnings.push(message), error: () => {} },
+    },
+    {},
+  )
   return { sessions: new CookieSessions(config), warnings }
 }
 
@@ -40,28 +48,52 @@ function browser(initial: Cookies = {}) {
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const jwt = (payload: Record<string, unknown>) => `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64(payload)}.${randomBytes(256).toString('base64url')}`
+const jwt = (payload: Record<string, unknown>) =>
+  `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64(payload)}.${randomBytes(256).toString('base64url')}`
 const t = () => Math.floor(Date.now() / 1000)
 
-function session(payload: Record<string, unknown>, claims: Claims = payload as Claims, fields: Partial<SessionData> = {}): SessionData {
+function session(
+  payload: Record<string, unknown>,
+  claims: Claims = payload as Claims,
+  fields: Partial<SessionData> = {},
+): SessionData {
   const now = t()
   return {
-    sub: claims.sub, claims, idToken: jwt(payload), idTokenExpiresAt: now + 3600,
-    accessToken: jwt({ iss: 'http://127.0.0.1:9', sub: claims.sub, scope: 'openid', exp: now + 3600 }), tokenType: 'bearer', accessTokenExpiresAt: now + 3600,
-    refreshToken: randomBytes(24).toString('base64url'), scope: 'openid email', tokensAt: now, createdAt: now, touchedAt: now, sid: 'provider-sid',
+    sub: claims.sub,
+    claims,
+    idToken: jwt(payload),
+    idTokenExpiresAt: now + 3600,
+    accessToken: jwt({ iss: 'http://127.0.0.1:9', sub: claims.sub, scope: 'openid', exp: now + 3600 }),
+    tokenType: 'bearer',
+    accessTokenExpiresAt: now + 3600,
+    refreshToken: randomBytes(24).toString('base64url'),
+    scope: 'openid email',
+    tokensAt: now,
+    createdAt: now,
+    touchedAt: now,
+    sid: 'provider-sid',
     ...fields,
   }
 }
 
 const idClaims = (extra: Record<string, unknown> = {}) => ({
-  iss: 'http://127.0.0.1:9', sub: 'alice', aud: 'client', exp: t() + 3600, iat: t(), nonce: randomBytes(32).toString('base64url'),
-  email: 'alice@example.com', name: 'Alice', groups: ['admins', 'developers'], ...extra,
+  iss: 'http://127.0.0.1:9',
+  sub: 'alice',
+  aud: 'client',
+  exp: t() + 3600,
+  iat: t(),
+  nonce: randomBytes(32).toString('base64url'),
+  email: 'alice@example.com',
+  name: 'Alice',
+  groups: ['admins', 'developers'],
+  ...extra,
 })
 
-const groups = (count: number) => Array.from({ length: count }, (_, i) => `group-${String(i).padStart(4, '0')}-engineering`)
+const groups = (count: number) =>
+  Array.from({ length: count }, (_, i) => `group-${String(i).padStart(4, '0')}-engineering`)
 
 describe('CookieSessions: what is stored comes back exactly', () => {
-  it('reads back tokens and claims as they were, claims in order, the ID token\'s own not stored twice', async () => {
+  it("reads back tokens and claims as they were, claims in order, the ID token's own not stored twice", async () => {
     const { sessions } = setup()
     const payload = idClaims()
     // Userinfo added a claim and replaced one; the callback dropped one the token has.
@@ -86,12 +118,14 @@ describe('CookieSessions: what is stored comes back exactly', () => {
       await sessions.create({ ...session(payload), claims }, b.jar, b.setCookie)
       return Object.values(b.jar).reduce((sum, value) => sum + value!.length, 0)
     }
-    expect(await size(payload as Claims) - await size({ sub: 'alice' } as Claims)).toBeLessThan(150)
+    expect((await size(payload as Claims)) - (await size({ sub: 'alice' } as Claims))).toBeLessThan(150)
   })
 
   it('never brings back a claim the callback refused, such as __proto__', async () => {
     const { sessions } = setup()
-    const payload = JSON.parse(`{"iss":"http://127.0.0.1:9","sub":"alice","aud":"client","__proto__":{"admin":true},"groups":["a"]}`) as Record<string, unknown>
+    const payload = JSON.parse(
+      `{"iss":"http://127.0.0.1:9","sub":"alice","aud":"client","__proto__":{"admin":true},"groups":["a"]}`,
+    ) as Record<string, unknown>
     const claims = { iss: 'http://127.0.0.1:9', sub: 'alice', aud: 'client', groups: ['a'] } as Claims
     const b = browser()
     await sessions.create(session(payload, claims), b.jar, b.setCookie)
@@ -125,7 +159,10 @@ describe('CookieSessions: what is stored comes back exactly', () => {
     const iv = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', key, iv)
     cipher.setAAD(Buffer.from('oidc.session'))
-    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify({ id: 'legacy-id', data }))), cipher.final()])
+    const body = Buffer.concat([
+      cipher.update(deflateRawSync(JSON.stringify({ id: 'legacy-id', data }))),
+      cipher.final(),
+    ])
     const value = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
     const loaded = await readBack(sessions, { 'oidc.session.0': value })
     expect(loaded).toEqual({ id: 'legacy-id', data })
@@ -147,7 +184,9 @@ describe('CookieSessions: the budget', () => {
       for (const header of written) expect(header.length).toBeLessThan(3700)
       const names = Object.keys(b.jar)
       expect(names.length, `${count} groups`).toBeLessThanOrEqual(2)
-      expect(names.reduce((sum, name) => sum + name.length + 1 + b.jar[name]!.length + 2, 0)).toBeLessThanOrEqual(SESSION_COOKIE_BUDGET)
+      expect(names.reduce((sum, name) => sum + name.length + 1 + b.jar[name]!.length + 2, 0)).toBeLessThanOrEqual(
+        SESSION_COOKIE_BUDGET,
+      )
       // Whatever was written is read back whole.
       if (names.length > 0) expect((await readBack(sessions, b.jar))?.data.claims['groups']).toHaveLength(count)
     }
@@ -159,7 +198,12 @@ describe('CookieSessions: the budget', () => {
     const b = browser({ 'oidc.session.0': 'old', 'oidc.session.1': 'old', 'oidc.session.12': 'old', other: 'app' })
     const attempt = sessions.create(session(idClaims({ groups: groups(1500) })), b.jar, b.setCookie)
     await expect(attempt).rejects.toBeInstanceOf(OidcError)
-    await expect(attempt).rejects.toMatchObject({ code: 'session_too_large', status: 500, expose: true, message: expect.stringMatching(/does not fit in cookies \(budget 5000 bytes\).*server-side session store/) })
+    await expect(attempt).rejects.toMatchObject({
+      code: 'session_too_large',
+      status: 500,
+      expose: true,
+      message: expect.stringMatching(/does not fit in cookies \(budget 5000 bytes\).*server-side session store/),
+    })
     expect(b.take().every((header) => /Max-Age=0/.test(header))).toBe(true)
     expect(b.jar).toEqual({ other: 'app' })
   })
@@ -174,7 +218,11 @@ describe('CookieSessions: the budget', () => {
     await expect(sessions.save(ref, b.setCookie)).rejects.toMatchObject({ code: 'session_ended' })
     expect(b.take().every((header) => /Max-Age=0/.test(header))).toBe(true)
     expect(b.jar).toEqual({})
-    expect(warnings).toEqual([expect.stringMatching(/grew to \d+ bytes when its tokens were refreshed, over the cookie budget of 5000 bytes: session ended/)])
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /grew to \d+ bytes when its tokens were refreshed, over the cookie budget of 5000 bytes: session ended/,
+      ),
+    ])
     // A copy of the cookie from before is refused in this process.
     expect(await readBack(sessions, before)).toBeUndefined()
     // Destroying it afterwards (as the refresher does) clears nothing more.
@@ -194,7 +242,12 @@ describe('CookieSessions: the budget', () => {
     // Chunks 0 and 1 are read (and decrypt: extra chunks are not read at all).
     expect(await sessions.load(b.jar, b.setCookie)).toBeDefined()
     // A value split over more chunks than are read does not decrypt: every chunk is cleared.
-    const c = browser({ 'oidc.session.0': b.jar['oidc.session.0']!.slice(0, 100), 'oidc.session.1': 'x', 'oidc.session.2': 'y', 'oidc.session.20': 'z' })
+    const c = browser({
+      'oidc.session.0': b.jar['oidc.session.0']!.slice(0, 100),
+      'oidc.session.1': 'x',
+      'oidc.session.2': 'y',
+      'oidc.session.20': 'z',
+    })
     expect(await sessions.load(c.jar, c.setCookie)).toBeUndefined()
     expect(c.jar).toEqual({})
   })

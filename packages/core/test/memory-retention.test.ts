@@ -21,7 +21,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 describe('MemoryStore sweep', () => {
   const session = (i: number): SessionData => {
     const sub = `user-${i}-${randomBytes(16).toString('base64url')}`
-    return { sub, sid: randomBytes(32).toString('base64url'), claims: { sub }, idToken: randomBytes(600).toString('base64url'), idTokenExpiresAt: 0, tokensAt: 0, createdAt: 0, touchedAt: 0 }
+    return {
+      sub,
+      sid: randomBytes(32).toString('base64url'),
+      claims: { sub },
+      idToken: randomBytes(600).toString('base64url'),
+      idTokenExpiresAt: 0,
+      tokensAt: 0,
+      createdAt: 0,
+      touchedAt: 0,
+    }
   }
 
   it('forgets expired sessions, their indexes, one-time keys and revocations without reads', async () => {
@@ -61,7 +70,11 @@ describe('verified-cookie cache', () => {
   const others = `theme=${'x'.repeat(4000)}`
   /** The session cookie's value as the core reads it: out of a 4 KB Cookie header. */
   const presented = (signer: CookieSigner, i: number) =>
-    readCookies({ method: 'GET', url: '/', headers: { cookie: `${others}${i}; sid=${signer.sign(randomBytes(32).toString('base64url'))}` } })['sid']!
+    readCookies({
+      method: 'GET',
+      url: '/',
+      headers: { cookie: `${others}${i}; sid=${signer.sign(randomBytes(32).toString('base64url'))}` },
+    })['sid']!
 
   /** Heap per entry of `keep` after N values, each cut out of its own 4 KB header. */
   const perEntry = (keep: (signer: CookieSigner, value: string) => void) => {

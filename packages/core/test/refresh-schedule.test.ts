@@ -6,7 +6,18 @@ import { renewedData } from '../src/session/refresh-tokens.js'
 const T = 1_000_000
 
 function session(fields: Partial<SessionData> = {}): SessionData {
-  return { sub: 'alice', claims: { sub: 'alice' }, idToken: 'x', idTokenExpiresAt: T + 3600, accessTokenExpiresAt: T + 3600, refreshToken: 'r', tokensAt: T, createdAt: T, touchedAt: T, ...fields }
+  return {
+    sub: 'alice',
+    claims: { sub: 'alice' },
+    idToken: 'x',
+    idTokenExpiresAt: T + 3600,
+    accessTokenExpiresAt: T + 3600,
+    refreshToken: 'r',
+    tokensAt: T,
+    createdAt: T,
+    touchedAt: T,
+    ...fields,
+  }
 }
 
 describe('refresh schedule', () => {
@@ -21,7 +32,12 @@ describe('refresh schedule', () => {
 
   it('follows the access token once the provider stops renewing the ID token (a refresh without id_token)', () => {
     // The first ID token expired long ago; the access token renewed just now lives an hour.
-    const renewed = session({ idTokenExpiresAt: T - 600, tokensAt: T, accessTokenExpiresAt: T + 3600, idTokenRenewed: false })
+    const renewed = session({
+      idTokenExpiresAt: T - 600,
+      tokensAt: T,
+      accessTokenExpiresAt: T + 3600,
+      idTokenRenewed: false,
+    })
     expect(needsRefresh(renewed, T + 1)).toBe(false)
     expect(expired(renewed, T + 1)).toBe(false)
     expect(needsRefresh(renewed, T + 3540)).toBe(true)
@@ -33,7 +49,11 @@ describe('refresh schedule', () => {
 
   it('renews without id_token: marks the ID token not renewed; without expires_in either, assumes the previous lifetime', () => {
     const current = session({ idTokenExpiresAt: T + 600, accessTokenExpiresAt: undefined })
-    const withExpiry = renewedData(current, { access_token: 'a2', token_type: 'bearer', expires_in: 900 } as never, T + 590)
+    const withExpiry = renewedData(
+      current,
+      { access_token: 'a2', token_type: 'bearer', expires_in: 900 } as never,
+      T + 590,
+    )
     expect(withExpiry).toMatchObject({ idTokenRenewed: false, accessTokenExpiresAt: T + 590 + 900, tokensAt: T + 590 })
     expect(withExpiry.assumedExpiresAt).toBeUndefined()
 
@@ -44,7 +64,9 @@ describe('refresh schedule', () => {
     expect(needsRefresh(silent, T + 590 + 540)).toBe(true)
     // And the next silent renewal assumes the same lifetime again.
     expect(lifetimeOf(silent)).toBe(600)
-    expect(renewedData(silent, { access_token: 'a3', token_type: 'bearer' } as never, T + 1200).assumedExpiresAt).toBe(T + 1800)
+    expect(renewedData(silent, { access_token: 'a3', token_type: 'bearer' } as never, T + 1200).assumedExpiresAt).toBe(
+      T + 1800,
+    )
     // Nothing to go by: five minutes.
     expect(lifetimeOf(session({ idTokenExpiresAt: T, accessTokenExpiresAt: undefined }))).toBe(300)
   })

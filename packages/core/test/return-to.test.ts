@@ -9,12 +9,47 @@ const callback = new URL('/callback?code=c&state=s', base)
 const destination = (location: string) => new URL(location, callback)
 
 /** Pieces an attacker combines: slashes, dot segments (plain and encoded), backslashes, controls, hosts. */
-const piece = fc.constantFrom('/', '//', '\\', '.', '..', '%2e', '%2E', '%2e%2e', '%2F', '%5C', '\t', '\n', '\r', ' ', '\u0000', '@', ':', '?', '#', 'evil.example', 'app.example', 'a', 'é', '%', 'javascript:', 'http:', 'https:', '\u3002', '\uff0f')
+const piece = fc.constantFrom(
+  '/',
+  '//',
+  '\\',
+  '.',
+  '..',
+  '%2e',
+  '%2E',
+  '%2e%2e',
+  '%2F',
+  '%5C',
+  '\t',
+  '\n',
+  '\r',
+  ' ',
+  '\u0000',
+  '@',
+  ':',
+  '?',
+  '#',
+  'evil.example',
+  'app.example',
+  'a',
+  'é',
+  '%',
+  'javascript:',
+  'http:',
+  'https:',
+  '\u3002',
+  '\uff0f',
+)
 const hostile = fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(''))
-const anything = fc.oneof(hostile, hostile.map((s) => `/${s}`), fc.string({ maxLength: 64 }), fc.string({ unit: 'binary', maxLength: 32 }).map((s) => `/${s}`))
+const anything = fc.oneof(
+  hostile,
+  hostile.map((s) => `/${s}`),
+  fc.string({ maxLength: 64 }),
+  fc.string({ unit: 'binary', maxLength: 32 }).map((s) => `/${s}`),
+)
 
 describe('returnTo', () => {
-  it('never yields a Location that leaves the app\'s origin, whatever the input (property)', () => {
+  it("never yields a Location that leaves the app's origin, whatever the input (property)", () => {
     fc.assert(
       fc.property(anything, (input) => {
         const kept = safeReturnTo(input, base)
@@ -28,8 +63,16 @@ describe('returnTo', () => {
   })
 
   it.each([
-    '/.//evil.example', '/..//evil.example', '/%2e//evil.example', '/%2E%2E//evil.example', '/a/..//evil.example',
-    '/./\\evil.example', '/.\\/evil.example', '/./\t/evil.example', '/%2e%2e/%2e%2e//evil.example', '/a/b/../..//evil.example/x?y#z',
+    '/.//evil.example',
+    '/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/a/..//evil.example',
+    '/./\\evil.example',
+    '/.\\/evil.example',
+    '/./\t/evil.example',
+    '/%2e%2e/%2e%2e//evil.example',
+    '/a/b/../..//evil.example/x?y#z',
   ])('sends %j home: its dot segments normalise to //host', (input) => {
     expect(safeReturnTo(input, base)).toBe('/')
   })
@@ -46,7 +89,8 @@ describe('returnTo', () => {
   })
 
   it('refuses at the redirect what it would refuse at login (a transaction cookie is checked again)', () => {
-    for (const path of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/a\tb', '']) expect(isLocalPath(path, base), path).toBe(false)
+    for (const path of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/a\tb', ''])
+      expect(isLocalPath(path, base), path).toBe(false)
     expect(isLocalPath('/me?x=1', base)).toBe(true)
   })
 })

@@ -10,8 +10,16 @@ const base = new URL('http://127.0.0.1:3000')
 
 describe('returnTo', () => {
   it.each([
-    ['https://evil.example/x'], ['//evil.example'], ['/\\evil.example'], ['javascript:alert(1)'], ['/\t/evil.example'],
-    ['\\/evil.example'], ['evil'], [''], [undefined], [['/a']],
+    ['https://evil.example/x'],
+    ['//evil.example'],
+    ['/\\evil.example'],
+    ['javascript:alert(1)'],
+    ['/\t/evil.example'],
+    ['\\/evil.example'],
+    ['evil'],
+    [''],
+    [undefined],
+    [['/a']],
   ])('%j lands on /', (value) => {
     expect(safeReturnTo(value, base)).toBe('/')
   })
@@ -24,8 +32,12 @@ describe('returnTo', () => {
 describe('groups', () => {
   it('reads plain, dotted and namespaced claims', () => {
     expect(groupsFromClaims({ sub: 'a', groups: ['x', 1, 'y'] }, 'groups')).toEqual(['x', 'y'])
-    expect(groupsFromClaims({ sub: 'a', realm_access: { roles: ['admins'] } }, 'realm_access.roles')).toEqual(['admins'])
-    expect(groupsFromClaims({ sub: 'a', 'https://example.com/groups': ['ns'] }, 'https://example.com/groups')).toEqual(['ns'])
+    expect(groupsFromClaims({ sub: 'a', realm_access: { roles: ['admins'] } }, 'realm_access.roles')).toEqual([
+      'admins',
+    ])
+    expect(groupsFromClaims({ sub: 'a', 'https://example.com/groups': ['ns'] }, 'https://example.com/groups')).toEqual([
+      'ns',
+    ])
     expect(groupsFromClaims({ sub: 'a', groups: 'solo' }, 'groups')).toEqual(['solo'])
     expect(groupsFromClaims({ sub: 'a' }, 'groups')).toEqual([])
   })
@@ -42,9 +54,18 @@ describe('cookie signing', () => {
   })
 
   it('refuses a transaction whose payload was altered', async () => {
-    const config = resolveConfig({ issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'k'.repeat(32) }, {})
+    const config = resolveConfig(
+      { issuer: 'https://id.example.com', clientId: 'app', baseURL: 'https://app.example.com', secret: 'k'.repeat(32) },
+      {},
+    )
     const transactions = new LoginTransactions(config, new CookieSigner(config.secrets))
-    const tx = { state: 's'.repeat(43), nonce: 'n', codeVerifier: 'v', returnTo: '/', createdAt: Math.floor(Date.now() / 1000) }
+    const tx = {
+      state: 's'.repeat(43),
+      nonce: 'n',
+      codeVerifier: 'v',
+      returnTo: '/',
+      createdAt: Math.floor(Date.now() / 1000),
+    }
     const written: string[] = []
     transactions.start(tx, {}, (header) => written.push(header))
     const [name, value] = written[0]!.split(';')[0]!.split('=') as [string, string]
@@ -52,12 +73,22 @@ describe('cookie signing', () => {
     expect(await transactions.consume(tx.state, { [name]: value }, () => {}, unused)).toEqual(tx)
     const mac = value.slice(value.lastIndexOf('.') + 1)
     const forged = Buffer.from(JSON.stringify({ ...tx, returnTo: 'https://evil.example' })).toString('base64url')
-    await expect(transactions.consume(tx.state, { [name]: `${forged}.${mac}` }, () => {}, unused)).rejects.toThrow(/not valid/)
+    await expect(transactions.consume(tx.state, { [name]: `${forged}.${mac}` }, () => {}, unused)).rejects.toThrow(
+      /not valid/,
+    )
   })
 })
 
 describe('MemoryStore', () => {
-  const session = (sub: string): SessionData => ({ sub, claims: { sub }, idToken: 't', idTokenExpiresAt: 0, tokensAt: 0, createdAt: 0, touchedAt: 0 })
+  const session = (sub: string): SessionData => ({
+    sub,
+    claims: { sub },
+    idToken: 't',
+    idTokenExpiresAt: 0,
+    tokensAt: 0,
+    createdAt: 0,
+    touchedAt: 0,
+  })
 
   it('stays within its bound, dropping the least recently written', async () => {
     const store = new MemoryStore({ max: 3 })
@@ -85,16 +116,38 @@ describe('RelyingParty.handle() from memory', () => {
   const secret = 'handle-test-secret-0123456789abcdef'
   const setup = () => {
     const store = new MemoryStore()
-    const rp = new RelyingParty({
-      issuer: 'http://127.0.0.1:9', clientId: 'client', clientSecret: 'client-secret-0123456789abcdef',
-      baseURL: 'http://127.0.0.1:3000', secret, authRequired: false, session: { store },
-    }, {})
-    const request = (id?: string) => ({ method: 'GET', url: '/me', headers: id ? { cookie: `oidc.session=${new CookieSigner([secret]).sign(id)}` } : {} })
+    const rp = new RelyingParty(
+      {
+        issuer: 'http://127.0.0.1:9',
+        clientId: 'client',
+        clientSecret: 'client-secret-0123456789abcdef',
+        baseURL: 'http://127.0.0.1:3000',
+        secret,
+        authRequired: false,
+        session: { store },
+      },
+      {},
+    )
+    const request = (id?: string) => ({
+      method: 'GET',
+      url: '/me',
+      headers: id ? { cookie: `oidc.session=${new CookieSigner([secret]).sign(id)}` } : {},
+    })
     return { store, rp, request }
   }
   const session = (touchedAt: number): SessionData => {
     const t = Math.floor(Date.now() / 1000)
-    return { sub: 'alice', claims: { sub: 'alice', name: 'Alice' }, idToken: 'x', idTokenExpiresAt: t + 3600, accessToken: 'a', accessTokenExpiresAt: t + 3600, tokensAt: t, createdAt: t, touchedAt }
+    return {
+      sub: 'alice',
+      claims: { sub: 'alice', name: 'Alice' },
+      idToken: 'x',
+      idTokenExpiresAt: t + 3600,
+      accessToken: 'a',
+      accessTokenExpiresAt: t + 3600,
+      tokensAt: t,
+      createdAt: t,
+      touchedAt,
+    }
   }
 
   it('answers a session the store holds at once, and a request without a session cookie', () => {

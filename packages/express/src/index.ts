@@ -1,11 +1,36 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { authorize, guards, RelyingParty, type Guards, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
+import {
+  authorize,
+  guards,
+  RelyingParty,
+  type Guards,
+  type HttpRequest,
+  type HttpResponse,
+  type OidcContext,
+  type OidcOptions,
+  type Requirement,
+} from '@oidc-rp/core'
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
 export type {
-  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
-  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+  AccessToken,
+  BearerOptions,
+  Claims,
+  ClientAuthMethod,
+  ExpressSessionStoreLike,
+  Logger,
+  MemoryStoreOptions,
+  OidcContext,
+  OidcErrorCode,
+  OidcOptions,
+  Routes,
+  SessionData,
+  SessionLock,
+  SessionOptions,
+  SessionStore,
+  User,
+  UserClaims,
 } from '@oidc-rp/core'
 
 declare global {
@@ -59,11 +84,16 @@ function send(res: Response, response: HttpResponse): void {
 export function oidc(options?: OidcOptions): RequestHandler {
   const rp = new RelyingParty(options)
   return (req, res, next) => {
-    rp.handleWith(toHttpRequest(req), (cookie) => res.append('Set-Cookie', cookie), (result) => {
-      if (result.context) req.oidc = result.context
-      if (result.response) send(res, result.response)
-      else next()
-    }, next)
+    rp.handleWith(
+      toHttpRequest(req),
+      (cookie) => res.append('Set-Cookie', cookie),
+      (result) => {
+        if (result.context) req.oidc = result.context
+        if (result.response) send(res, result.response)
+        else next()
+      },
+      next,
+    )
   }
 }
 

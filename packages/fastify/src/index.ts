@@ -1,12 +1,37 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
-import { authorize, guards, RelyingParty, type Guards, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
+import {
+  authorize,
+  guards,
+  RelyingParty,
+  type Guards,
+  type HttpRequest,
+  type HttpResponse,
+  type OidcContext,
+  type OidcOptions,
+  type Requirement,
+} from '@oidc-rp/core'
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
 export type {
-  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
-  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+  AccessToken,
+  BearerOptions,
+  Claims,
+  ClientAuthMethod,
+  ExpressSessionStoreLike,
+  Logger,
+  MemoryStoreOptions,
+  OidcContext,
+  OidcErrorCode,
+  OidcOptions,
+  Routes,
+  SessionData,
+  SessionLock,
+  SessionOptions,
+  SessionStore,
+  User,
+  UserClaims,
 } from '@oidc-rp/core'
 
 declare module 'fastify' {
@@ -32,14 +57,19 @@ function toHttpRequest(request: FastifyRequest): HttpRequest {
 }
 
 function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body ?? '')
+  return reply
+    .code(response.status)
+    .headers(response.headers)
+    .send(response.body ?? '')
 }
 
 /** Options Fastify's register() itself understands; they are not ours to check. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
 const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions) => {
-  const options = Object.fromEntries(Object.entries(registerOptions).filter(([key]) => !REGISTER_OPTIONS.has(key))) as OidcOptions
+  const options = Object.fromEntries(
+    Object.entries(registerOptions).filter(([key]) => !REGISTER_OPTIONS.has(key)),
+  ) as OidcOptions
   const rp = new RelyingParty(options)
   const setCookie = (reply: FastifyReply) => (cookie: string) => void reply.header('set-cookie', cookie)
 
@@ -47,9 +77,13 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
 
   // The callback (form_post) and back-channel logout are form POSTs.
   if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)))
-    })
+    fastify.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)))
+      },
+    )
   }
 
   const answer = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -59,7 +93,12 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   // The relying party's own routes, as its table lists them (Fastify adds HEAD to each GET route itself).
   const config = { oidcRoute: true }
   for (const route of rp.routes) {
-    fastify.route({ method: route.methods.filter((method) => method !== 'HEAD'), url: route.path, config, handler: answer })
+    fastify.route({
+      method: route.methods.filter((method) => method !== 'HEAD'),
+      url: route.path,
+      config,
+      handler: answer,
+    })
   }
 
   // Callback style rather than async: it runs on every request, and Fastify wraps an async
@@ -67,11 +106,16 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.oidcRoute) return done()
     // Most requests are answered from memory: `done` is then called at once.
-    rp.handleWith(toHttpRequest(request), setCookie(reply), (result) => {
-      if (result.context) request.oidc = result.context
-      if (result.response) send(reply, result.response)
-      else done()
-    }, (err) => done(err as Error))
+    rp.handleWith(
+      toHttpRequest(request),
+      setCookie(reply),
+      (result) => {
+        if (result.context) request.oidc = result.context
+        if (result.response) send(reply, result.response)
+        else done()
+      },
+      (err) => done(err as Error),
+    )
   })
 }
 

@@ -1,11 +1,37 @@
 import type { Context, Middleware, Next } from 'koa'
-import { authorize, guards, RelyingParty, type Guards, type HandleResult, type HttpRequest, type HttpResponse, type OidcContext, type OidcOptions, type Requirement } from '@oidc-rp/core'
+import {
+  authorize,
+  guards,
+  RelyingParty,
+  type Guards,
+  type HandleResult,
+  type HttpRequest,
+  type HttpResponse,
+  type OidcContext,
+  type OidcOptions,
+  type Requirement,
+} from '@oidc-rp/core'
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
 export type {
-  AccessToken, BearerOptions, Claims, ClientAuthMethod, ExpressSessionStoreLike, Logger, MemoryStoreOptions, OidcContext,
-  OidcErrorCode, OidcOptions, Routes, SessionData, SessionLock, SessionOptions, SessionStore, User, UserClaims,
+  AccessToken,
+  BearerOptions,
+  Claims,
+  ClientAuthMethod,
+  ExpressSessionStoreLike,
+  Logger,
+  MemoryStoreOptions,
+  OidcContext,
+  OidcErrorCode,
+  OidcOptions,
+  Routes,
+  SessionData,
+  SessionLock,
+  SessionOptions,
+  SessionStore,
+  User,
+  UserClaims,
 } from '@oidc-rp/core'
 
 declare module 'koa' {
@@ -57,7 +83,12 @@ export function oidc(options?: OidcOptions): Middleware {
   const rp = new RelyingParty(options)
   // Not async: most requests are answered from memory, without a promise of ours.
   return function oidcMiddleware(ctx, next) {
-    return rp.handleWith(toHttpRequest(ctx), (cookie) => ctx.append('Set-Cookie', cookie), (result) => proceed(ctx, next, result), reject)
+    return rp.handleWith(
+      toHttpRequest(ctx),
+      (cookie) => ctx.append('Set-Cookie', cookie),
+      (result) => proceed(ctx, next, result),
+      reject,
+    )
   }
 }
 

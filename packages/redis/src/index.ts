@@ -6,7 +6,14 @@ import { connect, type RedisStoreOptions } from './options.js'
 import { DESTROY, INDEX, TOUCH, WRITE } from './scripts.js'
 import { SessionCache } from './session-cache.js'
 
-export { parseAddresses, recommendedClusterOptions, recommendedOptions, recommendedSentinelOptions, type RedisAddress, type RedisStoreOptions } from './options.js'
+export {
+  parseAddresses,
+  recommendedClusterOptions,
+  recommendedOptions,
+  recommendedSentinelOptions,
+  type RedisAddress,
+  type RedisStoreOptions,
+} from './options.js'
 
 /** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
 const CONFIRM_WAIT_MS = 500
@@ -39,13 +46,17 @@ export class RedisStore implements SessionStore {
   #outage: string | undefined
 
   constructor(options: RedisStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('@oidc-rp/redis: RedisStore takes an options object, e.g. { url: process.env.REDIS_URL }')
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('@oidc-rp/redis: RedisStore takes an options object, e.g. { url: process.env.REDIS_URL }')
     this.#prefix = options.prefix ?? 'oidc-rp:'
     if (typeof this.#prefix !== 'string') throw new TypeError('@oidc-rp/redis: `prefix` must be a string')
     this.#lease = ms(seconds('lockLease', options.lockLease, 10, false))
     this.#wait = ms(seconds('lockWait', options.lockWait, 30, true))
     const cache = seconds('cache', options.cache, 5, true)
-    this.#logger = options.logger ?? { warn: (m) => console.warn(`[oidc-rp] ${m}`), error: (m) => console.error(`[oidc-rp] ${m}`) }
+    this.#logger = options.logger ?? {
+      warn: (m) => console.warn(`[oidc-rp] ${m}`),
+      error: (m) => console.error(`[oidc-rp] ${m}`),
+    }
     const connection = connect(options)
     this.client = connection.client
     this.#owned = connection.owned
@@ -65,13 +76,25 @@ export class RedisStore implements SessionStore {
     if (this.client instanceof Cluster) {
       const cluster = this.client
       cluster.on('refresh', () => {
-        const masters = cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`).sort().join(',')
+        const masters = cluster
+          .nodes('master')
+          .map((node) => `${node.options.host}:${node.options.port}`)
+          .sort()
+          .join(',')
         const previous = this.#master
         this.#master = masters
         if (previous !== undefined && masters !== previous) void this.#replay()
       })
     }
-    this.#cache = cache > 0 ? new SessionCache({ client: this.client, channel: `${this.#prefix}invalidate`, ttlSeconds: cache, logger: this.#logger }) : undefined
+    this.#cache =
+      cache > 0
+        ? new SessionCache({
+            client: this.client,
+            channel: `${this.#prefix}invalidate`,
+            ttlSeconds: cache,
+            logger: this.#logger,
+          })
+        : undefined
   }
 
   async get(id: string, options: { fresh?: boolean } = {}): Promise<SessionData | undefined> {
@@ -105,7 +128,10 @@ export class RedisStore implements SessionStore {
   async #save(id: string, session: SessionData, ttl: number, onlyIfExists: boolean): Promise<boolean> {
     const at = Date.now()
     const fields = [JSON.stringify(session), String(session.touchedAt), session.sub, session.sid ?? '', String(ms(ttl))]
-    const wrote = (await this.#write((p) => p.eval(WRITE, 1, this.#key('s', id), ...fields, onlyIfExists ? '1' : '0', String(at)))) === 1
+    const wrote =
+      (await this.#write((p) =>
+        p.eval(WRITE, 1, this.#key('s', id), ...fields, onlyIfExists ? '1' : '0', String(at)),
+      )) === 1
     if (wrote) this.#journal?.record(id, { kind: 'write', session: fields, expiresAt: at + ms(ttl), at })
     await this.#cache?.invalidate(id)
     if (wrote) await this.#indexAll(id, session.sub, session.sid, ttl)
@@ -114,7 +140,8 @@ export class RedisStore implements SessionStore {
 
   async touch(id: string, touchedAt: number, ttl: number): Promise<void> {
     this.#available()
-    const found = await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl))) as [string | null, string | null] | null
+    const found = (await this.client.eval(TOUCH, 1, this.#key('s', id), String(touchedAt), String(ms(ttl)))) as
+      [string | null, string | null] | null
     await this.#cache?.invalidate(id)
     // Sessions written before the hash had `u` have indexes that outlive them anyway.
     if (found?.[0]) await this.#indexAll(id, found[0], found[1] || undefined, ttl)
@@ -127,17 +154,29 @@ export class RedisStore implements SessionStore {
   }
 
   async #destroy(id: string): Promise<void> {
-    const [sub, sid, data] = await this.#write((p) => p.eval(DESTROY, 1, this.#key('s', id))) as [string | null, string | null, string | null]
+    const [sub, sid, data] = (await this.#write((p) => p.eval(DESTROY, 1, this.#key('s', id)))) as [
+      string | null,
+      string | null,
+      string | null,
+    ]
     await this.#cache?.invalidate(id)
     // Sessions written before the hash had `u`: their JSON says.
-    const old = !sub && data ? JSON.parse(data) as SessionData : undefined
-    const indexes: Array<['sub' | 'sid', string | null | undefined]> = [['sub', sub || old?.sub], ['sid', sid || old?.sid]]
-    await Promise.all(indexes.filter(([, value]) => value).map(([kind, value]) => this.client.srem(this.#key(kind, value!), id)))
+    const old = !sub && data ? (JSON.parse(data) as SessionData) : undefined
+    const indexes: Array<['sub' | 'sid', string | null | undefined]> = [
+      ['sub', sub || old?.sub],
+      ['sid', sid || old?.sid],
+    ]
+    await Promise.all(
+      indexes.filter(([, value]) => value).map(([kind, value]) => this.client.srem(this.#key(kind, value!), id)),
+    )
   }
 
   /** On a master other than the last one: writes this process's recent writes again (journal.ts). */
   async #ready(): Promise<void> {
-    const master = await this.client.info('server').then((info) => /run_id:(\w+)/.exec(info)?.[1], () => undefined)
+    const master = await this.client.info('server').then(
+      (info) => /run_id:(\w+)/.exec(info)?.[1],
+      () => undefined,
+    )
     if (master === undefined) return
     const previous = this.#master
     this.#master = master
@@ -154,14 +193,32 @@ export class RedisStore implements SessionStore {
           const left = entry.expiresAt - Date.now()
           if (left <= 0) continue
           const [d, t, u, i] = entry.session
-          if ((await this.client.eval(WRITE, 1, this.#key('s', id), d!, t!, u!, i!, String(left), '2', String(entry.at))) !== 1) continue
+          if (
+            (await this.client.eval(
+              WRITE,
+              1,
+              this.#key('s', id),
+              d!,
+              t!,
+              u!,
+              i!,
+              String(left),
+              '2',
+              String(entry.at),
+            )) !== 1
+          )
+            continue
           await this.#cache?.invalidate(id)
         }
         again += 1
       }
-      this.#logger.warn(`Redis master changed; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case the old master had not passed them on`)
+      this.#logger.warn(
+        `Redis master changed; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case the old master had not passed them on`,
+      )
     } catch (error) {
-      this.#logger.error(`Redis master changed; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`)
+      this.#logger.error(
+        `Redis master changed; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`,
+      )
     }
   }
 
@@ -200,7 +257,13 @@ export class RedisStore implements SessionStore {
   async lock(id: string): Promise<SessionLock> {
     const settling = this.#settling - Date.now()
     if (settling > 0) await new Promise((resolve) => setTimeout(resolve, settling))
-    return takeLock(this.#key('lock', id), { client: this.client, lease: this.#lease, wait: this.#wait, logger: this.#logger, available: () => this.#available() })
+    return takeLock(this.#key('lock', id), {
+      client: this.client,
+      lease: this.#lease,
+      wait: this.#wait,
+      logger: this.#logger,
+      available: () => this.#available(),
+    })
   }
 
   /** Closes the store's connections (the client only if the store made it). */
@@ -241,7 +304,8 @@ export class RedisStore implements SessionStore {
       } catch (error) {
         problem = error instanceof Error ? error.message : String(error)
       }
-      if (Date.now() > deadline) throw new Error(`Redis did not confirm a session write within ${CONFIRM_RETRY_MS / 1000}s (${problem})`)
+      if (Date.now() > deadline)
+        throw new Error(`Redis did not confirm a session write within ${CONFIRM_RETRY_MS / 1000}s (${problem})`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
   }
@@ -283,7 +347,9 @@ function result(results: Array<[Error | null, unknown]> | null, index: number): 
 function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new TypeError(`@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`)
+    throw new TypeError(
+      `@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`,
+    )
   }
   return value
 }

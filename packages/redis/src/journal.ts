@@ -1,7 +1,6 @@
 /** What this process wrote to a session lately: enough to write it again. */
 export type JournalEntry =
-  | { kind: 'write'; session: string[]; expiresAt: number; at: number }
-  | { kind: 'destroy'; at: number }
+  { kind: 'write'; session: string[]; expiresAt: number; at: number } | { kind: 'destroy'; at: number }
 
 /** Writes older than this are not re-applied: a failover's window is a few seconds. */
 const RETAIN_MS = 15_000

@@ -44,13 +44,18 @@ export async function takeLock(key: string, settings: LockSettings): Promise<Ses
     }
     if (answer === 'OK') break
     if (Date.now() > deadline) {
-      throw new OidcError('session_busy', `Another request is renewing this session's tokens and did not finish within ${wait / 1000}s; try again shortly.`)
+      throw new OidcError(
+        'session_busy',
+        `Another request is renewing this session's tokens and did not finish within ${wait / 1000}s; try again shortly.`,
+      )
     }
     await sleep(15 + Math.random() * 20)
   }
   const held = token
   const renewal = setInterval(() => {
-    client.eval(RENEW, 1, key, held, String(lease)).catch(() => { /* the lease runs out; another process may take over */ })
+    client.eval(RENEW, 1, key, held, String(lease)).catch(() => {
+      /* the lease runs out; another process may take over */
+    })
   }, lease / 3)
   renewal.unref()
   return {
@@ -66,14 +71,19 @@ export async function takeLock(key: string, settings: LockSettings): Promise<Ses
 function undo(key: string, token: string, { client, lease, logger }: LockSettings): void {
   const until = Date.now() + lease
   const attempt = (): void => {
-    client.eval(RELEASE, 1, key, token).then(() => undefined, async (error: unknown) => {
-      if (Date.now() + 100 > until) {
-        logger.warn(`could not undo an unanswered refresh lock attempt (${error instanceof Error ? error.message : String(error)}); it expires with its lease`)
-        return
-      }
-      await sleep(100)
-      attempt()
-    })
+    client.eval(RELEASE, 1, key, token).then(
+      () => undefined,
+      async (error: unknown) => {
+        if (Date.now() + 100 > until) {
+          logger.warn(
+            `could not undo an unanswered refresh lock attempt (${error instanceof Error ? error.message : String(error)}); it expires with its lease`,
+          )
+          return
+        }
+        await sleep(100)
+        attempt()
+      },
+    )
   }
   attempt()
 }

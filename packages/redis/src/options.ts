@@ -95,36 +95,67 @@ const TOPOLOGIES = ['url', 'sentinels', 'cluster', 'client'] as const
 export function connect(options: RedisStoreOptions): Connection {
   const given = TOPOLOGIES.filter((name) => options[name] !== undefined)
   if (given.length !== 1) {
-    throw new TypeError(`@oidc-rp/redis: give RedisStore exactly one of \`url\` (e.g. process.env.REDIS_URL), \`sentinels\` (with \`name\`), \`cluster\` or \`client\` (an ioredis client)${given.length > 1 ? `, not ${given.join(' and ')}` : ''}`)
+    throw new TypeError(
+      `@oidc-rp/redis: give RedisStore exactly one of \`url\` (e.g. process.env.REDIS_URL), \`sentinels\` (with \`name\`), \`cluster\` or \`client\` (an ioredis client)${given.length > 1 ? `, not ${given.join(' and ')}` : ''}`,
+    )
   }
-  if (options.confirmWrites !== undefined && typeof options.confirmWrites !== 'boolean') throw new TypeError('@oidc-rp/redis: `confirmWrites` must be a boolean')
-  if (options.name !== undefined && options.sentinels === undefined) throw new TypeError('@oidc-rp/redis: `name` goes with `sentinels`')
+  if (options.confirmWrites !== undefined && typeof options.confirmWrites !== 'boolean')
+    throw new TypeError('@oidc-rp/redis: `confirmWrites` must be a boolean')
+  if (options.name !== undefined && options.sentinels === undefined)
+    throw new TypeError('@oidc-rp/redis: `name` goes with `sentinels`')
   if (options.url !== undefined) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-      throw new TypeError('@oidc-rp/redis: `url` must be a redis:// or rediss:// URL, e.g. process.env.REDIS_URL (is REDIS_URL set?)')
+      throw new TypeError(
+        '@oidc-rp/redis: `url` must be a redis:// or rediss:// URL, e.g. process.env.REDIS_URL (is REDIS_URL set?)',
+      )
     }
-    return { client: new Redis(options.url, recommendedOptions), owned: true, confirmWrites: options.confirmWrites ?? false }
+    return {
+      client: new Redis(options.url, recommendedOptions),
+      owned: true,
+      confirmWrites: options.confirmWrites ?? false,
+    }
   }
   if (options.sentinels !== undefined) {
     const sentinels = addresses('sentinels', options.sentinels)
-    if (typeof options.name !== 'string' || options.name === '') throw new TypeError('@oidc-rp/redis: `sentinels` needs `name`, the name of the master they watch')
-    return { client: new Redis({ ...recommendedSentinelOptions, sentinels, name: options.name }), owned: true, confirmWrites: options.confirmWrites ?? true }
+    if (typeof options.name !== 'string' || options.name === '')
+      throw new TypeError('@oidc-rp/redis: `sentinels` needs `name`, the name of the master they watch')
+    return {
+      client: new Redis({ ...recommendedSentinelOptions, sentinels, name: options.name }),
+      owned: true,
+      confirmWrites: options.confirmWrites ?? true,
+    }
   }
   if (options.cluster !== undefined) {
-    if (options.confirmWrites === true) throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with `cluster` (the store does not send WAIT on the connection of a write to a Cluster; it writes recent changes again after a failover instead)')
-    return { client: new Cluster(addresses('cluster', options.cluster), recommendedClusterOptions), owned: true, confirmWrites: false }
+    if (options.confirmWrites === true)
+      throw new TypeError(
+        '@oidc-rp/redis: `confirmWrites` is not available with `cluster` (the store does not send WAIT on the connection of a write to a Cluster; it writes recent changes again after a failover instead)',
+      )
+    return {
+      client: new Cluster(addresses('cluster', options.cluster), recommendedClusterOptions),
+      owned: true,
+      confirmWrites: false,
+    }
   }
-  if (!(options.client instanceof Redis) && !(options.client instanceof Cluster)) throw new TypeError('@oidc-rp/redis: `client` must be an ioredis client (new Redis(...) or new Cluster(...))')
-  if (options.confirmWrites === true && options.client instanceof Cluster) throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with a Cluster client')
+  if (!(options.client instanceof Redis) && !(options.client instanceof Cluster))
+    throw new TypeError('@oidc-rp/redis: `client` must be an ioredis client (new Redis(...) or new Cluster(...))')
+  if (options.confirmWrites === true && options.client instanceof Cluster)
+    throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with a Cluster client')
   return { client: options.client, owned: false, confirmWrites: options.confirmWrites ?? false }
 }
 
 function addresses(name: string, value: unknown): RedisAddress[] {
-  const valid = (a: unknown): a is RedisAddress => typeof a === 'object' && a !== null
-    && typeof (a as RedisAddress).host === 'string' && (a as RedisAddress).host !== ''
-    && Number.isInteger((a as RedisAddress).port) && (a as RedisAddress).port > 0 && (a as RedisAddress).port < 65536
+  const valid = (a: unknown): a is RedisAddress =>
+    typeof a === 'object' &&
+    a !== null &&
+    typeof (a as RedisAddress).host === 'string' &&
+    (a as RedisAddress).host !== '' &&
+    Number.isInteger((a as RedisAddress).port) &&
+    (a as RedisAddress).port > 0 &&
+    (a as RedisAddress).port < 65536
   if (!Array.isArray(value) || value.length === 0 || !value.every(valid)) {
-    throw new TypeError(`@oidc-rp/redis: \`${name}\` must be a non-empty array of { host, port }, e.g. [{ host: '10.0.0.1', port: ${name === 'sentinels' ? 26379 : 6379} }]`)
+    throw new TypeError(
+      `@oidc-rp/redis: \`${name}\` must be a non-empty array of { host, port }, e.g. [{ host: '10.0.0.1', port: ${name === 'sentinels' ? 26379 : 6379} }]`,
+    )
   }
   return value.map(({ host, port }) => ({ host, port }))
 }
@@ -134,11 +165,16 @@ function addresses(name: string, value: unknown): RedisAddress[] {
  * TypeError naming `variable` when the value is not that.
  */
 export function parseAddresses(value: string, variable: string): RedisAddress[] {
-  const parts = value.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
   const parsed = parts.map((part) => /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(part))
   const bad = parts.find((_, i) => parsed[i] === null || Number(parsed[i]![2]) === 0 || Number(parsed[i]![2]) > 65535)
   if (parts.length === 0 || bad !== undefined) {
-    throw new TypeError(`@oidc-rp/redis: ${variable} must be host:port[,host:port...], e.g. 10.0.0.1:26379,10.0.0.2:26379${bad !== undefined ? ` (not "${bad}")` : ''}`)
+    throw new TypeError(
+      `@oidc-rp/redis: ${variable} must be host:port[,host:port...], e.g. 10.0.0.1:26379,10.0.0.2:26379${bad !== undefined ? ` (not "${bad}")` : ''}`,
+    )
   }
   return parsed.map((match) => ({ host: match![1]!.replace(/^\[|\]$/g, ''), port: Number(match![2]) }))
 }

@@ -49,7 +49,9 @@ export class SessionCache {
     this.#logger = options.logger
     this.#subscribe()
     this.#heartbeat = setInterval(() => {
-      this.#client.publish(this.#channel, this.#beat).catch(() => { /* no heartbeat back: the cache turns off */ })
+      this.#client.publish(this.#channel, this.#beat).catch(() => {
+        /* no heartbeat back: the cache turns off */
+      })
     }, HEARTBEAT_MS)
     this.#heartbeat.unref()
   }
@@ -95,7 +97,9 @@ export class SessionCache {
       } catch (error) {
         if (!this.#publishFailing) {
           this.#publishFailing = true
-          this.#logger.error(`could not tell the other processes that a session changed (${error instanceof Error ? error.message : String(error)}); retrying for ${this.#ttl / 1000}s`)
+          this.#logger.error(
+            `could not tell the other processes that a session changed (${error instanceof Error ? error.message : String(error)}); retrying for ${this.#ttl / 1000}s`,
+          )
         }
         if (Date.now() + 100 < until) setTimeout(() => void attempt(), 100).unref()
       }
@@ -128,7 +132,15 @@ export class SessionCache {
         setTimeout(() => this.#subscribe(), 100).unref()
         return
       }
-      subscriber = new Redis({ host: node.options.host, port: node.options.port, username: node.options.username, password: node.options.password, tls: node.options.tls, connectTimeout: 2000, retryStrategy: () => null })
+      subscriber = new Redis({
+        host: node.options.host,
+        port: node.options.port,
+        username: node.options.username,
+        password: node.options.password,
+        tls: node.options.tls,
+        connectTimeout: 2000,
+        retryStrategy: () => null,
+      })
       subscriber.once('end', () => {
         this.#off()
         if (this.#subscriber === subscriber) setTimeout(() => this.#subscribe(), 100).unref()
@@ -142,8 +154,12 @@ export class SessionCache {
       else if (!message.startsWith(BEAT)) this.#drop(message)
     })
     for (const event of ['close', 'end', 'reconnecting']) subscriber.on(event, () => this.#off())
-    subscriber.on('error', () => { /* 'close' follows; the heartbeat tells anyway */ })
-    subscriber.subscribe(this.#channel).catch(() => { /* subscribed again on reconnection; the heartbeat tells */ })
+    subscriber.on('error', () => {
+      /* 'close' follows; the heartbeat tells anyway */
+    })
+    subscriber.subscribe(this.#channel).catch(() => {
+      /* subscribed again on reconnection; the heartbeat tells */
+    })
   }
 
   #beaten(): void {

@@ -73,7 +73,13 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } 
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)))
   try {
-    return await Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), timeout])
+    return await Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }
@@ -91,9 +97,15 @@ describe('options', () => {
     [{ url: '' }, /`url` must be/],
     [{ url: 'redis://127.0.0.1:1', cluster: [{ host: '127.0.0.1', port: 1 }] }, /not url and cluster/],
     [{ sentinels: [{ host: '127.0.0.1', port: 1 }] }, /`sentinels` needs `name`/],
-    [{ sentinels: [{ host: '127.0.0.1', port: 0 }], name: 'm' }, /`sentinels` must be a non-empty array of \{ host, port \}/],
+    [
+      { sentinels: [{ host: '127.0.0.1', port: 0 }], name: 'm' },
+      /`sentinels` must be a non-empty array of \{ host, port \}/,
+    ],
     [{ cluster: [] }, /`cluster` must be a non-empty array/],
-    [{ cluster: [{ host: '127.0.0.1', port: 1 }], confirmWrites: true }, /`confirmWrites` is not available with `cluster`/],
+    [
+      { cluster: [{ host: '127.0.0.1', port: 1 }], confirmWrites: true },
+      /`confirmWrites` is not available with `cluster`/,
+    ],
     [{ url: 'redis://127.0.0.1:1', lockLease: 0 }, /`lockLease` must be a number of seconds above 0/],
     [{ url: 'redis://127.0.0.1:1', lockLease: Number.NaN }, /`lockLease`/],
     [{ url: 'redis://127.0.0.1:1', lockWait: -1 }, /`lockWait` must be a number of seconds of 0 or more/],
@@ -201,10 +213,15 @@ describe('replace (the write of renewed tokens)', () => {
     const a = store()
     const b = store()
     for (let i = 0; i < 50; i += 1) await a.set(`r${i}`, session(), 60)
-    const outcomes = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-      const [replaced] = await Promise.all([a.replace(`r${i}`, session({ refreshToken: `refresh-${i}` }), 60), b.destroy(`r${i}`)])
-      return { replaced, exists: await a.client.exists(`${prefix}s:r${i}`) }
-    }))
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const [replaced] = await Promise.all([
+          a.replace(`r${i}`, session({ refreshToken: `refresh-${i}` }), 60),
+          b.destroy(`r${i}`),
+        ])
+        return { replaced, exists: await a.client.exists(`${prefix}s:r${i}`) }
+      }),
+    )
     for (const { exists } of outcomes) expect(exists).toBe(0)
   })
 })
@@ -220,11 +237,11 @@ describe('the per-process cache of session reads', () => {
   }
   /** Once the store's subscription is up and its first heartbeat is back (the cache is on only then). */
   const subscribed = async (s: RedisStore) => {
-    await eventually(async () => (await s.client.pubsub('NUMSUB', `${prefix}invalidate`) as [string, number])[1] >= 1)
+    await eventually(async () => ((await s.client.pubsub('NUMSUB', `${prefix}invalidate`)) as [string, number])[1] >= 1)
     await sleep(400)
   }
 
-  it('serves a repeated read without Redis, but a fresh read and other processes\' writes see the truth', async () => {
+  it("serves a repeated read without Redis, but a fresh read and other processes' writes see the truth", async () => {
     const reader = store()
     const writer = store()
     await subscribed(reader)
@@ -373,17 +390,19 @@ describe('the refresh lock', () => {
     const key = `${prefix}counter`
     let inside = 0
     let most = 0
-    await Promise.all(Array.from({ length: 24 }, async (_, i) => {
-      const s = competitors[i % 3]!
-      const lock = await s.lock('s1')
-      inside += 1
-      most = Math.max(most, inside)
-      const value = Number((await s.client.get(key)) ?? 0)
-      await sleep(2)
-      await s.client.set(key, String(value + 1))
-      inside -= 1
-      await lock.release()
-    }))
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const s = competitors[i % 3]!
+        const lock = await s.lock('s1')
+        inside += 1
+        most = Math.max(most, inside)
+        const value = Number((await s.client.get(key)) ?? 0)
+        await sleep(2)
+        await s.client.set(key, String(value + 1))
+        inside -= 1
+        await lock.release()
+      }),
+    )
     expect(most).toBe(1)
     expect(await competitors[0]!.client.get(key)).toBe('24')
   })
@@ -400,7 +419,12 @@ describe('the refresh lock', () => {
     const a = store()
     const b = store({ lockWait: 0.3 })
     const lockA = await a.lock('s1')
-    await expect(b.lock('s1')).rejects.toMatchObject({ name: 'OidcError', code: 'session_busy', status: 503, message: expect.stringMatching(/did not finish within 0\.3s/) })
+    await expect(b.lock('s1')).rejects.toMatchObject({
+      name: 'OidcError',
+      code: 'session_busy',
+      status: 503,
+      message: expect.stringMatching(/did not finish within 0\.3s/),
+    })
     await lockA.release()
   })
 
@@ -414,14 +438,19 @@ describe('the refresh lock', () => {
       console.log('locked')
       setInterval(() => {}, 1000)
     `
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, REDIS_URL: redis.url, PREFIX: prefix }, stdio: ['ignore', 'pipe', 'inherit'] })
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, REDIS_URL: redis.url, PREFIX: prefix },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     try {
       await new Promise<void>((resolve, reject) => {
         holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve())
         holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before it locked`)))
       })
       // Alive, it renews its lease: nobody else gets the lock for longer than a lease.
-      expect(await within(store({ lockWait: 1.2 }).lock('s1'), 3000)).toMatchObject({ error: expect.objectContaining({ code: 'session_busy' }) })
+      expect(await within(store({ lockWait: 1.2 }).lock('s1'), 3000)).toMatchObject({
+        error: expect.objectContaining({ code: 'session_busy' }),
+      })
     } finally {
       holder.kill('SIGKILL')
     }
@@ -465,14 +494,23 @@ describe('while Redis is down, and after it is back', () => {
 
     await redis.stop('SIGKILL') // a crash: only the fsynced append-only file survives
     try {
-      const operations: (() => Promise<unknown>)[] = [() => s.get('s1'), () => s.set('s3', session(), 60), () => s.touch('s1', 1, 60), () => s.consumeOnce('k', 60), () => s.findBySub('alice'), () => s.lock('s1')]
+      const operations: (() => Promise<unknown>)[] = [
+        () => s.get('s1'),
+        () => s.set('s3', session(), 60),
+        () => s.touch('s1', 1, 60),
+        () => s.consumeOnce('k', 60),
+        () => s.findBySub('alice'),
+        () => s.lock('s1'),
+      ]
       for (const operation of operations) {
         // Generous bound: a request must get its 503, not wait for the outage to end.
         const outcome = await within(operation(), 5000)
         expect(outcome).toMatchObject({ error: expect.any(Error) })
       }
       expect(log.error).toHaveLength(1)
-      expect(log.error[0]).toMatch(/^Redis unavailable \(.*ECONNREFUSED.*\); requests that need sessions get 503 until it is back$/)
+      expect(log.error[0]).toMatch(
+        /^Redis unavailable \(.*ECONNREFUSED.*\); requests that need sessions get 503 until it is back$/,
+      )
     } finally {
       await redis.restart()
     }
@@ -504,7 +542,10 @@ describe('while Redis is down, and after it is back', () => {
     }
     let answered = false
     for (const deadline = Date.now() + 10_000; !answered && Date.now() < deadline;) {
-      answered = await s.get('s1').then(() => true, () => false)
+      answered = await s.get('s1').then(
+        () => true,
+        () => false,
+      )
       if (!answered) await sleep(100)
     }
     expect(answered).toBe(true)

@@ -56,10 +56,13 @@ export function checkClients(clients: readonly DevClient[]): void {
     }
     const alg = client.idTokenSigningAlg ?? 'RS256'
     if (!SIGNING_ALGS.includes(alg)) fail(client, `idTokenSigningAlg must be one of ${SIGNING_ALGS.join(', ')}`)
-    if (alg === 'HS256' && client.clientSecret === undefined) fail(client, 'idTokenSigningAlg HS256 needs a clientSecret')
+    if (alg === 'HS256' && client.clientSecret === undefined)
+      fail(client, 'idTokenSigningAlg HS256 needs a clientSecret')
     const method = authMethodOf(client)
-    if (!AUTH_METHODS.includes(method)) fail(client, `tokenEndpointAuthMethod must be one of ${AUTH_METHODS.join(', ')}`)
-    if (method !== 'none' && client.clientSecret === undefined) fail(client, `tokenEndpointAuthMethod ${method} needs a clientSecret`)
+    if (!AUTH_METHODS.includes(method))
+      fail(client, `tokenEndpointAuthMethod must be one of ${AUTH_METHODS.join(', ')}`)
+    if (method !== 'none' && client.clientSecret === undefined)
+      fail(client, `tokenEndpointAuthMethod ${method} needs a clientSecret`)
     for (const uri of [...(client.redirectUris ?? []), ...(client.postLogoutRedirectUris ?? [])]) {
       if (URL.parse(uri) === null) fail(client, `"${uri}" is not an absolute URL`)
     }

@@ -32,7 +32,8 @@ export class CookieJar {
     const matching: StoredCookie[] = []
     for (const [key, cookie] of cookies) {
       if (cookie.expiresAt !== undefined && cookie.expiresAt <= now) cookies.delete(key)
-      else if (pathMatches(url.pathname, cookie.path) && (setBy === undefined || cookie.setBy === setBy)) matching.push(cookie)
+      else if (pathMatches(url.pathname, cookie.path) && (setBy === undefined || cookie.setBy === setBy))
+        matching.push(cookie)
     }
     // Longer paths first, as browsers do.
     matching.sort((a, b) => b.path.length - a.path.length)

@@ -15,14 +15,22 @@ interface Issuer {
 export async function issueIdToken(from: Issuer, userId: string, options: IssueIdTokenOptions): Promise<string> {
   const user = from.users.list().find((u) => u.id === userId)
   if (!user) throw new TypeError(`@oidc-rp/testing: no user "${userId}"`)
-  const client = options.clientId === undefined ? from.clients[0] : from.clients.find((c) => c.clientId === options.clientId)
+  const client =
+    options.clientId === undefined ? from.clients[0] : from.clients.find((c) => c.clientId === options.clientId)
   if (!client) throw new TypeError(`@oidc-rp/testing: no client "${options.clientId}"`)
   const alg = client.idTokenSigningAlg ?? 'RS256'
-  const key = alg === 'HS256'
-    ? new TextEncoder().encode(client.clientSecret ?? '')
-    : await importJWK({ ...signingKey(from.keys, alg) } as JoseJWK, alg)
+  const key =
+    alg === 'HS256'
+      ? new TextEncoder().encode(client.clientSecret ?? '')
+      : await importJWK({ ...signingKey(from.keys, alg) } as JoseJWK, alg)
   const header = alg === 'HS256' ? { alg } : { alg, kid: signingKey(from.keys, alg).kid! }
-  return new SignJWT({ email: user.email, email_verified: user.emailVerified ?? true, name: user.name, preferred_username: user.id, groups: [...user.groups] })
+  return new SignJWT({
+    email: user.email,
+    email_verified: user.emailVerified ?? true,
+    name: user.name,
+    preferred_username: user.id,
+    groups: [...user.groups],
+  })
     .setProtectedHeader(header)
     .setIssuer(from.issuer)
     .setSubject(user.id)

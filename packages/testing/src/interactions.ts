@@ -29,7 +29,12 @@ export function loginPageUid(pathname: string): string | undefined {
  * The login pages, in front of oidc-provider: `GET /interaction/:uid` lists the users, `POST
  * /interaction/:uid/login` completes the login prompt. Returns `false` for any other path.
  */
-export function handleInteraction(provider: Provider, users: UserDirectory, req: IncomingMessage, res: ServerResponse): boolean {
+export function handleInteraction(
+  provider: Provider,
+  users: UserDirectory,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
   const match = ROUTE.exec(new URL(req.url ?? '/', 'http://localhost').pathname)
   const uid = match?.[1]
   if (!match || !uid) return false
@@ -45,7 +50,13 @@ export function handleInteraction(provider: Provider, users: UserDirectory, req:
   return true
 }
 
-async function showLogin(provider: Provider, users: UserDirectory, uid: string, req: IncomingMessage, res: ServerResponse) {
+async function showLogin(
+  provider: Provider,
+  users: UserDirectory,
+  uid: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const interaction = await pendingInteraction(provider, uid, req, res)
   if (!interaction) return
   if (interaction.prompt.name === 'consent') {
@@ -57,17 +68,34 @@ async function showLogin(provider: Provider, users: UserDirectory, uid: string, 
   send(res, 200, loginPage(uid, clientId, scope, users.list()))
 }
 
-async function submitLogin(provider: Provider, users: UserDirectory, uid: string, req: IncomingMessage, res: ServerResponse) {
+async function submitLogin(
+  provider: Provider,
+  users: UserDirectory,
+  uid: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const form = await readForm(req)
   const interaction = await pendingInteraction(provider, uid, req, res)
   if (!interaction) return
   if (interaction.prompt.name !== 'login') {
-    send(res, 400, errorPage('Already signed in', 'This sign-in request does not need a user any more. Start again from the application.'))
+    send(
+      res,
+      400,
+      errorPage(
+        'Already signed in',
+        'This sign-in request does not need a user any more. Start again from the application.',
+      ),
+    )
     return
   }
   const userId = form.get('user') ?? ''
   if (!users.get(userId)) {
-    send(res, 400, errorPage('Unknown user', `There is no user "${userId}" at this provider. Go back and pick one from the list.`))
+    send(
+      res,
+      400,
+      errorPage('Unknown user', `There is no user "${userId}" at this provider. Go back and pick one from the list.`),
+    )
     return
   }
   await provider.interactionFinished(req, res, { login: { accountId: userId } }, { mergeWithLastSubmission: false })
@@ -81,7 +109,9 @@ async function submitLogin(provider: Provider, users: UserDirectory, uid: string
 async function grantConsent(provider: Provider, interaction: Interaction, req: IncomingMessage, res: ServerResponse) {
   const { details } = interaction.prompt
   const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined
-  const grant = existing ?? new provider.Grant({ accountId: interaction.session?.accountId, clientId: String(interaction.params['client_id']) })
+  const grant =
+    existing ??
+    new provider.Grant({ accountId: interaction.session?.accountId, clientId: String(interaction.params['client_id']) })
   const scopes = strings(details['missingOIDCScope'])
   if (scopes.length) grant.addOIDCScope(scopes)
   const claims = strings(details['missingOIDCClaims'])
@@ -99,23 +129,46 @@ function strings(value: unknown): string[] {
 }
 
 /** The pending interaction for `uid`, or `undefined` after answering with an error page. */
-async function pendingInteraction(provider: Provider, uid: string, req: IncomingMessage, res: ServerResponse): Promise<Interaction | undefined> {
+async function pendingInteraction(
+  provider: Provider,
+  uid: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Interaction | undefined> {
   let interaction: Interaction
   try {
     interaction = await provider.interactionDetails(req, res)
   } catch (error) {
     if (error instanceof errors.SessionNotFound) {
-      send(res, 400, errorPage('Sign-in expired', 'This sign-in request is unknown or has expired. Start again from the application.'))
+      send(
+        res,
+        400,
+        errorPage(
+          'Sign-in expired',
+          'This sign-in request is unknown or has expired. Start again from the application.',
+        ),
+      )
       return undefined
     }
     throw error
   }
   if (interaction.uid !== uid) {
-    send(res, 400, errorPage('Sign-in mismatch', 'This page belongs to another sign-in request. Start again from the application.'))
+    send(
+      res,
+      400,
+      errorPage('Sign-in mismatch', 'This page belongs to another sign-in request. Start again from the application.'),
+    )
     return undefined
   }
   if (interaction.prompt.name !== 'login' && interaction.prompt.name !== 'consent') {
-    send(res, 400, errorPage('Unexpected prompt', `The provider asked for "${interaction.prompt.name}", which this dev provider does not handle.`))
+    send(
+      res,
+      400,
+      errorPage(
+        'Unexpected prompt',
+        `The provider asked for "${interaction.prompt.name}", which this dev provider does not handle.`,
+      ),
+    )
     return undefined
   }
   return interaction

@@ -93,7 +93,8 @@ export async function startDevProvider(options: DevProviderOptions = {}): Promis
     },
     stats,
     backchannelLogout: (userId, sessionId) => endSessions(provider, store, userId, sessionId),
-    issueIdToken: (userId, tokenOptions = {}) => issueIdToken({ issuer, keys, users, clients: settings.clients, ttl: settings.ttl.idToken }, userId, tokenOptions),
+    issueIdToken: (userId, tokenOptions = {}) =>
+      issueIdToken({ issuer, keys, users, clients: settings.clients, ttl: settings.ttl.idToken }, userId, tokenOptions),
     close() {
       closing ??= closeServer(server)
       return closing
@@ -206,11 +207,17 @@ function canLogOut(client: Client): client is Client & BackchannelLogoutClient {
   return client.backchannelLogoutUri !== undefined && typeof Reflect.get(client, 'backchannelLogout') === 'function'
 }
 
-async function endSessions(provider: Provider, store: MemoryStore, userId: string, sessionId: string | undefined): Promise<void> {
+async function endSessions(
+  provider: Provider,
+  store: MemoryStore,
+  userId: string,
+  sessionId: string | undefined,
+): Promise<void> {
   const deliveries: Promise<void>[] = []
   for (const record of store.sessionsOf(userId)) {
     const authorizations = Object.entries(record.authorizations ?? {})
-    if (sessionId !== undefined && record.uid !== sessionId && !authorizations.some(([, a]) => a.sid === sessionId)) continue
+    if (sessionId !== undefined && record.uid !== sessionId && !authorizations.some(([, a]) => a.sid === sessionId))
+      continue
     for (const [clientId, { sid, grantId }] of authorizations) {
       if (grantId) await revokeGrant(provider, grantId)
       const client = await provider.Client.find(clientId)
@@ -226,7 +233,11 @@ async function endSessions(provider: Provider, store: MemoryStore, userId: strin
     await session?.destroy()
   }
   const failures = (await Promise.allSettled(deliveries)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
-  if (failures.length) throw new AggregateError(failures, `@oidc-rp/testing: backchannelLogout: ${failures.length} client(s) did not accept the logout token`)
+  if (failures.length)
+    throw new AggregateError(
+      failures,
+      `@oidc-rp/testing: backchannelLogout: ${failures.length} client(s) did not accept the logout token`,
+    )
 }
 
 async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
@@ -241,7 +252,9 @@ async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
 
 function unavailable(res: ServerResponse): void {
   res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' })
-  res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the dev provider is down (setDown(true))' }))
+  res.end(
+    JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the dev provider is down (setDown(true))' }),
+  )
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

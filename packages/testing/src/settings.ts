@@ -20,7 +20,8 @@ export function checkOptions(options: DevProviderOptions): Settings {
     throw new TypeError('@oidc-rp/testing: options.port must be an integer from 0 to 65535 (0 picks a free port)')
   }
   const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host === '') throw new TypeError('@oidc-rp/testing: options.host must be a host name or IP address')
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('@oidc-rp/testing: options.host must be a host name or IP address')
   const ttl = {
     accessToken: seconds('ttl.accessToken', options.ttl?.accessToken, 3600),
     idToken: seconds('ttl.idToken', options.ttl?.idToken, 3600),

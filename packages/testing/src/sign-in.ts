@@ -78,7 +78,8 @@ export async function signIn(appUrl: string, userId: string, options: SignInOpti
   if (landing.kind === 'login') {
     const action = new URL(loginActionPath(landing.uid), landing.url)
     const picked = await send(jar, 'provider login', action, new URLSearchParams({ user: userId }), landing.url.origin)
-    if (!picked.location) throw failure('provider login', picked, `logging in as "${userId}" failed with ${picked.status}`)
+    if (!picked.location)
+      throw failure('provider login', picked, `logging in as "${userId}" failed with ${picked.status}`)
     landing = await followProvider(jar, picked.location, app)
     if (landing.kind === 'login') throw failure('provider login', picked, 'the provider showed its login page again')
   }

@@ -7,7 +7,14 @@ interface Entry {
 }
 
 /** Models whose records belong to a grant and go when the grant is revoked. */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'])
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+])
 
 const SWEEP_EVERY = 256
 
@@ -46,7 +53,8 @@ export class MemoryStore {
     return {
       upsert: async (id, payload, expiresIn) => {
         this.#delete(key(id))
-        const expiresAt = typeof expiresIn === 'number' ? Date.now() + (expiresIn + this.#clockTolerance) * 1000 : Infinity
+        const expiresAt =
+          typeof expiresIn === 'number' ? Date.now() + (expiresIn + this.#clockTolerance) * 1000 : Infinity
         this.#entries.set(key(id), { payload: structuredClone(payload), expiresAt })
         if (model === 'Session' && payload.uid) this.#sessionUids.set(payload.uid, id)
         if (payload.userCode) this.#userCodes.set(payload.userCode, id)

@@ -34,7 +34,11 @@ export async function hop(jar: CookieJar, url: string | URL, form?: Record<strin
   })
   jar.store(target, response)
   const location = response.headers.get('location')
-  return { status: response.status, location: location ? new URL(location, target).href : undefined, text: await response.text() }
+  return {
+    status: response.status,
+    location: location ? new URL(location, target).href : undefined,
+    text: await response.text(),
+  }
 }
 
 export interface AuthorizeOptions {
@@ -87,18 +91,27 @@ export async function authorize(provider: DevProvider, options: AuthorizeOptions
     step = await hop(jar, step.location)
   }
   if (!step.location?.startsWith(redirectUri)) {
-    if (step.status !== 200 || !loginPage) throw new Error(`authorize: unexpected ${step.status}: ${step.text.slice(0, 500)}`)
+    if (step.status !== 200 || !loginPage)
+      throw new Error(`authorize: unexpected ${step.status}: ${step.text.slice(0, 500)}`)
     step = await hop(jar, `${loginPage}/login`, { user: options.user ?? 'alice' })
     for (let i = 0; i < 10 && step.location && !step.location.startsWith(redirectUri); i++) {
       step = await hop(jar, step.location)
     }
   }
-  if (!step.location?.startsWith(redirectUri)) throw new Error(`authorize: no redirect to the client: ${step.status} ${step.text.slice(0, 500)}`)
+  if (!step.location?.startsWith(redirectUri))
+    throw new Error(`authorize: no redirect to the client: ${step.status} ${step.text.slice(0, 500)}`)
   const callback = new URL(step.location)
   const code = callback.searchParams.get('code')
   if (!code) throw new Error(`authorize: no code in ${callback.href}`)
   return {
-    code, state: callback.searchParams.get('state') ?? '', nonce, verifier, iss: callback.searchParams.get('iss'), redirectUri, jar, callback,
+    code,
+    state: callback.searchParams.get('state') ?? '',
+    nonce,
+    verifier,
+    iss: callback.searchParams.get('iss'),
+    redirectUri,
+    jar,
+    callback,
     sawLoginPage: loginPage !== undefined && !loginPage.startsWith(redirectUri),
   }
 }
@@ -113,27 +126,45 @@ export interface ClientCredentials {
   clientSecret?: string | undefined
 }
 
-export async function tokenRequest(provider: DevProvider, params: Record<string, string>, client: ClientCredentials = {}): Promise<TokenResponse> {
+export async function tokenRequest(
+  provider: DevProvider,
+  params: Record<string, string>,
+  client: ClientCredentials = {},
+): Promise<TokenResponse> {
   const clientId = client.clientId ?? CLIENT_ID
   const secret = 'clientSecret' in client ? client.clientSecret : CLIENT_SECRET
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   const body = new URLSearchParams(params)
   if (secret === undefined) body.set('client_id', clientId)
-  else headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`
+  else
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`
   const response = await fetch(`${provider.issuer}/token`, { method: 'POST', headers, body })
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
-export function exchange(provider: DevProvider, authorized: Authorized, client?: ClientCredentials): Promise<TokenResponse> {
-  return tokenRequest(provider, {
-    grant_type: 'authorization_code',
-    code: authorized.code,
-    redirect_uri: authorized.redirectUri,
-    code_verifier: authorized.verifier,
-  }, client)
+export function exchange(
+  provider: DevProvider,
+  authorized: Authorized,
+  client?: ClientCredentials,
+): Promise<TokenResponse> {
+  return tokenRequest(
+    provider,
+    {
+      grant_type: 'authorization_code',
+      code: authorized.code,
+      redirect_uri: authorized.redirectUri,
+      code_verifier: authorized.verifier,
+    },
+    client,
+  )
 }
 
-export function refresh(provider: DevProvider, refreshToken: unknown, client?: ClientCredentials): Promise<TokenResponse> {
+export function refresh(
+  provider: DevProvider,
+  refreshToken: unknown,
+  client?: ClientCredentials,
+): Promise<TokenResponse> {
   if (typeof refreshToken !== 'string') throw new Error('no refresh token')
   return tokenRequest(provider, { grant_type: 'refresh_token', refresh_token: refreshToken }, client)
 }
@@ -157,7 +188,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Records what a back-channel logout endpoint receives. */
-export async function startLogoutReceiver(status = 200): Promise<{ url: string; tokens: string[]; close(): Promise<void> }> {
+export async function startLogoutReceiver(
+  status = 200,
+): Promise<{ url: string; tokens: string[]; close(): Promise<void> }> {
   const tokens: string[] = []
   const server = createServer(async (req, res) => {
     const token = new URLSearchParams(await readBody(req)).get('logout_token')
@@ -193,28 +226,46 @@ export async function startThrowawayRp(provider: DevProvider): Promise<Throwaway
       const returnTo = url.searchParams.get('returnTo') ?? '/'
       const authorize = new URL(`${provider.issuer}/auth`)
       authorize.search = new URLSearchParams({
-        client_id: CLIENT_ID, response_type: 'code', scope: 'openid profile email', redirect_uri: `${base}/callback`,
-        state, code_challenge: challenge, code_challenge_method: 'S256',
+        client_id: CLIENT_ID,
+        response_type: 'code',
+        scope: 'openid profile email',
+        redirect_uri: `${base}/callback`,
+        state,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
       }).toString()
-      res.setHeader('set-cookie', `tx=${Buffer.from(JSON.stringify({ state, verifier, returnTo })).toString('base64url')}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`)
+      res.setHeader(
+        'set-cookie',
+        `tx=${Buffer.from(JSON.stringify({ state, verifier, returnTo })).toString('base64url')}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`,
+      )
       res.writeHead(302, { location: authorize.href }).end()
       return
     }
     if (url.pathname === '/callback') {
-      const tx = JSON.parse(Buffer.from(cookies.get('tx') ?? '', 'base64url').toString() || '{}') as { state?: string; verifier?: string; returnTo?: string }
+      const tx = JSON.parse(Buffer.from(cookies.get('tx') ?? '', 'base64url').toString() || '{}') as {
+        state?: string
+        verifier?: string
+        returnTo?: string
+      }
       if (!tx.state || tx.state !== url.searchParams.get('state') || url.searchParams.get('iss') !== provider.issuer) {
         res.writeHead(400).end('bad state or iss')
         return
       }
       const tokens = await tokenRequest(provider, {
-        grant_type: 'authorization_code', code: url.searchParams.get('code') ?? '', redirect_uri: `${base}/callback`, code_verifier: tx.verifier ?? '',
+        grant_type: 'authorization_code',
+        code: url.searchParams.get('code') ?? '',
+        redirect_uri: `${base}/callback`,
+        code_verifier: tx.verifier ?? '',
       })
       if (tokens.status !== 200) {
         res.writeHead(502).end(JSON.stringify(tokens.body))
         return
       }
       const idToken = String(tokens.body['id_token'])
-      const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
+      const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        unknown
+      >
       const sid = randomBytes(16).toString('hex')
       sessions.set(sid, claims)
       res.setHeader('set-cookie', [`sess=${sid}; Path=/; HttpOnly; SameSite=Lax`, 'tx=; Path=/; Max-Age=0'])
@@ -223,7 +274,9 @@ export async function startThrowawayRp(provider: DevProvider): Promise<Throwaway
     }
     if (url.pathname === '/me') {
       const claims = sessions.get(cookies.get('sess') ?? '')
-      res.writeHead(claims ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(claims ?? { error: 'unauthenticated' }))
+      res
+        .writeHead(claims ? 200 : 401, { 'content-type': 'application/json' })
+        .end(JSON.stringify(claims ?? { error: 'unauthenticated' }))
       return
     }
     res.writeHead(404).end()

@@ -20,11 +20,18 @@ afterAll(async () => {
   await provider.close()
 })
 
-async function openLoginPage(jar = new CookieJar()): Promise<{ url: string; html: string; status: number; jar: CookieJar }> {
+async function openLoginPage(
+  jar = new CookieJar(),
+): Promise<{ url: string; html: string; status: number; jar: CookieJar }> {
   const url = new URL(`${provider.issuer}/auth`)
   url.search = new URLSearchParams({
-    client_id: CLIENT_ID, response_type: 'code', scope: 'openid profile', redirect_uri: REDIRECT_URI,
-    state: 's', code_challenge: pkce().challenge, code_challenge_method: 'S256',
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    scope: 'openid profile',
+    redirect_uri: REDIRECT_URI,
+    state: 's',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
   }).toString()
   const start = await hop(jar, url)
   expect(start.status).toBe(303)

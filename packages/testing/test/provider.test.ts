@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CookieJar } from '../src/cookie-jar.js'
 import { startDevProvider } from '../src/index.js'
 import type { DevProvider } from '../src/index.js'
-import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize, exchange, hop, refresh, startLogoutReceiver, tokenRequest } from './helpers.js'
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  REDIRECT_URI,
+  authorize,
+  exchange,
+  hop,
+  refresh,
+  startLogoutReceiver,
+  tokenRequest,
+} from './helpers.js'
 
 let provider: DevProvider
 let jwks: ReturnType<typeof createRemoteJWKSet>
@@ -24,8 +34,16 @@ beforeAll(async () => {
       { clientId: 'rp-es256', clientSecret: 'es256-secret-0123456789-0123456789', idTokenSigningAlg: 'ES256' },
       { clientId: 'rp-eddsa', clientSecret: 'eddsa-secret-0123456789-0123456789', idTokenSigningAlg: 'EdDSA' },
       { clientId: 'rp-hs256', clientSecret: 'hs256-secret-0123456789-0123456789-abcdef', idTokenSigningAlg: 'HS256' },
-      { clientId: 'rp-post', clientSecret: 'post-secret-0123456789-0123456789', tokenEndpointAuthMethod: 'client_secret_post' },
-      { clientId: 'rp-exact', clientSecret: 'exact-secret-0123456789-0123456789', redirectUris: ['https://app.example.com/callback'] },
+      {
+        clientId: 'rp-post',
+        clientSecret: 'post-secret-0123456789-0123456789',
+        tokenEndpointAuthMethod: 'client_secret_post',
+      },
+      {
+        clientId: 'rp-exact',
+        clientSecret: 'exact-secret-0123456789-0123456789',
+        redirectUris: ['https://app.example.com/callback'],
+      },
     ],
   })
   jwks = createRemoteJWKSet(new URL(`${provider.issuer}/jwks`))
@@ -53,9 +71,15 @@ describe('discovery', () => {
       code_challenge_methods_supported: ['S256'],
       response_types_supported: ['code'],
     })
-    expect(doc['id_token_signing_alg_values_supported']).toEqual(expect.arrayContaining(['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256']))
-    expect(doc['scopes_supported']).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'groups', 'offline_access']))
-    expect(doc['claims_supported']).toEqual(expect.arrayContaining(['sub', 'name', 'email', 'email_verified', 'preferred_username', 'groups', 'sid']))
+    expect(doc['id_token_signing_alg_values_supported']).toEqual(
+      expect.arrayContaining(['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256']),
+    )
+    expect(doc['scopes_supported']).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'email', 'groups', 'offline_access']),
+    )
+    expect(doc['claims_supported']).toEqual(
+      expect.arrayContaining(['sub', 'name', 'email', 'email_verified', 'preferred_username', 'groups', 'sid']),
+    )
   })
 
   it('publishes RSA, P-256 and Ed25519 public keys only', async () => {
@@ -92,29 +116,47 @@ describe('authorization code flow', () => {
   })
 
   it('gives groups without email for scope "openid groups", and nothing extra for "openid"', async () => {
-    const groupsOnly = await verifyIdToken((await exchange(provider, await authorize(provider, { scope: 'openid groups', user: 'bob' }))).body['id_token'])
+    const groupsOnly = await verifyIdToken(
+      (await exchange(provider, await authorize(provider, { scope: 'openid groups', user: 'bob' }))).body['id_token'],
+    )
     expect(groupsOnly).toMatchObject({ sub: 'bob', groups: ['developers'] })
     expect(groupsOnly['email']).toBeUndefined()
     expect(groupsOnly['name']).toBeUndefined()
-    const bare = await verifyIdToken((await exchange(provider, await authorize(provider, { scope: 'openid', user: 'carol' }))).body['id_token'])
+    const bare = await verifyIdToken(
+      (await exchange(provider, await authorize(provider, { scope: 'openid', user: 'carol' }))).body['id_token'],
+    )
     expect(bare['sub']).toBe('carol')
     expect(bare['groups']).toBeUndefined()
   })
 
   it('signs ID tokens with the algorithm each client registered', async () => {
-    for (const [clientId, alg] of [['rp-ps256', 'PS256'], ['rp-es256', 'ES256'], ['rp-eddsa', 'EdDSA']] as const) {
+    for (const [clientId, alg] of [
+      ['rp-ps256', 'PS256'],
+      ['rp-es256', 'ES256'],
+      ['rp-eddsa', 'EdDSA'],
+    ] as const) {
       const secret = `${alg.toLowerCase()}-secret-0123456789-0123456789`
-      const tokens = await exchange(provider, await authorize(provider, { clientId }), { clientId, clientSecret: secret })
+      const tokens = await exchange(provider, await authorize(provider, { clientId }), {
+        clientId,
+        clientSecret: secret,
+      })
       expect(tokens.status).toBe(200)
       expect(decodeProtectedHeader(String(tokens.body['id_token'])).alg).toBe(alg)
       expect((await verifyIdToken(tokens.body['id_token'], clientId))['sub']).toBe('alice')
     }
     const secret = 'hs256-secret-0123456789-0123456789-abcdef'
-    const tokens = await exchange(provider, await authorize(provider, { clientId: 'rp-hs256' }), { clientId: 'rp-hs256', clientSecret: secret })
-    const { payload, protectedHeader } = await jwtVerify(String(tokens.body['id_token']), new TextEncoder().encode(secret), {
-      issuer: provider.issuer,
-      audience: 'rp-hs256',
+    const tokens = await exchange(provider, await authorize(provider, { clientId: 'rp-hs256' }), {
+      clientId: 'rp-hs256',
+      clientSecret: secret,
     })
+    const { payload, protectedHeader } = await jwtVerify(
+      String(tokens.body['id_token']),
+      new TextEncoder().encode(secret),
+      {
+        issuer: provider.issuer,
+        audience: 'rp-hs256',
+      },
+    )
     expect(protectedHeader.alg).toBe('HS256')
     expect(payload['groups']).toEqual(['admins', 'developers'])
   })
@@ -134,7 +176,10 @@ describe('authorization code flow', () => {
     })
     expect(response.status).toBe(200)
 
-    const publicTokens = await exchange(provider, await authorize(provider, { clientId: 'public-spa' }), { clientId: 'public-spa', clientSecret: undefined })
+    const publicTokens = await exchange(provider, await authorize(provider, { clientId: 'public-spa' }), {
+      clientId: 'public-spa',
+      clientSecret: undefined,
+    })
     expect(publicTokens.status).toBe(200)
     expect(publicTokens.body['refresh_token']).toEqual(expect.any(String))
   })
@@ -152,7 +197,10 @@ describe('authorization code flow', () => {
     const plain = await exchange(provider, await authorize(provider, { scope: 'openid offline_access' }))
     expect(plain.body['scope']).toBe('openid')
     expect(plain.body['refresh_token']).toEqual(expect.any(String))
-    const consented = await exchange(provider, await authorize(provider, { scope: 'openid offline_access email', extra: { prompt: 'consent' } }))
+    const consented = await exchange(
+      provider,
+      await authorize(provider, { scope: 'openid offline_access email', extra: { prompt: 'consent' } }),
+    )
     expect(consented.status).toBe(200)
     expect(consented.body['scope']).toBe('openid offline_access email')
   })
@@ -171,16 +219,32 @@ describe('authorization code flow', () => {
   it('answers prompt=none without a session with login_required and iss', async () => {
     const url = new URL(`${provider.issuer}/auth`)
     url.search = new URLSearchParams({
-      client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's', prompt: 'none',
-      code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: REDIRECT_URI,
+      state: 's',
+      prompt: 'none',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
     }).toString()
     const back = new URL((await hop(new CookieJar(), url)).location ?? '')
-    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'login_required', state: 's', iss: provider.issuer })
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({
+      error: 'login_required',
+      state: 's',
+      iss: provider.issuer,
+    })
   })
 
   it('requires PKCE', async () => {
     const url = new URL(`${provider.issuer}/auth`)
-    url.search = new URLSearchParams({ client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's' }).toString()
+    url.search = new URLSearchParams({
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: REDIRECT_URI,
+      state: 's',
+    }).toString()
     const step = await hop(new CookieJar(), url)
     expect(step.status).toBe(303)
     const back = new URL(step.location ?? '')
@@ -189,7 +253,11 @@ describe('authorization code flow', () => {
   })
 
   it('accepts any loopback redirect_uri, registered URIs, and nothing else', async () => {
-    for (const redirectUri of ['http://localhost:4321/auth/callback', 'http://[::1]:8080/cb', 'http://127.0.0.1:1/x?y=1']) {
+    for (const redirectUri of [
+      'http://localhost:4321/auth/callback',
+      'http://[::1]:8080/cb',
+      'http://127.0.0.1:1/x?y=1',
+    ]) {
       const authorized = await authorize(provider, { redirectUri })
       expect((await exchange(provider, authorized)).status).toBe(200)
     }
@@ -198,8 +266,13 @@ describe('authorization code flow', () => {
 
     const url = new URL(`${provider.issuer}/auth`)
     url.search = new URLSearchParams({
-      client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: 'https://evil.example/cb',
-      state: 's', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'https://evil.example/cb',
+      state: 's',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
     }).toString()
     const refused = await hop(new CookieJar(), url)
     expect(refused.status).toBe(400)
@@ -234,7 +307,8 @@ describe('refresh tokens', () => {
     const refreshed = await verifyIdToken((await refresh(provider, first.body['refresh_token'])).body['id_token'])
     expect(refreshed['sid']).toEqual(expect.any(String))
     expect(refreshed['nonce']).toBe(authorized.nonce)
-    for (const claim of ['iss', 'sub', 'aud', 'sid', 'nonce'] as const) expect(refreshed[claim]).toEqual(original[claim])
+    for (const claim of ['iss', 'sub', 'aud', 'sid', 'nonce'] as const)
+      expect(refreshed[claim]).toEqual(original[claim])
   })
 
   it('revokes a refresh token at the revocation endpoint', async () => {
@@ -269,9 +343,14 @@ describe('refresh tokens', () => {
       own.setGroups('bob', ['developers', 'admins'])
       expect(own.users.find((u) => u.id === 'bob')?.groups).toEqual(['developers', 'admins'])
       const refreshed = await refresh(own, first.body['refresh_token'])
-      const { payload } = await jwtVerify(String(refreshed.body['id_token']), ownJwks, { issuer: own.issuer, audience: CLIENT_ID })
+      const { payload } = await jwtVerify(String(refreshed.body['id_token']), ownJwks, {
+        issuer: own.issuer,
+        audience: CLIENT_ID,
+      })
       expect(payload['groups']).toEqual(['developers', 'admins'])
-      const userinfo = await fetch(`${own.issuer}/me`, { headers: { authorization: `Bearer ${String(refreshed.body['access_token'])}` } })
+      const userinfo = await fetch(`${own.issuer}/me`, {
+        headers: { authorization: `Bearer ${String(refreshed.body['access_token'])}` },
+      })
       expect(await userinfo.json()).toMatchObject({ sub: 'bob', groups: ['developers', 'admins'] })
       expect(() => own.setGroups('nobody', [])).toThrow(/unknown user "nobody"/)
     } finally {
@@ -319,8 +398,12 @@ describe('stats and outages', () => {
 describe('options', () => {
   it('rejects bad options at start, naming the option', async () => {
     await expect(startDevProvider({ port: -1 })).rejects.toThrow(/options\.port/)
-    await expect(startDevProvider({ clients: [{ clientId: 'a', idTokenSigningAlg: 'HS256' }] })).rejects.toThrow(/HS256 needs a clientSecret/)
-    await expect(startDevProvider({ clients: [{ clientId: 'a' }, { clientId: 'a' }] })).rejects.toThrow(/duplicate clientId/)
+    await expect(startDevProvider({ clients: [{ clientId: 'a', idTokenSigningAlg: 'HS256' }] })).rejects.toThrow(
+      /HS256 needs a clientSecret/,
+    )
+    await expect(startDevProvider({ clients: [{ clientId: 'a' }, { clientId: 'a' }] })).rejects.toThrow(
+      /duplicate clientId/,
+    )
     await expect(startDevProvider({ users: [] })).rejects.toThrow(/users must not be empty/)
     await expect(startDevProvider({ ttl: { accessToken: 1.5 } })).rejects.toThrow(/ttl\.accessToken/)
   })
@@ -333,7 +416,9 @@ describe('options', () => {
       expect(users[0]?.groups).toEqual(['ops'])
       const tokens = await exchange(own, await authorize(own, { user: 'dave' }))
       expect(tokens.body['expires_in']).toBe(120)
-      const idToken = JSON.parse(Buffer.from(String(tokens.body['id_token']).split('.')[1] ?? '', 'base64url').toString()) as JWTPayload
+      const idToken = JSON.parse(
+        Buffer.from(String(tokens.body['id_token']).split('.')[1] ?? '', 'base64url').toString(),
+      ) as JWTPayload
       expect((idToken.exp ?? 0) - (idToken.iat ?? 0)).toBe(300)
       expect(idToken['groups']).toEqual([])
     } finally {
@@ -345,18 +430,24 @@ describe('options', () => {
 describe('logout', () => {
   it('RP-initiated logout confirms itself, notifies back-channel clients and ends refresh', async () => {
     const receiver = await startLogoutReceiver()
-    const own = await startDevProvider({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }] })
+    const own = await startDevProvider({
+      clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }],
+    })
     try {
       const authorized = await authorize(own)
       const tokens = await exchange(own, authorized)
       const idToken = String(tokens.body['id_token'])
       const end = new URL(`${own.issuer}/session/end`)
-      end.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:5555/bye', state: 'st' }).toString()
+      end.search = new URLSearchParams({
+        id_token_hint: idToken,
+        post_logout_redirect_uri: 'http://localhost:5555/bye',
+        state: 'st',
+      }).toString()
       const confirm = await hop(authorized.jar, end)
       expect(confirm.status).toBe(200)
       expect(confirm.text).toContain('<form id="op.logoutForm" method="post"')
       expect(confirm.text).toContain('<input type="hidden" name="logout" value="yes" form="op.logoutForm">')
-      expect(confirm.text).toContain(".submit()")
+      expect(confirm.text).toContain('.submit()')
       const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)?.[1] ?? ''
       const done = await hop(authorized.jar, `${own.issuer}/session/end/confirm`, { xsrf, logout: 'yes' })
       expect(done.status).toBe(303)
@@ -364,9 +455,17 @@ describe('logout', () => {
 
       expect(receiver.tokens).toHaveLength(1)
       const ownJwks = createRemoteJWKSet(new URL(`${own.issuer}/jwks`))
-      const { payload } = await jwtVerify(receiver.tokens[0] ?? '', ownJwks, { issuer: own.issuer, audience: CLIENT_ID, typ: 'logout+jwt' })
+      const { payload } = await jwtVerify(receiver.tokens[0] ?? '', ownJwks, {
+        issuer: own.issuer,
+        audience: CLIENT_ID,
+        typ: 'logout+jwt',
+      })
       const { payload: idClaims } = await jwtVerify(idToken, ownJwks)
-      expect(payload).toMatchObject({ sub: 'alice', sid: idClaims['sid'], events: { 'http://schemas.openid.net/event/backchannel-logout': {} } })
+      expect(payload).toMatchObject({
+        sub: 'alice',
+        sid: idClaims['sid'],
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      })
       expect(payload['nonce']).toBeUndefined()
       expect((await refresh(own, tokens.body['refresh_token'])).body['error']).toBe('invalid_grant')
     } finally {
@@ -377,14 +476,20 @@ describe('logout', () => {
 
   it('backchannelLogout() ends the user sessions and notifies clients', async () => {
     const receiver = await startLogoutReceiver()
-    const own = await startDevProvider({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }] })
+    const own = await startDevProvider({
+      clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }],
+    })
     try {
       const alice = await exchange(own, await authorize(own, { user: 'alice' }))
       const bob = await exchange(own, await authorize(own, { user: 'bob' }))
-      const aliceSid = JSON.parse(Buffer.from(String(alice.body['id_token']).split('.')[1] ?? '', 'base64url').toString()).sid as string
+      const aliceSid = JSON.parse(
+        Buffer.from(String(alice.body['id_token']).split('.')[1] ?? '', 'base64url').toString(),
+      ).sid as string
       await own.backchannelLogout('alice', aliceSid)
       expect(receiver.tokens).toHaveLength(1)
-      const logout = JSON.parse(Buffer.from(receiver.tokens[0]?.split('.')[1] ?? '', 'base64url').toString()) as JWTPayload
+      const logout = JSON.parse(
+        Buffer.from(receiver.tokens[0]?.split('.')[1] ?? '', 'base64url').toString(),
+      ) as JWTPayload
       expect(logout).toMatchObject({ sub: 'alice', sid: aliceSid })
       expect((await refresh(own, alice.body['refresh_token'])).body['error']).toBe('invalid_grant')
       expect((await refresh(own, bob.body['refresh_token'])).status).toBe(200)
@@ -401,7 +506,9 @@ describe('logout', () => {
 
   it('backchannelLogout() rejects when a client refuses the logout token', async () => {
     const receiver = await startLogoutReceiver(500)
-    const own = await startDevProvider({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }] })
+    const own = await startDevProvider({
+      clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, backchannelLogoutUri: receiver.url }],
+    })
     try {
       await exchange(own, await authorize(own))
       await expect(own.backchannelLogout('alice')).rejects.toThrow(/did not accept the logout token/)

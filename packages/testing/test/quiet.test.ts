@@ -9,7 +9,9 @@ it('starts without oidc-provider\'s "Unsupported runtime" line on any supported 
 console.warn('another warning')
 const provider = await startDevProvider({ clients: [{ clientId: 'a', clientSecret: 'b'.repeat(32) }] })
 await provider.close()`
-  const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname })
+  const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('..', import.meta.url).pathname,
+  })
   expect(stderr).not.toContain('Unsupported runtime')
   expect(stderr).toContain('another warning')
 })

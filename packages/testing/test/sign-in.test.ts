@@ -34,7 +34,8 @@ describe('signIn', () => {
     const alice = await signIn(rp.url, 'alice')
     const carol = await signIn(rp.url, 'carol')
     expect(alice.location).toBe('/')
-    const who = async (cookie: string) => ((await (await fetch(`${rp.url}/me`, { headers: { cookie } })).json()) as { sub: string }).sub
+    const who = async (cookie: string) =>
+      ((await (await fetch(`${rp.url}/me`, { headers: { cookie } })).json()) as { sub: string }).sub
     expect(await who(alice.cookie)).toBe('alice')
     expect(await who(carol.cookie)).toBe('carol')
   })
@@ -98,7 +99,10 @@ describe('signIn', () => {
   })
 
   it('throws when the app cannot be reached', async () => {
-    await expect(signIn('http://127.0.0.1:9', 'alice')).rejects.toMatchObject({ step: 'app login route', status: undefined })
+    await expect(signIn('http://127.0.0.1:9', 'alice')).rejects.toMatchObject({
+      step: 'app login route',
+      status: undefined,
+    })
     await expect(signIn('not a url', 'alice')).rejects.toThrow(TypeError)
   })
 })

@@ -27,7 +27,12 @@ export async function createApp(config, baseURL) {
       // Experiment: the store's own client options plus ioredis auto-pipelining.
       const { createRequire } = await import('node:module')
       const { Redis } = createRequire(import.meta.resolve('@oidc-rp/redis'))('ioredis')
-      const client = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 })
+      const client = new Redis(config.redisUrl, {
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 2000,
+        connectTimeout: 2000,
+      })
       return new RedisStore({ client, prefix })
     }
     if (config.store !== 'memory') return undefined
@@ -43,7 +48,15 @@ export async function createApp(config, baseURL) {
   }
 
   const store = await makeStore()
-  const ours = { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret, baseURL, secret: config.secret, authRequired: false, bearer: true }
+  const ours = {
+    issuer: config.issuer,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    baseURL,
+    secret: config.secret,
+    authRequired: false,
+    bearer: true,
+  }
   if (store) ours.session = { store }
   // The soak's short session timeouts.
   if (config.session) ours.session = { ...ours.session, ...config.session }
@@ -114,20 +127,24 @@ export async function createApp(config, baseURL) {
     /** express-openid-connect with its defaults (encrypted cookie session, rolling), code flow. */
     async eoc() {
       const { default: express } = await import('express')
-      const { default: { auth, requiresAuth } } = await import('express-openid-connect')
+      const {
+        default: { auth, requiresAuth },
+      } = await import('express-openid-connect')
       const app = express()
       app.set('etag', false)
       app.get('/public', (_req, res) => void res.json(publicBody))
-      app.use(auth({
-        issuerBaseURL: config.issuer,
-        baseURL,
-        clientID: config.clientId,
-        clientSecret: config.clientSecret,
-        secret: config.secret,
-        authRequired: false,
-        idpLogout: false,
-        authorizationParams: { response_type: 'code', scope: 'openid profile email offline_access' },
-      }))
+      app.use(
+        auth({
+          issuerBaseURL: config.issuer,
+          baseURL,
+          clientID: config.clientId,
+          clientSecret: config.clientSecret,
+          secret: config.secret,
+          authRequired: false,
+          idpLogout: false,
+          authorizationParams: { response_type: 'code', scope: 'openid profile email offline_access' },
+        }),
+      )
       app.get('/open', (_req, res) => void res.json(publicBody))
       app.get('/me', requiresAuth(), (req, res) => void res.json(req.oidc.user))
       // Its refusals are errors (401 for API clients): answer them without logging a stack.

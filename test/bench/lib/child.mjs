@@ -66,7 +66,7 @@ export function serveParent(handlers, readyInfo) {
       if (!handler) throw new Error(`unknown command ${cmd}`)
       process.send({ id, result: await handler(args) })
     } catch (err) {
-      process.send({ id, error: err instanceof Error ? err.stack ?? err.message : String(err) })
+      process.send({ id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
     }
   })
   // Exit normally on SIGINT so that --cpu-prof writes its profile.

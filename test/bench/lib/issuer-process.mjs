@@ -13,9 +13,7 @@ const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 's
 const server = createServer((req, res) => {
   const path = req.url.split('?')[0]
   const body =
-    path === '/.well-known/openid-configuration' ? metadata() :
-    path === '/jwks' ? { keys: [jwk] } :
-    undefined
+    path === '/.well-known/openid-configuration' ? metadata() : path === '/jwks' ? { keys: [jwk] } : undefined
   if (!body) return res.writeHead(404).end()
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
 })
@@ -44,7 +42,14 @@ function mint({ count, claims, audience }) {
   const t = Math.floor(Date.now() / 1000)
   const tokens = []
   for (let i = 0; i < count; i++) {
-    const payload = { ...claims, iss: issuer, aud: audience, iat: t, exp: t + 3600, jti: randomBytes(12).toString('base64url') }
+    const payload = {
+      ...claims,
+      iss: issuer,
+      aud: audience,
+      iat: t,
+      exp: t + 3600,
+      jti: randomBytes(12).toString('base64url'),
+    }
     const input = `${header}.${b64(payload)}`
     tokens.push(`${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`)
   }

@@ -20,9 +20,14 @@ export async function measure(target, { seconds, amount, connections }) {
   if (target.tokens) {
     const pool = target.tokens
     const name = pool.header ?? 'authorization'
-    options.requests = [{
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, [name]: `Bearer ${pool.list[pool.next++ % pool.list.length]}` } }),
-    }]
+    options.requests = [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, [name]: `Bearer ${pool.list[pool.next++ % pool.list.length]}` },
+        }),
+      },
+    ]
   }
   const started = performance.now()
   const instance = autocannon(options)
@@ -39,7 +44,9 @@ export async function measure(target, { seconds, amount, connections }) {
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     failures: result.non2xx + result.errors + result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
   }
 }
 
@@ -62,13 +69,17 @@ export function median(values) {
  * Runs `seconds / segment` rounds, then more, up to `maxSeconds / segment`, while
  * `undecided(results)` says that some figure is still within its noise of its target.
  */
-export async function measureBlock(targets, { seconds, maxSeconds = seconds, segment, warmup, connections, log, undecided }) {
+export async function measureBlock(
+  targets,
+  { seconds, maxSeconds = seconds, segment, warmup, connections, log, undecided },
+) {
   const names = Object.keys(targets)
   const rounds = Math.max(1, Math.round(seconds / segment))
   const maxRounds = Math.max(rounds, Math.round(maxSeconds / segment))
   for (const name of names) {
     const t = targets[name]
-    if (warmup > 0) await measure(t, t.amount ? { amount: t.warmupAmount, connections } : { seconds: warmup, connections })
+    if (warmup > 0)
+      await measure(t, t.amount ? { amount: t.warmupAmount, connections } : { seconds: warmup, connections })
   }
   const segments = Object.fromEntries(names.map((n) => [n, []]))
   const results = () => Object.fromEntries(names.map((name) => [name, summarize(segments[name])]))
@@ -79,7 +90,10 @@ export async function measureBlock(targets, { seconds, maxSeconds = seconds, seg
     for (const name of order) {
       const t = targets[name]
       const before = await t.server?.call('cpu')
-      const result = await measure(t, t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: segment, connections })
+      const result = await measure(
+        t,
+        t.amount ? { amount: Math.floor(t.amount / rounds), connections } : { seconds: segment, connections },
+      )
       const after = await t.server?.call('cpu')
       // The server's own CPU time per request: robust to other load on the machine.
       const n = Math.max(1, result.requests)
@@ -87,7 +101,9 @@ export async function measureBlock(targets, { seconds, maxSeconds = seconds, seg
       result.systemUs = before && after ? (after.system - before.system) / n : NaN
       result.cpuUs = result.userUs + result.systemUs
       segments[name].push(result)
-      line.push(`${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms ${result.cpuUs.toFixed(0)}µs${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`)
+      line.push(
+        `${name} ${result.rps.toFixed(0)}/s p99 ${result.p99.toFixed(2)}ms ${result.cpuUs.toFixed(0)}µs${result.failures ? ` FAILURES ${JSON.stringify(result.statusCodes)}` : ''}`,
+      )
     }
     log?.(`    round ${String(r + 1).padStart(2)}: ${line.join(' | ')}`)
   }
@@ -105,7 +121,13 @@ function summarize(segments) {
     cpuUs: median(segments.map((s) => s.cpuUs)),
     userUs: median(segments.map((s) => s.userUs)),
     systemUs: median(segments.map((s) => s.systemUs)),
-    rounds: segments.map((s) => ({ rps: Math.round(s.rps), p99: Number(s.p99.toFixed(3)), cpuUs: Number(s.cpuUs.toFixed(1)), userUs: Number(s.userUs.toFixed(1)), systemUs: Number(s.systemUs.toFixed(1)) })),
+    rounds: segments.map((s) => ({
+      rps: Math.round(s.rps),
+      p99: Number(s.p99.toFixed(3)),
+      cpuUs: Number(s.cpuUs.toFixed(1)),
+      userUs: Number(s.userUs.toFixed(1)),
+      systemUs: Number(s.systemUs.toFixed(1)),
+    })),
   }
 }
 
@@ -114,7 +136,10 @@ function summarize(segments) {
  * p99 ratios, and the noise of the req/s and CPU ratios.
  */
 export function compare(candidate, baseline, { sameBytes = true } = {}) {
-  const pairs = candidate.rounds.map((c, i) => ({ rps: c.rps / baseline.rounds[i].rps, p99: c.p99 / baseline.rounds[i].p99 }))
+  const pairs = candidate.rounds.map((c, i) => ({
+    rps: c.rps / baseline.rounds[i].rps,
+    p99: c.p99 / baseline.rounds[i].p99,
+  }))
   const ratios = pairs.map((p) => p.rps)
   /**
    * Throughput as the server's CPU time per request predicts it. When both answer the same

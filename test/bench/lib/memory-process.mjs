@@ -17,7 +17,9 @@ function heap() {
 
 /** A fresh string of `length` URL-safe characters (one byte each in V8). */
 function token(length) {
-  return randomBytes(Math.ceil((length * 3) / 4) + 3).toString('base64url').slice(0, length)
+  return randomBytes(Math.ceil((length * 3) / 4) + 3)
+    .toString('base64url')
+    .slice(0, length)
 }
 
 /** A JWT-shaped string as long as the sample's: its header, a payload of this session's claims, a fresh signature. */
@@ -28,7 +30,11 @@ function idTokenLike(claims) {
 }
 
 function sessionFor(i) {
-  const claimsJson = JSON.stringify({ ...sample.claims, sub: `user-${i}-${token(8)}`, sid: token(sample.claims.sid?.length ?? 43) })
+  const claimsJson = JSON.stringify({
+    ...sample.claims,
+    sub: `user-${i}-${token(8)}`,
+    sid: token(sample.claims.sid?.length ?? 43),
+  })
   const claims = JSON.parse(claimsJson)
   const data = { ...sample, claims, sub: claims.sub, sid: claims.sid, idToken: idTokenLike(claims) }
   if (sample.accessToken !== undefined) data.accessToken = token(sample.accessToken.length)

@@ -17,7 +17,12 @@ export async function summarize(file, { top = 25, match, requests } = {}) {
   })
   const label = (n) => {
     const f = n.callFrame
-    const file = f.url ? f.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace(/.*\/work\/main\//, '') : ''
+    const file = f.url
+      ? f.url
+          .replace(/^file:\/\//, '')
+          .replace(/.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+          .replace(/.*\/work\/main\//, '')
+      : ''
     return `${f.functionName || '(anonymous)'} ${file}${file ? `:${f.lineNumber + 1}` : ''}`
   }
   const bySelf = new Map()
@@ -37,13 +42,18 @@ export async function summarize(file, { top = 25, match, requests } = {}) {
       inclusive.set(key, (inclusive.get(key) ?? 0) + dt)
     }
   })
-  const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)}%${requests ? ` ${(t / requests).toFixed(2).padStart(6)} µs/req` : ''}`
+  const pct = (t) =>
+    `${((100 * t) / total).toFixed(1).padStart(5)}%${requests ? ` ${(t / requests).toFixed(2).padStart(6)} µs/req` : ''}`
   const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled`, '', 'self time:']
   for (const [key, t] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(t)}  ${key}`)
   if (match) {
     lines.push('', `inclusive time of frames matching ${match}:`)
     const re = new RegExp(match)
-    for (const [key, t] of [...inclusive].filter(([k]) => re.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(t)}  ${key}`)
+    for (const [key, t] of [...inclusive]
+      .filter(([k]) => re.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top))
+      lines.push(`  ${pct(t)}  ${key}`)
   }
   return lines.join('\n')
 }

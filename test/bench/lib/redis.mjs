@@ -24,8 +24,16 @@ function ping(port) {
 
 export async function startRedis() {
   const port = await freePort()
-  const child = spawn(process.env.BENCH_REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  const failed = new Promise((_, reject) => child.on('error', (err) => reject(new Error(`could not start redis-server (${err.message}); install it or set BENCH_REDIS_SERVER`))))
+  const child = spawn(
+    process.env.BENCH_REDIS_SERVER ?? 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  )
+  const failed = new Promise((_, reject) =>
+    child.on('error', (err) =>
+      reject(new Error(`could not start redis-server (${err.message}); install it or set BENCH_REDIS_SERVER`)),
+    ),
+  )
   const deadline = Date.now() + 10_000
   for (;;) {
     if (await Promise.race([ping(port), failed])) break
@@ -35,10 +43,11 @@ export async function startRedis() {
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve()
-      child.once('exit', resolve)
-      child.kill('SIGTERM')
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', resolve)
+        child.kill('SIGTERM')
+      }),
   }
 }

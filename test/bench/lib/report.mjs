@@ -8,9 +8,17 @@ function header(meta) {
 export function renderTable(rows, meta) {
   const columns = ['section', 'name', 'target', 'result', 'figure']
   const titles = { section: 'Section', name: 'Measurement', target: 'Target', result: 'Result', figure: 'Figure' }
-  const widths = Object.fromEntries(columns.slice(0, 4).map((c) => [c, Math.max(titles[c].length, ...rows.map((r) => String(r[c]).length))]))
+  const widths = Object.fromEntries(
+    columns.slice(0, 4).map((c) => [c, Math.max(titles[c].length, ...rows.map((r) => String(r[c]).length))]),
+  )
   const line = (r) => columns.map((c) => (widths[c] ? String(r[c]).padEnd(widths[c]) : String(r[c]))).join('  ')
-  return [header(meta), '', line(titles), line(Object.fromEntries(columns.map((c) => [c, '-'.repeat(widths[c] ?? 6)]))), ...rows.map(line)].join('\n')
+  return [
+    header(meta),
+    '',
+    line(titles),
+    line(Object.fromEntries(columns.map((c) => [c, '-'.repeat(widths[c] ?? 6)]))),
+    ...rows.map(line),
+  ].join('\n')
 }
 
 export function renderMarkdown(rows, meta) {
@@ -20,7 +28,9 @@ export function renderMarkdown(rows, meta) {
     '',
     '| Section | Measurement | Target | Result | Figure |',
     '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${esc(r.section)} | ${esc(r.name)} | ${esc(r.target)} | ${esc(r.result)} | ${esc(r.figure)} |`),
+    ...rows.map(
+      (r) => `| ${esc(r.section)} | ${esc(r.name)} | ${esc(r.target)} | ${esc(r.result)} | ${esc(r.figure)} |`,
+    ),
     '',
   ].join('\n')
 }

@@ -14,7 +14,12 @@ const realFetch = globalThis.fetch
 globalThis.fetch = async function timedFetch(input, init) {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
   const body = init?.body
-  const grantType = body instanceof URLSearchParams ? body.get('grant_type') : typeof body === 'string' ? new URLSearchParams(body).get('grant_type') : null
+  const grantType =
+    body instanceof URLSearchParams
+      ? body.get('grant_type')
+      : typeof body === 'string'
+        ? new URLSearchParams(body).get('grant_type')
+        : null
   const start = performance.now()
   try {
     const response = await realFetch(input, init)
@@ -24,7 +29,8 @@ globalThis.fetch = async function timedFetch(input, init) {
     const body = await response.arrayBuffer()
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
   } finally {
-    if (providerCalls.length < 100_000) providerCalls.push({ path: url.pathname, grantType, start, ms: performance.now() - start })
+    if (providerCalls.length < 100_000)
+      providerCalls.push({ path: url.pathname, grantType, start, ms: performance.now() - start })
   }
 }
 
@@ -36,7 +42,9 @@ const baseURL = `http://127.0.0.1:${server.address().port}`
 const app = await createApp(config, baseURL)
 // With `besideEoc`, express-openid-connect's app is served by the same process under
 // /eoc: both middlewares are then measured on the same Express, heap and CPU.
-const eoc = config.besideEoc ? await createApp({ ...config, framework: 'eoc', store: 'cookie' }, `${baseURL}/eoc`) : undefined
+const eoc = config.besideEoc
+  ? await createApp({ ...config, framework: 'eoc', store: 'cookie' }, `${baseURL}/eoc`)
+  : undefined
 handler = (req, res) => {
   if (req.url.startsWith('/callback')) {
     const start = performance.now()

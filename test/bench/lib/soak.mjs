@@ -26,10 +26,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 /** One request without following redirects: { status }. */
 function send(url, { method = 'GET', cookie, agent }) {
   return new Promise((resolve) => {
-    const req = request(url, { method, agent, headers: { accept: 'application/json', cookie: cookie ? `${OTHER_COOKIES}; ${cookie}` : OTHER_COOKIES } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode))
-    })
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: { accept: 'application/json', cookie: cookie ? `${OTHER_COOKIES}; ${cookie}` : OTHER_COOKIES },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode))
+      },
+    )
     req.on('error', () => resolve(0))
     req.end()
   })
@@ -54,20 +62,51 @@ export async function soak({ seconds, sample, users, redisUrl, clients, secret, 
   const { Redis } = createRequire(import.meta.resolve('@oidc-rp/redis'))('ioredis')
   const redis = new Redis(redisUrl)
   await redis.flushdb()
-  const provider = await start('./lib/provider-process.mjs', { clients, ttl: { accessToken: TOKEN_TTL, idToken: TOKEN_TTL, refreshToken: 3600, session: 3600 } }, 'soak-provider')
+  const provider = await start(
+    './lib/provider-process.mjs',
+    { clients, ttl: { accessToken: TOKEN_TTL, idToken: TOKEN_TTL, refreshToken: 3600, session: 3600 } },
+    'soak-provider',
+  )
   const [client] = clients
   const runs = {}
   for (const store of ['memory', 'redis']) {
-    const app = await start('./lib/server-process.mjs', {
-      framework: 'express', store, issuer: provider.issuer, clientId: client.clientId, clientSecret: client.clientSecret,
-      secret, redisUrl, redisPrefix: PREFIX, session: SESSION,
-    }, `soak-${store}`, ['--expose-gc'])
+    const app = await start(
+      './lib/server-process.mjs',
+      {
+        framework: 'express',
+        store,
+        issuer: provider.issuer,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        secret,
+        redisUrl,
+        redisPrefix: PREFIX,
+        session: SESSION,
+      },
+      `soak-${store}`,
+      ['--expose-gc'],
+    )
     runs[store] = {
-      app, agent: new Agent({ keepAlive: true, maxSockets: users * 2 }), samples: [], loggedOut: [], resurrected: new Set(),
-      counts: { signIns: 0, requests: 0, refreshes: 0, logouts: 0, raced: {}, abandoned: 0, statuses: {}, failedSignIns: 0 },
+      app,
+      agent: new Agent({ keepAlive: true, maxSockets: users * 2 }),
+      samples: [],
+      loggedOut: [],
+      resurrected: new Set(),
+      counts: {
+        signIns: 0,
+        requests: 0,
+        refreshes: 0,
+        logouts: 0,
+        raced: {},
+        abandoned: 0,
+        statuses: {},
+        failedSignIns: 0,
+      },
     }
   }
-  log(`soak: ${seconds} s, ${users} users per store, tokens living ${TOKEN_TTL} s, sessions idle ${SESSION.idleTimeout} s / absolute ${SESSION.absoluteTimeout} s, a sample every ${sample} s`)
+  log(
+    `soak: ${seconds} s, ${users} users per store, tokens living ${TOKEN_TTL} s, sessions idle ${SESSION.idleTimeout} s / absolute ${SESSION.absoluteTimeout} s, a sample every ${sample} s`,
+  )
 
   const started = Date.now()
   const stopAt = started + seconds * 1000
@@ -113,7 +152,10 @@ export async function soak({ seconds, sample, users, redisUrl, clients, secret, 
       } else {
         // Tokens due, then a request (which refreshes them) and the logout at once.
         await sleep(TOKEN_TTL * 500 + 300)
-        const [status] = await Promise.all([send(`${url}/me`, { cookie, agent: run.agent }), send(`${url}/logout`, { method: 'POST', cookie, agent: run.agent })])
+        const [status] = await Promise.all([
+          send(`${url}/me`, { cookie, agent: run.agent }),
+          send(`${url}/logout`, { method: 'POST', cookie, agent: run.agent }),
+        ])
         run.counts.raced[status] = (run.counts.raced[status] ?? 0) + 1 // 200 or 401: either may come first
       }
       run.counts.logouts++
@@ -142,14 +184,22 @@ export async function soak({ seconds, sample, users, redisUrl, clients, secret, 
       run.counts.refreshes += providerCalls.filter((c) => c.grantType === 'refresh_token').length
       const { heapUsed, gc } = await run.app.call('heap')
       if (!gc) throw new Error('the soak apps must run with --expose-gc')
-      const sessions = store === 'memory' ? await run.app.call('sessions') : keys.byKind.s ?? 0
-      const s = { t: Math.round(t), heapMB: heapUsed / MB, sessions, signIns: run.counts.signIns, resurrected: run.resurrected.size }
+      const sessions = store === 'memory' ? await run.app.call('sessions') : (keys.byKind.s ?? 0)
+      const s = {
+        t: Math.round(t),
+        heapMB: heapUsed / MB,
+        sessions,
+        signIns: run.counts.signIns,
+        resurrected: run.resurrected.size,
+      }
       if (store === 'redis') Object.assign(s, keys)
       run.samples.push(s)
     }
     const m = runs.memory.samples.at(-1)
     const r = runs.redis.samples.at(-1)
-    log(`  t=${String(m.t).padStart(4)} s  memory: heap ${m.heapMB.toFixed(1)} MB, ${m.sessions} sessions, ${m.signIns} sign-ins  |  redis: heap ${r.heapMB.toFixed(1)} MB, ${r.sessions} sessions, ${r.signIns} sign-ins, DBSIZE ${r.dbsize} ${JSON.stringify(r.byKind)}, ${r.longLived} living over ${LONG_TTL} s  |  came back after logout: ${m.resurrected} / ${r.resurrected}`)
+    log(
+      `  t=${String(m.t).padStart(4)} s  memory: heap ${m.heapMB.toFixed(1)} MB, ${m.sessions} sessions, ${m.signIns} sign-ins  |  redis: heap ${r.heapMB.toFixed(1)} MB, ${r.sessions} sessions, ${r.signIns} sign-ins, DBSIZE ${r.dbsize} ${JSON.stringify(r.byKind)}, ${r.longLived} living over ${LONG_TTL} s  |  came back after logout: ${m.resurrected} / ${r.resurrected}`,
+    )
   }
 
   /** Our keys in Redis, by kind (`s`, `sid`, `sub`, `once`, `revoked`, `lock`...). */
@@ -202,15 +252,30 @@ function result(store, run) {
   const first = samples.filter((s) => s.t > 0 && s.t <= end / 3)
   const last = samples.filter((s) => s.t >= (2 * end) / 3)
   const max = (list, f) => Math.max(...list.map(f))
-  const heap = { start: samples[0].heapMB, firstThirdMax: max(first, (s) => s.heapMB), lastThirdMax: max(last, (s) => s.heapMB), end: samples.at(-1).heapMB }
+  const heap = {
+    start: samples[0].heapMB,
+    firstThirdMax: max(first, (s) => s.heapMB),
+    lastThirdMax: max(last, (s) => s.heapMB),
+    end: samples.at(-1).heapMB,
+  }
   heap.plateau = heap.lastThirdMax <= heap.firstThirdMax * 1.2 + 3
   const settled = first.filter((s) => s.t >= SESSION.idleTimeout)
-  const sessions = { start: samples[0].sessions, firstThirdMax: max(settled, (s) => s.sessions), lastThirdMax: max(last, (s) => s.sessions), end: samples.at(-1).sessions }
+  const sessions = {
+    start: samples[0].sessions,
+    firstThirdMax: max(settled, (s) => s.sessions),
+    lastThirdMax: max(last, (s) => s.sessions),
+    end: samples.at(-1).sessions,
+  }
   sessions.plateau = settled.length === 0 ? undefined : sessions.lastThirdMax <= sessions.firstThirdMax * 1.2 + 10
   const out = { store, counts: { ...counts, resurrected: run.resurrected.size }, heap, sessions, samples }
   out.ok = heap.plateau && sessions.plateau !== false && run.resurrected.size === 0
   if (store === 'redis') {
-    const dbsize = { start: samples[0].dbsize, firstThirdMax: max(first, (s) => s.dbsize), lastThirdMax: max(last, (s) => s.dbsize), end: samples.at(-1).dbsize }
+    const dbsize = {
+      start: samples[0].dbsize,
+      firstThirdMax: max(first, (s) => s.dbsize),
+      lastThirdMax: max(last, (s) => s.dbsize),
+      end: samples.at(-1).dbsize,
+    }
     dbsize.bounded = samples.every((s) => s.longLived <= 2 * s.sessions + 10)
     out.dbsize = dbsize
     out.ok &&= dbsize.bounded

@@ -27,11 +27,17 @@ function expressDriver(name: string, createApp: () => express.Express): Driver {
       app.get('/admin', requireGroup('admins'), (_req, res) => {
         res.json({ ok: true })
       })
-      app.get('/claims-admin', requireClaims((claims) => claims.isAdmin === true), (_req, res) => {
-        res.json({ ok: true })
-      })
+      app.get(
+        '/claims-admin',
+        requireClaims((claims) => claims.isAdmin === true),
+        (_req, res) => {
+          res.json({ ok: true })
+        },
+      )
       app.post('/refresh', requiresAuth(), (req, res, next) => {
-        req.oidc.refresh().then(() => res.json({ idTokenExpiresAt: req.oidc.idTokenExpiresAt, groups: req.oidc.groups }), next)
+        req.oidc
+          .refresh()
+          .then(() => res.json({ idTokenExpiresAt: req.oidc.idTokenExpiresAt, groups: req.oidc.groups }), next)
       })
       app.get('/userinfo', requiresAuth(), (req, res, next) => {
         req.oidc.fetchUserInfo().then((claims) => res.json(claims), next)

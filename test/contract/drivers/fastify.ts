@@ -13,7 +13,9 @@ export const fastifyDriver: Driver = {
     app.get('/', async (request) => ({ page: 'public', authenticated: request.oidc.isAuthenticated() }))
     app.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.user)
     app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
-    app.get('/claims-admin', { preHandler: requireClaims((claims) => claims.isAdmin === true) }, async () => ({ ok: true }))
+    app.get('/claims-admin', { preHandler: requireClaims((claims) => claims.isAdmin === true) }, async () => ({
+      ok: true,
+    }))
     app.post('/refresh', { preHandler: requiresAuth() }, async (request) => {
       await request.oidc.refresh()
       return { idTokenExpiresAt: request.oidc.idTokenExpiresAt, groups: request.oidc.groups }

@@ -25,9 +25,13 @@ function koaDriver(name: string, createApp: () => Koa): Driver {
       router.get('/admin', requireGroup('admins'), (ctx) => {
         ctx.body = { ok: true }
       })
-      router.get('/claims-admin', requireClaims((claims) => claims.isAdmin === true), (ctx) => {
-        ctx.body = { ok: true }
-      })
+      router.get(
+        '/claims-admin',
+        requireClaims((claims) => claims.isAdmin === true),
+        (ctx) => {
+          ctx.body = { ok: true }
+        },
+      )
       router.post('/refresh', requiresAuth(), async (ctx) => {
         await ctx.state.oidc.refresh()
         ctx.body = { idTokenExpiresAt: ctx.state.oidc.idTokenExpiresAt, groups: ctx.state.oidc.groups }

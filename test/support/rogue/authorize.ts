@@ -46,8 +46,10 @@ export function handleAuthorize(state: RogueState, url: URL, res: ServerResponse
 
 function requestProblem(state: RogueState, query: URLSearchParams): { error: string; description: string } | undefined {
   if (query.get('response_type') !== 'code') return { error: 'unsupported_response_type', description: 'only code' }
-  if (!(query.get('scope') ?? '').split(' ').includes('openid')) return { error: 'invalid_scope', description: 'openid scope missing' }
+  if (!(query.get('scope') ?? '').split(' ').includes('openid'))
+    return { error: 'invalid_scope', description: 'openid scope missing' }
   const pkce = query.get('code_challenge_method') === 'S256' && (query.get('code_challenge') ?? '').length >= 43
-  if (state.behaviour.requirePkce && !pkce) return { error: 'invalid_request', description: 'PKCE with S256 is required' }
+  if (state.behaviour.requirePkce && !pkce)
+    return { error: 'invalid_request', description: 'PKCE with S256 is required' }
   return undefined
 }

@@ -140,7 +140,10 @@ export function bend<T extends Record<string, unknown>>(correct: T, how: Bend<T>
 }
 
 /** `bend` for values that must stay objects (claims, headers, documents). */
-export function bendObject<T extends Record<string, unknown>>(correct: T, how: Bend<T> | undefined): Record<string, unknown> {
+export function bendObject<T extends Record<string, unknown>>(
+  correct: T,
+  how: Bend<T> | undefined,
+): Record<string, unknown> {
   const result = bend(correct, how)
   if (!isPlainObject(result)) throw new TypeError('rogue provider: this knob must produce an object')
   return result

@@ -46,7 +46,12 @@ export function handleUserinfo(state: RogueState, req: IncomingMessage, res: Ser
     sendJson(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' })
     return
   }
-  const correct = { sub: grant.sub, email: 'alice@example.com', name: 'Alice Example', groups: ['admins', 'developers'] }
+  const correct = {
+    sub: grant.sub,
+    email: 'alice@example.com',
+    name: 'Alice Example',
+    groups: ['admins', 'developers'],
+  }
   sendJson(res, state.behaviour.userinfoStatus, bend(correct, state.behaviour.userinfo))
 }
 

@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (typeof body === 'string') {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...NO_STORE, ...headers }).end(body)
     return

@@ -29,8 +29,17 @@ export async function handleToken(state: RogueState, req: IncomingMessage, res: 
   if (!res.destroyed) sendJson(res, tokenStatus, bend(outcome.body, tokenBody))
 }
 
-async function authenticateClient(state: RogueState, req: IncomingMessage, form: URLSearchParams): Promise<TokenError | undefined> {
-  const refused: TokenError = { kind: 'error', status: 401, error: 'invalid_client', description: 'client authentication failed' }
+async function authenticateClient(
+  state: RogueState,
+  req: IncomingMessage,
+  form: URLSearchParams,
+): Promise<TokenError | undefined> {
+  const refused: TokenError = {
+    kind: 'error',
+    status: 401,
+    error: 'invalid_client',
+    description: 'client authentication failed',
+  }
   const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')
   let method: ClientAuthMethod
   let id: string | null
@@ -49,7 +58,11 @@ async function authenticateClient(state: RogueState, req: IncomingMessage, form:
     const key = symmetric ? new TextEncoder().encode(state.clientSecret) : state.clientKey
     if (key === undefined) return refused
     try {
-      const { payload } = await jwtVerify(assertion, key, { issuer: state.clientId, subject: state.clientId, audience: state.issuer })
+      const { payload } = await jwtVerify(assertion, key, {
+        issuer: state.clientId,
+        subject: state.clientId,
+        audience: state.issuer,
+      })
       id = payload.iss ?? null
     } catch {
       return refused
@@ -59,7 +72,10 @@ async function authenticateClient(state: RogueState, req: IncomingMessage, form:
     id = form.get('client_id')
     secret = form.get('client_secret')
   }
-  const secretOk = method === 'client_secret_jwt' || method === 'private_key_jwt' || (secret !== null && same(secret, state.clientSecret))
+  const secretOk =
+    method === 'client_secret_jwt' ||
+    method === 'private_key_jwt' ||
+    (secret !== null && same(secret, state.clientSecret))
   if (id !== state.clientId || !secretOk) return refused
   state.lastClientAuth = method
   return undefined
@@ -72,13 +88,23 @@ function grant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
     case 'refresh_token':
       return refreshGrant(state, form)
     default:
-      return { kind: 'error', status: 400, error: 'unsupported_grant_type', description: 'authorization_code or refresh_token' }
+      return {
+        kind: 'error',
+        status: 400,
+        error: 'unsupported_grant_type',
+        description: 'authorization_code or refresh_token',
+      }
   }
 }
 
 function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
   const issued = state.codes.get(form.get('code') ?? '')
-  const invalid = (description: string): TokenError => ({ kind: 'error', status: 400, error: 'invalid_grant', description })
+  const invalid = (description: string): TokenError => ({
+    kind: 'error',
+    status: 400,
+    error: 'invalid_grant',
+    description,
+  })
   if (issued === undefined) return invalid('unknown code')
   issued.uses += 1
   if (issued.uses > 1 && !state.behaviour.reusableCodes) return invalid('code already used')
@@ -86,7 +112,8 @@ function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Token
   const verifier = form.get('code_verifier')
   if (issued.codeChallenge !== undefined) {
     if (verifier === null) return invalid('code_verifier missing')
-    if (createHash('sha256').update(verifier).digest('base64url') !== issued.codeChallenge) return invalid('PKCE mismatch')
+    if (createHash('sha256').update(verifier).digest('base64url') !== issued.codeChallenge)
+      return invalid('PKCE mismatch')
   }
   return tokens(state, { nonce: issued.nonce, scope: issued.scope, refreshToken: undefined, refresh: false })
 }
@@ -94,7 +121,8 @@ function codeGrant(state: RogueState, form: URLSearchParams): TokenError | Token
 function refreshGrant(state: RogueState, form: URLSearchParams): TokenError | Tokens {
   const presented = form.get('refresh_token') ?? ''
   const known = state.refreshTokens.get(presented)
-  if (known === undefined) return { kind: 'error', status: 400, error: 'invalid_grant', description: 'unknown refresh token' }
+  if (known === undefined)
+    return { kind: 'error', status: 400, error: 'invalid_grant', description: 'unknown refresh token' }
   if (state.behaviour.rotateRefreshTokens) {
     state.refreshTokens.delete(presented)
     return tokens(state, { nonce: undefined, scope: known.scope, refreshToken: undefined, refresh: true })
@@ -115,7 +143,10 @@ function tokens(
   const omit = omitIdToken === true || (omitIdToken === 'refresh' && options.refresh)
   const accessToken = randomBytes(24).toString('base64url')
   const idToken = mintIdToken({ ...state, nonce: options.nonce, accessToken })
-  const record: Grant = { sub: typeof idToken.claims['sub'] === 'string' ? idToken.claims['sub'] : 'alice', scope: options.scope }
+  const record: Grant = {
+    sub: typeof idToken.claims['sub'] === 'string' ? idToken.claims['sub'] : 'alice',
+    scope: options.scope,
+  }
   const refreshToken = options.refreshToken ?? randomBytes(24).toString('base64url')
   state.accessTokens.set(accessToken, record)
   state.refreshTokens.set(refreshToken, record)

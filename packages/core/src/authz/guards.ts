@@ -21,7 +21,13 @@ function groupList(name: string, groups: readonly string[]): string[] {
 export function anyGroup(...groups: string[]): Requirement {
   const wanted = groupList('requireGroup', groups)
   return {
-    check: (context) => (wanted.some((g) => context.groups.includes(g)) ? undefined : groupRefusal(context, `requires membership of ${wanted.length > 1 ? 'one of the groups' : 'the group'} ${wanted.join(', ')}`)),
+    check: (context) =>
+      wanted.some((g) => context.groups.includes(g))
+        ? undefined
+        : groupRefusal(
+            context,
+            `requires membership of ${wanted.length > 1 ? 'one of the groups' : 'the group'} ${wanted.join(', ')}`,
+          ),
   }
 }
 
@@ -31,7 +37,12 @@ export function allGroups(...groups: string[]): Requirement {
   return {
     check: (context) => {
       const missing = wanted.filter((g) => !context.groups.includes(g))
-      return missing.length === 0 ? undefined : groupRefusal(context, `requires membership of the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+      return missing.length === 0
+        ? undefined
+        : groupRefusal(
+            context,
+            `requires membership of the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+          )
     },
   }
 }
@@ -39,22 +50,36 @@ export function allGroups(...groups: string[]): Requirement {
 /** A group refusal, which says so when the provider sent no groups because there were too many. */
 function groupRefusal(context: OidcContext, refusal: string): string {
   if (!context.groupsOverage) return refusal
-  context.warn(`groups overage for sub ${JSON.stringify(context.user?.sub)}: the provider sent no groups claim but _claim_names/_claim_sources (too many groups for the token, e.g. Entra ID past 200); resolve them in the app (req.oidc.groupsOverage) or emit fewer groups (Entra: "Groups assigned to the application")`)
+  context.warn(
+    `groups overage for sub ${JSON.stringify(context.user?.sub)}: the provider sent no groups claim but _claim_names/_claim_sources (too many groups for the token, e.g. Entra ID past 200); resolve them in the app (req.oidc.groupsOverage) or emit fewer groups (Entra: "Groups assigned to the application")`,
+  )
   return `${refusal}, but the provider sent no groups: the account is in too many groups for its token (groups overage), and this app must look them up`
 }
 
 /** A predicate over the user's claims. */
 export function claimsMatch(predicate: (claims: Claims) => boolean): Requirement {
-  if (typeof predicate !== 'function') throw new OidcError('invalid_options', 'requireClaims() needs a function of the claims, e.g. requireClaims((c) => c.email_verified === true)')
-  return { check: (context) => (context.user && predicate(context.user) ? undefined : 'the account does not meet this page\'s requirements') }
+  if (typeof predicate !== 'function')
+    throw new OidcError(
+      'invalid_options',
+      'requireClaims() needs a function of the claims, e.g. requireClaims((c) => c.email_verified === true)',
+    )
+  return {
+    check: (context) =>
+      context.user && predicate(context.user) ? undefined : "the account does not meet this page's requirements",
+  }
 }
 
 /**
  * A guard: nothing when the request may go on, else the answer `errorResponse` gives its
  * denial (sign in: 302 or 401; signed in but not allowed: 403).
  */
-export function authorize(context: OidcContext | undefined, request: HttpRequest, requirement: Requirement): HttpResponse | undefined {
-  if (!context) throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
+export function authorize(
+  context: OidcContext | undefined,
+  request: HttpRequest,
+  requirement: Requirement,
+): HttpResponse | undefined {
+  if (!context)
+    throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
   if (!context.isAuthenticated()) return errorResponse(new Denial('unauthenticated', context), request)
   const refusal = requirement.check(context)
   return refusal === undefined ? undefined : errorResponse(new Denial('forbidden', context, refusal), request)

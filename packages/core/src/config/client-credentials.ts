@@ -1,11 +1,22 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3, OpenID Connect Core §9). */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none'
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none'
 
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'none',
+]
 /** The methods that authenticate with the client secret. */
-export const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt']
+export const SECRET_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+]
 
 /** What the configuration says about client authentication, checked at start-up. */
 export interface ClientCredentials {
@@ -26,17 +37,28 @@ export function clientCredentials(
   let method: ClientAuthMethod | undefined
   if (raw.method !== undefined && raw.method !== '') {
     if (CLIENT_AUTH_METHODS.includes(raw.method as ClientAuthMethod)) method = raw.method as ClientAuthMethod
-    else problem(`clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of ${CLIENT_AUTH_METHODS.join(', ')} (got ${JSON.stringify(String(raw.method))})`)
+    else
+      problem(
+        `clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of ${CLIENT_AUTH_METHODS.join(', ')} (got ${JSON.stringify(String(raw.method))})`,
+      )
   }
   let privateKey: ClientCredentials['privateKey']
   if (raw.privateKey !== undefined && raw.privateKey !== '') {
     privateKey = parsePrivateKey(raw.privateKey, problem)
   }
   const secret = raw.secret
-  if (method === 'private_key_jwt' && raw.privateKey === undefined) problem('clientAuthMethod private_key_jwt needs clientPrivateKey (OIDC_CLIENT_PRIVATE_KEY): a private key as PEM or JWK')
-  if (method !== undefined && SECRET_METHODS.includes(method) && secret === undefined) problem(`clientAuthMethod ${method} needs clientSecret (OIDC_CLIENT_SECRET)`)
-  if (method === 'none' && (secret !== undefined || raw.privateKey !== undefined)) problem('clientAuthMethod none is for a public client: remove clientSecret / clientPrivateKey, or choose the method that uses them')
-  if (method !== undefined && method !== 'private_key_jwt' && raw.privateKey !== undefined) problem(`clientPrivateKey is set but clientAuthMethod is ${method}: the key is used only with private_key_jwt`)
+  if (method === 'private_key_jwt' && raw.privateKey === undefined)
+    problem(
+      'clientAuthMethod private_key_jwt needs clientPrivateKey (OIDC_CLIENT_PRIVATE_KEY): a private key as PEM or JWK',
+    )
+  if (method !== undefined && SECRET_METHODS.includes(method) && secret === undefined)
+    problem(`clientAuthMethod ${method} needs clientSecret (OIDC_CLIENT_SECRET)`)
+  if (method === 'none' && (secret !== undefined || raw.privateKey !== undefined))
+    problem(
+      'clientAuthMethod none is for a public client: remove clientSecret / clientPrivateKey, or choose the method that uses them',
+    )
+  if (method !== undefined && method !== 'private_key_jwt' && raw.privateKey !== undefined)
+    problem(`clientPrivateKey is set but clientAuthMethod is ${method}: the key is used only with private_key_jwt`)
   return Object.freeze({ method, secret, privateKey })
 }
 
@@ -59,7 +81,9 @@ function parsePrivateKey(raw: unknown, problem: (message: string) => void): Clie
   }
   const alg = typeof jwk?.alg === 'string' ? jwk.alg : defaultAlg(key)
   if (alg === undefined) {
-    invalid(`is a ${key.asymmetricKeyType} key, which cannot sign client assertions (use RSA, EC P-256/384/521 or Ed25519)`)
+    invalid(
+      `is a ${key.asymmetricKeyType} key, which cannot sign client assertions (use RSA, EC P-256/384/521 or Ed25519)`,
+    )
     return undefined
   }
   return Object.freeze({ key, alg, kid: typeof jwk?.kid === 'string' ? jwk.kid : undefined })

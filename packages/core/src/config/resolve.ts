@@ -35,7 +35,12 @@ export interface ResolvedConfig {
   /** The app's session store; undefined with stateless (cookie) sessions, or for the default (an in-process `MemoryStore`). */
   readonly store: SessionStore | undefined
   readonly stateless: boolean
-  readonly bearer: Readonly<{ enabled: boolean; audiences: readonly string[]; allowHmac: boolean; jwtAccessTokens: boolean }>
+  readonly bearer: Readonly<{
+    enabled: boolean
+    audiences: readonly string[]
+    allowHmac: boolean
+    jwtAccessTokens: boolean
+  }>
   readonly userInfo: boolean
   readonly logoutTokenWithoutExp: boolean
   readonly idleTimeout: number
@@ -48,15 +53,47 @@ export interface ResolvedConfig {
 type Env = Record<string, string | undefined>
 
 const KNOWN = new Set([
-  'issuer', 'clientId', 'clientSecret', 'clientAuthMethod', 'clientPrivateKey', 'baseURL', 'secret', 'scope', 'groupsClaim', 'authRequired',
-  'allowInsecureIssuer', 'clockTolerance', 'httpTimeout', 'idTokenSigningAlgs', 'authorizationParams',
-  'routes', 'postLogoutRedirect', 'idpLogout', 'logoutUrl', 'allowedTenants', 'session', 'logger', 'bearer', 'userInfo', 'logoutTokenWithoutExp', 'fetch',
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'clientAuthMethod',
+  'clientPrivateKey',
+  'baseURL',
+  'secret',
+  'scope',
+  'groupsClaim',
+  'authRequired',
+  'allowInsecureIssuer',
+  'clockTolerance',
+  'httpTimeout',
+  'idTokenSigningAlgs',
+  'authorizationParams',
+  'routes',
+  'postLogoutRedirect',
+  'idpLogout',
+  'logoutUrl',
+  'allowedTenants',
+  'session',
+  'logger',
+  'bearer',
+  'userInfo',
+  'logoutTokenWithoutExp',
+  'fetch',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
 const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'])
 /** Parameters the middleware sets itself; letting options override them would undo its checks. */
-const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'client_id', 'response_type', 'scope'])
+const RESERVED_PARAMS = new Set([
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'redirect_uri',
+  'client_id',
+  'response_type',
+  'scope',
+])
 
 const DAY = 24 * 60 * 60
 
@@ -72,7 +109,11 @@ function parseNumber(raw: string | undefined): number | undefined {
 }
 
 function parseUrl(raw: string): URL | undefined {
-  try { return new URL(raw) } catch { return undefined }
+  try {
+    return new URL(raw)
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -88,27 +129,39 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (typeof options !== 'object' || options === null) {
     throw new OidcError('invalid_options', 'oidc-rp: options must be an object.')
   }
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) problem(key, undefined, 'is not an option of oidc-rp (check the spelling)')
-  for (const key of Object.keys(options.session ?? {})) if (!KNOWN_SESSION.has(key)) problem(`session.${key}`, undefined, 'is not a session option (store, stateless, idleTimeout, absoluteTimeout)')
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) problem(key, undefined, 'is not an option of oidc-rp (check the spelling)')
+  for (const key of Object.keys(options.session ?? {}))
+    if (!KNOWN_SESSION.has(key))
+      problem(`session.${key}`, undefined, 'is not a session option (store, stateless, idleTimeout, absoluteTimeout)')
   if (typeof options.bearer === 'object' && options.bearer !== null) {
-    for (const key of Object.keys(options.bearer)) if (!KNOWN_BEARER.has(key)) problem(`bearer.${key}`, undefined, 'is not a bearer option (audience, allowHmac)')
+    for (const key of Object.keys(options.bearer))
+      if (!KNOWN_BEARER.has(key)) problem(`bearer.${key}`, undefined, 'is not a bearer option (audience, allowHmac)')
   }
-  for (const key of Object.keys(options.routes ?? {})) if (!KNOWN_ROUTES.has(key)) problem(`routes.${key}`, undefined, 'is not a route (login, callback, logout, backchannelLogout)')
+  for (const key of Object.keys(options.routes ?? {}))
+    if (!KNOWN_ROUTES.has(key))
+      problem(`routes.${key}`, undefined, 'is not a route (login, callback, logout, backchannelLogout)')
 
   const allowInsecureEnv = parseBoolean(env.OIDC_ALLOW_INSECURE_ISSUER)
-  if (allowInsecureEnv === 'invalid') problem('allowInsecureIssuer', 'OIDC_ALLOW_INSECURE_ISSUER', 'must be true or false')
-  const allowInsecureIssuer = options.allowInsecureIssuer ?? (allowInsecureEnv === true)
+  if (allowInsecureEnv === 'invalid')
+    problem('allowInsecureIssuer', 'OIDC_ALLOW_INSECURE_ISSUER', 'must be true or false')
+  const allowInsecureIssuer = options.allowInsecureIssuer ?? allowInsecureEnv === true
 
   const issuerRaw = options.issuer ?? env.OIDC_ISSUER
   let issuer: URL | undefined
-  if (!issuerRaw) problem('issuer', 'OIDC_ISSUER', 'is required: the URL of your OpenID Provider, e.g. https://dex.example.com')
+  if (!issuerRaw)
+    problem('issuer', 'OIDC_ISSUER', 'is required: the URL of your OpenID Provider, e.g. https://dex.example.com')
   else {
     issuer = parseUrl(issuerRaw)
     if (!issuer || (issuer.protocol !== 'https:' && issuer.protocol !== 'http:')) {
       problem('issuer', 'OIDC_ISSUER', `must be an https URL (got "${issuerRaw}")`)
       issuer = undefined
     } else if (issuer.protocol === 'http:' && !isLoopbackHost(issuer.hostname) && !allowInsecureIssuer) {
-      problem('issuer', 'OIDC_ISSUER', 'must use https; http is allowed only on loopback hosts (set allowInsecureIssuer / OIDC_ALLOW_INSECURE_ISSUER=true to override)')
+      problem(
+        'issuer',
+        'OIDC_ISSUER',
+        'must use https; http is allowed only on loopback hosts (set allowInsecureIssuer / OIDC_ALLOW_INSECURE_ISSUER=true to override)',
+      )
       issuer = undefined
     }
   }
@@ -116,16 +169,22 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const clientId = options.clientId ?? env.OIDC_CLIENT_ID
   if (!clientId) problem('clientId', 'OIDC_CLIENT_ID', 'is required: the client ID registered at your provider')
   const clientSecret = options.clientSecret ?? (env.OIDC_CLIENT_SECRET || undefined)
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problem('clientSecret', 'OIDC_CLIENT_SECRET', 'must be a non-empty string')
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === ''))
+    problem('clientSecret', 'OIDC_CLIENT_SECRET', 'must be a non-empty string')
 
   const clientAuth = clientCredentials(
-    { method: options.clientAuthMethod ?? env.OIDC_CLIENT_AUTH_METHOD, privateKey: options.clientPrivateKey ?? (env.OIDC_CLIENT_PRIVATE_KEY || undefined), secret: clientSecret },
+    {
+      method: options.clientAuthMethod ?? env.OIDC_CLIENT_AUTH_METHOD,
+      privateKey: options.clientPrivateKey ?? (env.OIDC_CLIENT_PRIVATE_KEY || undefined),
+      secret: clientSecret,
+    },
     (message) => problems.push(message),
   )
 
   const baseRaw = options.baseURL ?? env.OIDC_BASE_URL
   let baseURL: URL | undefined
-  if (!baseRaw) problem('baseURL', 'OIDC_BASE_URL', 'is required: the public URL of this app, e.g. https://app.example.com')
+  if (!baseRaw)
+    problem('baseURL', 'OIDC_BASE_URL', 'is required: the public URL of this app, e.g. https://app.example.com')
   else {
     baseURL = parseUrl(baseRaw)
     if (!baseURL || (baseURL.protocol !== 'https:' && baseURL.protocol !== 'http:') || baseURL.search || baseURL.hash) {
@@ -138,20 +197,37 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const secrets = (Array.isArray(secretRaw) ? secretRaw : typeof secretRaw === 'string' ? secretRaw.split(',') : [])
     .map((s) => (typeof s === 'string' ? s.trim() : ''))
     .filter((s) => s !== '')
-  if (secrets.length === 0) problem('secret', 'OIDC_SECRET', 'is required: set it to a random string of at least 32 characters (comma-separate several to rotate)')
-  else if (secrets.some((s) => s.length < 32)) problem('secret', 'OIDC_SECRET', 'each secret must be at least 32 characters; generate one with `openssl rand -base64 32`')
+  if (secrets.length === 0)
+    problem(
+      'secret',
+      'OIDC_SECRET',
+      'is required: set it to a random string of at least 32 characters (comma-separate several to rotate)',
+    )
+  else if (secrets.some((s) => s.length < 32))
+    problem(
+      'secret',
+      'OIDC_SECRET',
+      'each secret must be at least 32 characters; generate one with `openssl rand -base64 32`',
+    )
 
   const scope = (options.scope ?? env.OIDC_SCOPE ?? 'openid profile email offline_access').trim().replace(/\s+/g, ' ')
   if (!scope.split(' ').includes('openid')) problem('scope', 'OIDC_SCOPE', `must include "openid" (got "${scope}")`)
 
   const groupsClaim = options.groupsClaim ?? env.OIDC_GROUPS_CLAIM ?? 'groups'
-  if (typeof groupsClaim !== 'string' || groupsClaim.trim() === '') problem('groupsClaim', 'OIDC_GROUPS_CLAIM', 'must be a claim name or dot path, e.g. groups or realm_access.roles')
+  if (typeof groupsClaim !== 'string' || groupsClaim.trim() === '')
+    problem('groupsClaim', 'OIDC_GROUPS_CLAIM', 'must be a claim name or dot path, e.g. groups or realm_access.roles')
 
   const authRequiredEnv = parseBoolean(env.OIDC_AUTH_REQUIRED)
   if (authRequiredEnv === 'invalid') problem('authRequired', 'OIDC_AUTH_REQUIRED', 'must be true or false')
-  const authRequired = options.authRequired ?? (authRequiredEnv === 'invalid' ? true : authRequiredEnv ?? true)
+  const authRequired = options.authRequired ?? (authRequiredEnv === 'invalid' ? true : (authRequiredEnv ?? true))
 
-  const seconds = (option: string, variable: string | undefined, value: number | undefined, fallback: number, max: number) => {
+  const seconds = (
+    option: string,
+    variable: string | undefined,
+    value: number | undefined,
+    fallback: number,
+    max: number,
+  ) => {
     if (value === undefined) return fallback
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
       problem(option, variable, `must be a number of seconds between 0 and ${max}`)
@@ -159,24 +235,54 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     }
     return value
   }
-  const clockTolerance = seconds('clockTolerance', 'OIDC_CLOCK_TOLERANCE', options.clockTolerance ?? parseNumber(env.OIDC_CLOCK_TOLERANCE), 15, 300)
-  const httpTimeout = seconds('httpTimeout', 'OIDC_HTTP_TIMEOUT', options.httpTimeout ?? parseNumber(env.OIDC_HTTP_TIMEOUT), 10, 120)
+  const clockTolerance = seconds(
+    'clockTolerance',
+    'OIDC_CLOCK_TOLERANCE',
+    options.clockTolerance ?? parseNumber(env.OIDC_CLOCK_TOLERANCE),
+    15,
+    300,
+  )
+  const httpTimeout = seconds(
+    'httpTimeout',
+    'OIDC_HTTP_TIMEOUT',
+    options.httpTimeout ?? parseNumber(env.OIDC_HTTP_TIMEOUT),
+    10,
+    120,
+  )
   if (httpTimeout === 0) problem('httpTimeout', 'OIDC_HTTP_TIMEOUT', 'must be more than 0')
   const idleTimeout = seconds('session.idleTimeout', undefined, options.session?.idleTimeout, DAY, 400 * DAY)
-  const absoluteTimeout = seconds('session.absoluteTimeout', undefined, options.session?.absoluteTimeout, 7 * DAY, 400 * DAY)
-  if (idleTimeout === 0 || absoluteTimeout === 0) problem('session', undefined, 'idleTimeout and absoluteTimeout must be more than 0')
+  const absoluteTimeout = seconds(
+    'session.absoluteTimeout',
+    undefined,
+    options.session?.absoluteTimeout,
+    7 * DAY,
+    400 * DAY,
+  )
+  if (idleTimeout === 0 || absoluteTimeout === 0)
+    problem('session', undefined, 'idleTimeout and absoluteTimeout must be more than 0')
 
   const idTokenSigningAlgs = options.idTokenSigningAlgs
-  if (idTokenSigningAlgs !== undefined && (!Array.isArray(idTokenSigningAlgs) || idTokenSigningAlgs.length === 0 || idTokenSigningAlgs.some((a) => typeof a !== 'string' || a === 'none'))) {
+  if (
+    idTokenSigningAlgs !== undefined &&
+    (!Array.isArray(idTokenSigningAlgs) ||
+      idTokenSigningAlgs.length === 0 ||
+      idTokenSigningAlgs.some((a) => typeof a !== 'string' || a === 'none'))
+  ) {
     problem('idTokenSigningAlgs', undefined, 'must be a non-empty list of JWS algorithms, never "none"')
   }
 
   const authorizationParams: Record<string, string> = {}
-  const givenParams = options.authorizationParams ?? Object.fromEntries(new URLSearchParams(env.OIDC_AUTHORIZATION_PARAMS ?? ''))
+  const givenParams =
+    options.authorizationParams ?? Object.fromEntries(new URLSearchParams(env.OIDC_AUTHORIZATION_PARAMS ?? ''))
   for (const [key, value] of Object.entries(givenParams)) {
     const name = `authorizationParams.${key}`
     const variable = options.authorizationParams ? undefined : 'OIDC_AUTHORIZATION_PARAMS'
-    if (RESERVED_PARAMS.has(key)) problem(name, variable, 'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)')
+    if (RESERVED_PARAMS.has(key))
+      problem(
+        name,
+        variable,
+        'is set by the middleware itself and cannot be overridden (use scope / OIDC_SCOPE for scope)',
+      )
     else if (typeof value === 'string') authorizationParams[key] = value
     else if (typeof value === 'number' && Number.isFinite(value)) authorizationParams[key] = String(value)
     else if (typeof value === 'boolean') authorizationParams[key] = String(value)
@@ -184,24 +290,51 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     else if (typeof value === 'object' && value !== null) authorizationParams[key] = JSON.stringify(value)
     else problem(name, variable, 'must be a string, a number, a boolean or an object (sent as JSON)')
   }
-  if (authorizationParams.max_age !== undefined && !/^\d+$/.test(authorizationParams.max_age)) problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
+  if (authorizationParams.max_age !== undefined && !/^\d+$/.test(authorizationParams.max_age))
+    problem('authorizationParams.max_age', undefined, 'must be a whole number of seconds')
 
   if (authorizationParams.response_mode === 'form_post' && baseURL?.protocol === 'http:') {
-    problem('authorizationParams.response_mode', undefined, 'form_post needs an https baseURL: the provider posts the response from another site, and only a SameSite=None cookie, which browsers accept only when Secure, comes with it')
+    problem(
+      'authorizationParams.response_mode',
+      undefined,
+      'form_post needs an https baseURL: the provider posts the response from another site, and only a SameSite=None cookie, which browsers accept only when Secure, comes with it',
+    )
   }
 
-  const routes: Routes = { login: '/login', callback: '/callback', logout: '/logout', backchannelLogout: '/backchannel-logout', ...options.routes }
+  const routes: Routes = {
+    login: '/login',
+    callback: '/callback',
+    logout: '/logout',
+    backchannelLogout: '/backchannel-logout',
+    ...options.routes,
+  }
   for (const [name, path] of Object.entries(routes)) {
-    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) problem(`routes.${name}`, undefined, 'must be a path starting with /')
+    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//'))
+      problem(`routes.${name}`, undefined, 'must be a path starting with /')
   }
   const postLogoutRedirect = options.postLogoutRedirect ?? '/'
-  if (typeof postLogoutRedirect !== 'string' || !postLogoutRedirect.startsWith('/') || postLogoutRedirect.startsWith('//')) {
+  if (
+    typeof postLogoutRedirect !== 'string' ||
+    !postLogoutRedirect.startsWith('/') ||
+    postLogoutRedirect.startsWith('//')
+  ) {
     problem('postLogoutRedirect', undefined, 'must be a path of this app starting with /')
   }
 
-  const tenantsRaw = options.allowedTenants ?? (env.OIDC_ALLOWED_TENANTS ? env.OIDC_ALLOWED_TENANTS.split(',').map((t) => t.trim()) : undefined)
-  if (tenantsRaw !== undefined && (!Array.isArray(tenantsRaw) || tenantsRaw.length === 0 || tenantsRaw.some((t) => typeof t !== 'string' || !/^[\w.-]+$/.test(t)))) {
-    problem('allowedTenants', 'OIDC_ALLOWED_TENANTS', 'must be a non-empty list of tenant ids (comma-separated), e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47')
+  const tenantsRaw =
+    options.allowedTenants ??
+    (env.OIDC_ALLOWED_TENANTS ? env.OIDC_ALLOWED_TENANTS.split(',').map((t) => t.trim()) : undefined)
+  if (
+    tenantsRaw !== undefined &&
+    (!Array.isArray(tenantsRaw) ||
+      tenantsRaw.length === 0 ||
+      tenantsRaw.some((t) => typeof t !== 'string' || !/^[\w.-]+$/.test(t)))
+  ) {
+    problem(
+      'allowedTenants',
+      'OIDC_ALLOWED_TENANTS',
+      'must be a non-empty list of tenant ids (comma-separated), e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47',
+    )
   }
   const allowedTenants = tenantsRaw === undefined ? undefined : Object.freeze([...tenantsRaw])
 
@@ -210,9 +343,11 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const idpLogout = options.idpLogout ?? idpLogoutEnv !== false
   if (typeof idpLogout !== 'boolean') problem('idpLogout', 'OIDC_IDP_LOGOUT', 'must be true or false')
   const logoutUrl = options.logoutUrl ?? (env.OIDC_LOGOUT_URL || undefined)
-  const logoutUrlIssue = typeof logoutUrl === 'string' ? logoutUrlProblem(logoutUrl) : logoutUrl === undefined ? undefined : 'must be a URL'
+  const logoutUrlIssue =
+    typeof logoutUrl === 'string' ? logoutUrlProblem(logoutUrl) : logoutUrl === undefined ? undefined : 'must be a URL'
   if (logoutUrlIssue !== undefined) problem('logoutUrl', 'OIDC_LOGOUT_URL', logoutUrlIssue)
-  if (logoutUrl !== undefined && idpLogout === false) problem('logoutUrl', 'OIDC_LOGOUT_URL', 'is set, but idpLogout is false: choose one')
+  if (logoutUrl !== undefined && idpLogout === false)
+    problem('logoutUrl', 'OIDC_LOGOUT_URL', 'is set, but idpLogout is false: choose one')
 
   const store = options.session?.store
   const storeIssue = store === undefined ? undefined : storeProblem(store)
@@ -220,20 +355,43 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   const statelessEnv = parseBoolean(env.OIDC_SESSION_STATELESS)
   if (statelessEnv === 'invalid') problem('session.stateless', 'OIDC_SESSION_STATELESS', 'must be true or false')
   const stateless = options.session?.stateless ?? statelessEnv === true
-  if (stateless && store !== undefined) problem('session.stateless', 'OIDC_SESSION_STATELESS', 'cannot be combined with session.store: choose a store or stateless cookie sessions')
+  if (stateless && store !== undefined)
+    problem(
+      'session.stateless',
+      'OIDC_SESSION_STATELESS',
+      'cannot be combined with session.store: choose a store or stateless cookie sessions',
+    )
 
   const bearerEnv = parseBoolean(env.OIDC_BEARER)
   if (bearerEnv === 'invalid') problem('bearer', 'OIDC_BEARER', 'must be true or false')
   // Off unless asked for: an ID token travels in logout URLs (id_token_hint) and browser
   // history, so accepting it as a credential is a choice the app makes.
   const bearerOption = options.bearer ?? (bearerEnv === true ? {} : false)
-  const bearerAudience = (typeof bearerOption === 'object' && bearerOption !== null ? bearerOption.audience : undefined) ?? env.OIDC_BEARER_AUDIENCE?.split(',')
-  const audiences = (Array.isArray(bearerAudience) ? bearerAudience : bearerAudience === undefined ? [] : [bearerAudience]).map((a) => String(a).trim()).filter(Boolean)
-  if (bearerOption === false && audiences.length > 0) problem('bearer', 'OIDC_BEARER', 'bearer tokens are off, but an audience is set (OIDC_BEARER_AUDIENCE): turn them on with bearer: true / OIDC_BEARER=true')
+  const bearerAudience =
+    (typeof bearerOption === 'object' && bearerOption !== null ? bearerOption.audience : undefined) ??
+    env.OIDC_BEARER_AUDIENCE?.split(',')
+  const audiences = (
+    Array.isArray(bearerAudience) ? bearerAudience : bearerAudience === undefined ? [] : [bearerAudience]
+  )
+    .map((a) => String(a).trim())
+    .filter(Boolean)
+  if (bearerOption === false && audiences.length > 0)
+    problem(
+      'bearer',
+      'OIDC_BEARER',
+      'bearer tokens are off, but an audience is set (OIDC_BEARER_AUDIENCE): turn them on with bearer: true / OIDC_BEARER=true',
+    )
   const jwtAccessTokensEnv = parseBoolean(env.OIDC_BEARER_JWT_ACCESS_TOKENS)
-  if (jwtAccessTokensEnv === 'invalid') problem('bearer.jwtAccessTokens', 'OIDC_BEARER_JWT_ACCESS_TOKENS', 'must be true or false')
-  const jwtAccessTokens = (typeof bearerOption === 'object' ? bearerOption.jwtAccessTokens : undefined) ?? jwtAccessTokensEnv === true
-  if (jwtAccessTokens && audiences.length === 0) problem('bearer.jwtAccessTokens', 'OIDC_BEARER_JWT_ACCESS_TOKENS', 'needs the audiences to accept (bearer.audience / OIDC_BEARER_AUDIENCE): the audience is what tells such a token from an ID token')
+  if (jwtAccessTokensEnv === 'invalid')
+    problem('bearer.jwtAccessTokens', 'OIDC_BEARER_JWT_ACCESS_TOKENS', 'must be true or false')
+  const jwtAccessTokens =
+    (typeof bearerOption === 'object' ? bearerOption.jwtAccessTokens : undefined) ?? jwtAccessTokensEnv === true
+  if (jwtAccessTokens && audiences.length === 0)
+    problem(
+      'bearer.jwtAccessTokens',
+      'OIDC_BEARER_JWT_ACCESS_TOKENS',
+      'needs the audiences to accept (bearer.audience / OIDC_BEARER_AUDIENCE): the audience is what tells such a token from an ID token',
+    )
   const bearer = Object.freeze({
     enabled: bearerOption !== false,
     audiences: Object.freeze(audiences),
@@ -245,11 +403,13 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   if (userInfoEnv === 'invalid') problem('userInfo', 'OIDC_USERINFO', 'must be true or false')
   const userInfo = options.userInfo ?? userInfoEnv === true
   const withoutExpEnv = parseBoolean(env.OIDC_LOGOUT_TOKEN_WITHOUT_EXP)
-  if (withoutExpEnv === 'invalid') problem('logoutTokenWithoutExp', 'OIDC_LOGOUT_TOKEN_WITHOUT_EXP', 'must be true or false')
+  if (withoutExpEnv === 'invalid')
+    problem('logoutTokenWithoutExp', 'OIDC_LOGOUT_TOKEN_WITHOUT_EXP', 'must be true or false')
   const logoutTokenWithoutExp = options.logoutTokenWithoutExp ?? withoutExpEnv === true
 
   const logger = options.logger ?? consoleLogger
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') problem('fetch', undefined, 'must be a function like fetch(url, init)')
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    problem('fetch', undefined, 'must be a function like fetch(url, init)')
   const fetch = outboundFetch(options.fetch, env)
 
   if (problems.length > 0 || !issuer || !clientId || !baseURL) {

@@ -15,5 +15,6 @@ export function outboundFetch(given: Fetch | undefined, env: Record<string, stri
   const httpProxy = variable('HTTP_PROXY')
   if (httpsProxy === undefined && httpProxy === undefined) return (url, init) => fetch(url, init)
   const dispatcher = new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: variable('NO_PROXY') ?? '' })
-  return (url, init) => undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>
+  return (url, init) =>
+    undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>
 }

@@ -4,7 +4,8 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-const STYLE = '*{box-sizing:border-box}body{font:15px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#111827;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 3px #0000001f,0 8px 24px #0000000f;width:min(32rem,calc(100vw - 2rem));border-top:4px solid var(--accent)}.status{margin:0;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;color:var(--accent)}h1{margin:.25rem 0 .75rem;font-size:1.5rem}p{margin:.25rem 0 1rem;color:#374151}.why{font-size:1.05rem;color:#111827}.badge{display:inline-block;font-size:.8rem;background:#e0e7ff;color:#3730a3;border-radius:999px;padding:.05rem .6rem}a{color:#2563eb}button{font:inherit;font-weight:600;color:#fff;background:#2563eb;border:0;border-radius:8px;padding:.5rem 1.1rem;cursor:pointer}'
+const STYLE =
+  '*{box-sizing:border-box}body{font:15px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#111827;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 3px #0000001f,0 8px 24px #0000000f;width:min(32rem,calc(100vw - 2rem));border-top:4px solid var(--accent)}.status{margin:0;font-size:.8rem;font-weight:600;letter-spacing:.06em;text-transform:uppercase;color:var(--accent)}h1{margin:.25rem 0 .75rem;font-size:1.5rem}p{margin:.25rem 0 1rem;color:#374151}.why{font-size:1.05rem;color:#111827}.badge{display:inline-block;font-size:.8rem;background:#e0e7ff;color:#3730a3;border-radius:999px;padding:.05rem .6rem}a{color:#2563eb}button{font:inherit;font-weight:600;color:#fff;background:#2563eb;border:0;border-radius:8px;padding:.5rem 1.1rem;cursor:pointer}'
 
 export interface Page {
   /** Shown above the title, e.g. `403 · Forbidden`. */
@@ -34,7 +35,9 @@ export interface ForbiddenPage {
 }
 
 export function forbiddenPage(page: ForbiddenPage): string {
-  const groups = page.groups.length ? page.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ') : 'none'
+  const groups = page.groups.length
+    ? page.groups.map((g) => `<span class="badge">${escapeHtml(g)}</span>`).join(' ')
+    : 'none'
   return renderPage({
     status: '403 · Forbidden',
     title: 'Access denied',

@@ -46,7 +46,8 @@ const MAX_FORM_BYTES = 64 * 1024
 /** The request's form or query parameters, merged; the body is read at most once and bounded. */
 export async function readForm(request: HttpRequest): Promise<URLSearchParams> {
   const { body } = request
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8').slice(0, MAX_FORM_BYTES))
+  if (typeof body === 'string' || Buffer.isBuffer(body))
+    return new URLSearchParams(body.toString('utf8').slice(0, MAX_FORM_BYTES))
   // A body parser that did not understand the type may leave `{}` without reading the stream.
   if (typeof body === 'object' && body !== null && Object.keys(body).length > 0) {
     const params = new URLSearchParams()
@@ -63,7 +64,11 @@ export async function readForm(request: HttpRequest): Promise<URLSearchParams> {
 }
 
 export function json(status: number, value: unknown, headers: Record<string, string | string[]> = {}): HttpResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(value) }
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(value),
+  }
 }
 
 export function redirect(location: string, headers: Record<string, string | string[]> = {}): HttpResponse {
@@ -71,7 +76,11 @@ export function redirect(location: string, headers: Record<string, string | stri
 }
 
 export function html(status: number, body: string, headers: Record<string, string | string[]> = {}): HttpResponse {
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers }, body }
+  return {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body,
+  }
 }
 
 /**

@@ -67,11 +67,21 @@ export class BearerVerifier {
     // An ID token issued to this client, typed as ID tokens are; or an RFC 9068 access token;
     // or, when the app says so, an access token typed `JWT` or untyped (Keycloak, Entra,
     // Auth0, Okta) whose audience is a configured one and not this client.
-    const accessToken = header.typ === 'at+jwt' || (bearer.jwtAccessTokens && ID_TOKEN_TYPES.includes(header.typ) && forAnotherAudience(token, bearer.audiences, clientId))
-    if (!accessToken && !ID_TOKEN_TYPES.includes(header.typ)) throw refuse(`tokens of type ${printableType(header.typ!)} are not accepted`)
-    if (accessToken && bearer.audiences.length === 0) throw refuse('JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)')
+    const accessToken =
+      header.typ === 'at+jwt' ||
+      (bearer.jwtAccessTokens &&
+        ID_TOKEN_TYPES.includes(header.typ) &&
+        forAnotherAudience(token, bearer.audiences, clientId))
+    if (!accessToken && !ID_TOKEN_TYPES.includes(header.typ))
+      throw refuse(`tokens of type ${printableType(header.typ!)} are not accepted`)
+    if (accessToken && bearer.audiences.length === 0)
+      throw refuse(
+        'JWT access tokens are not accepted: no audience is configured (bearer.audience / OIDC_BEARER_AUDIENCE)',
+      )
     const hmacSecret = bearer.allowHmac ? clientSecret : undefined
-    const algorithms = accessToken ? ASYMMETRIC : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
+    const algorithms = accessToken
+      ? ASYMMETRIC
+      : provider.idTokenAlgs.filter((alg) => !alg.startsWith('HS') || hmacSecret !== undefined)
     const { payload } = await verifyProviderJwt(token, {
       ...BEARER,
       jwks: provider.publicJwks,
@@ -84,7 +94,8 @@ export class BearerVerifier {
     if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
     if (payload.events !== undefined) throw refuse('a logout token is not a credential')
     if (!accessToken) {
-      if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
+      if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined)
+        throw refuse('several audiences and no "azp"')
       if (payload.azp !== undefined && payload.azp !== clientId) throw refuse('"azp" is not this client')
     }
     const claims = safeClaims(payload) as Claims & { exp: number; iat: number }
@@ -95,7 +106,11 @@ export class BearerVerifier {
       token,
       kind: accessToken ? 'access_token' : 'id_token',
       expiresAt: claims.exp,
-      revocationKeys: [...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []), `sub:${claims.sub}`, tokenRevocationKey(token)],
+      revocationKeys: [
+        ...(typeof sid === 'string' && sid !== '' ? [`sid:${sid}`] : []),
+        `sub:${claims.sub}`,
+        tokenRevocationKey(token),
+      ],
       issuedAt: claims.iat,
     }
   }
@@ -119,7 +134,11 @@ export function tokenRevocationKey(token: string): string {
 }
 
 /** The type is checked above, where it also says which kind of token this is. */
-const BEARER = { name: 'bearer token', code: 'invalid_token', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'] } as const
+const BEARER = {
+  name: 'bearer token',
+  code: 'invalid_token',
+  requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+} as const
 
 function refuse(reason: string): OidcError {
   return refusal(BEARER, reason)

@@ -37,7 +37,24 @@ export function safeClaims<T extends Record<string, unknown>>(claims: T): T {
  * nowhere else. Userinfo can add claims about the user, never replace these (nor add them
  * when the ID token has none).
  */
-const ID_TOKEN_ONLY = ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'acr', 'amr', 'auth_time', 'nonce', 'sid', 'azp', 'at_hash', 'c_hash', 's_hash']
+const ID_TOKEN_ONLY = [
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'acr',
+  'amr',
+  'auth_time',
+  'nonce',
+  'sid',
+  'azp',
+  'at_hash',
+  'c_hash',
+  's_hash',
+]
 
 /** Userinfo claims (already checked to be for the same `sub`) merged under the ID token's protocol claims. */
 export function withUserInfoClaims(idClaims: Claims, userInfo: Record<string, unknown>): Claims {

@@ -11,7 +11,10 @@ import { SECRET_METHODS, type ClientAuthMethod, type ClientCredentials } from '.
  * oauth2-mock-server lists only `none` and takes anything); no credentials is a public
  * client (`none`, which providers that take public clients do not always list: Auth0).
  */
-export function chooseMethod(credentials: ClientCredentials, supported: readonly string[] | undefined): { method: ClientAuthMethod } | { problem: string } {
+export function chooseMethod(
+  credentials: ClientCredentials,
+  supported: readonly string[] | undefined,
+): { method: ClientAuthMethod } | { problem: string } {
   const listed = Array.isArray(supported) && supported.length > 0 ? supported : undefined
   if (credentials.method !== undefined) {
     if (listed === undefined || listed.includes(credentials.method)) return { method: credentials.method }
@@ -21,11 +24,19 @@ export function chooseMethod(credentials: ClientCredentials, supported: readonly
   }
   if (credentials.privateKey !== undefined) return { method: 'private_key_jwt' }
   if (credentials.secret === undefined) return { method: 'none' }
-  return { method: listed === undefined ? 'client_secret_basic' : SECRET_METHODS.find((m) => listed.includes(m)) ?? 'client_secret_post' }
+  return {
+    method:
+      listed === undefined
+        ? 'client_secret_basic'
+        : (SECRET_METHODS.find((m) => listed.includes(m)) ?? 'client_secret_post'),
+  }
 }
 
 /** The openid-client authentication for `method`. */
-export async function clientAuthentication(method: ClientAuthMethod, credentials: ClientCredentials): Promise<client.ClientAuth> {
+export async function clientAuthentication(
+  method: ClientAuthMethod,
+  credentials: ClientCredentials,
+): Promise<client.ClientAuth> {
   switch (method) {
     case 'client_secret_basic':
       return clientSecretBasic(credentials.secret!)

@@ -13,16 +13,27 @@ const warned = new WeakSet<ResolvedConfig>()
  * do not advertise), else the advertised `end_session_endpoint` (RP-Initiated Logout), else
  * nothing — logged once, so that a provider session left open is never a silent surprise.
  */
-export async function providerLogoutUrl(config: ResolvedConfig, discover: () => Promise<Provider>, idToken: string, postLogoutRedirectUri: string): Promise<string | undefined> {
+export async function providerLogoutUrl(
+  config: ResolvedConfig,
+  discover: () => Promise<Provider>,
+  idToken: string,
+  postLogoutRedirectUri: string,
+): Promise<string | undefined> {
   if (!config.idpLogout) return undefined
   if (config.logoutUrl !== undefined) {
-    return fillLogoutUrl(config.logoutUrl, { client_id: config.clientId, post_logout_redirect_uri: postLogoutRedirectUri, id_token_hint: idToken })
+    return fillLogoutUrl(config.logoutUrl, {
+      client_id: config.clientId,
+      post_logout_redirect_uri: postLogoutRedirectUri,
+      id_token_hint: idToken,
+    })
   }
   const provider = await discover()
   if (!provider.metadata.end_session_endpoint) {
     if (warned.has(config)) return undefined
     warned.add(config)
-    config.logger.warn('the provider advertises no end_session_endpoint: signed out here only, the provider session stays open (set logoutUrl / OIDC_LOGOUT_URL, or idpLogout: false to say this is intended)')
+    config.logger.warn(
+      'the provider advertises no end_session_endpoint: signed out here only, the provider session stays open (set logoutUrl / OIDC_LOGOUT_URL, or idpLogout: false to say this is intended)',
+    )
     return undefined
   }
   return client.buildEndSessionUrl(provider.client, {

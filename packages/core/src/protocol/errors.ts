@@ -32,15 +32,31 @@ const OPENID_CLIENT_TIMEOUT = 'OAUTH_TIMEOUT'
 const OPENID_CLIENT_CODES: readonly string[] = [OPENID_CLIENT_TIMEOUT, 'OAUTH_ABORT', 'OAUTH_DECRYPTION_FAILED']
 
 /** The checks of the ID token openid-client makes (claims, dates, the JWT it expects). */
-const ID_TOKEN_CODES: ReadonlySet<string> = new Set([oauth.JWT_CLAIM_COMPARISON, oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_USERINFO_EXPECTED])
+const ID_TOKEN_CODES: ReadonlySet<string> = new Set([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.JWT_USERINFO_EXPECTED,
+])
 
 /** Every code of openid-client and oauth4webapi errors: the provider's answer was refused, or our request could not be made. */
 const OAUTH_CODES: ReadonlySet<string> = new Set([
-  ...ID_TOKEN_CODES, ...OPENID_CLIENT_CODES,
-  oauth.AUTHORIZATION_RESPONSE_ERROR, oauth.RESPONSE_BODY_ERROR, oauth.WWW_AUTHENTICATE_CHALLENGE, oauth.UNSUPPORTED_OPERATION,
-  oauth.PARSE_ERROR, oauth.INVALID_RESPONSE, oauth.INVALID_REQUEST, oauth.RESPONSE_IS_NOT_JSON, oauth.RESPONSE_IS_NOT_CONFORM,
-  oauth.HTTP_REQUEST_FORBIDDEN, oauth.REQUEST_PROTOCOL_FORBIDDEN, oauth.JSON_ATTRIBUTE_COMPARISON, oauth.KEY_SELECTION,
-  oauth.MISSING_SERVER_METADATA, oauth.INVALID_SERVER_METADATA,
+  ...ID_TOKEN_CODES,
+  ...OPENID_CLIENT_CODES,
+  oauth.AUTHORIZATION_RESPONSE_ERROR,
+  oauth.RESPONSE_BODY_ERROR,
+  oauth.WWW_AUTHENTICATE_CHALLENGE,
+  oauth.UNSUPPORTED_OPERATION,
+  oauth.PARSE_ERROR,
+  oauth.INVALID_RESPONSE,
+  oauth.INVALID_REQUEST,
+  oauth.RESPONSE_IS_NOT_JSON,
+  oauth.RESPONSE_IS_NOT_CONFORM,
+  oauth.HTTP_REQUEST_FORBIDDEN,
+  oauth.REQUEST_PROTOCOL_FORBIDDEN,
+  oauth.JSON_ATTRIBUTE_COMPARISON,
+  oauth.KEY_SELECTION,
+  oauth.MISSING_SERVER_METADATA,
+  oauth.INVALID_SERVER_METADATA,
 ])
 
 /** fetch() failures: refused connection, DNS, reset socket, timeouts and aborts. */
@@ -49,8 +65,13 @@ export function isNetworkError(err: unknown): boolean {
   if (err.name === 'AbortError' || err.name === 'TimeoutError') return true
   if (err instanceof TypeError && err.message === 'fetch failed') return true
   const code = (err as { code?: unknown }).code
-  return code === OPENID_CLIENT_TIMEOUT || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
-    || (err.cause !== undefined && isNetworkError(err.cause))
+  return (
+    code === OPENID_CLIENT_TIMEOUT ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'UND_ERR_SOCKET' ||
+    (err.cause !== undefined && isNetworkError(err.cause))
+  )
 }
 
 /**
@@ -63,13 +84,23 @@ export function toOidcError(err: unknown, fallback: OidcErrorCode, doing: string
   if (err instanceof OidcError) return err
   const status = httpStatusOf(err)
   if (isNetworkError(err) || (status !== undefined && status >= 500)) {
-    return new OidcError('provider_unavailable', `The OpenID Provider could not be reached while ${doing}; try again shortly.`, { cause: err })
+    return new OidcError(
+      'provider_unavailable',
+      `The OpenID Provider could not be reached while ${doing}; try again shortly.`,
+      { cause: err },
+    )
   }
   if (err instanceof client.AuthorizationResponseError) {
-    return new OidcError('provider_error', `The OpenID Provider refused the sign-in (error: ${safeErrorCode(err.error)}).`, { cause: err })
+    return new OidcError(
+      'provider_error',
+      `The OpenID Provider refused the sign-in (error: ${safeErrorCode(err.error)}).`,
+      { cause: err },
+    )
   }
   if (err instanceof client.ResponseBodyError) {
-    return new OidcError(fallback, `The OpenID Provider refused ${doing} (error: ${safeErrorCode(err.error)}).`, { cause: err })
+    return new OidcError(fallback, `The OpenID Provider refused ${doing} (error: ${safeErrorCode(err.error)}).`, {
+      cause: err,
+    })
   }
   if (err instanceof joseErrors.JOSEError) {
     return new OidcError(fallback, `Token validation failed while ${doing}: ${err.message}.`, { cause: err })
@@ -77,7 +108,11 @@ export function toOidcError(err: unknown, fallback: OidcErrorCode, doing: string
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code
     if (typeof code === 'string' && OAUTH_CODES.has(code)) {
-      return new OidcError(ID_TOKEN_CODES.has(code) ? 'invalid_id_token' : fallback, `Failed while ${doing}: ${err.message}.`, { cause: err })
+      return new OidcError(
+        ID_TOKEN_CODES.has(code) ? 'invalid_id_token' : fallback,
+        `Failed while ${doing}: ${err.message}.`,
+        { cause: err },
+      )
     }
   }
   return new OidcError('internal', `Unexpected failure while ${doing}.`, { cause: err })
@@ -90,5 +125,11 @@ export function toOidcError(err: unknown, fallback: OidcErrorCode, doing: string
  */
 export function providerFailure(err: unknown, doing: string, prefix: string): { mapped: OidcError; error: OidcError } {
   const mapped = toOidcError(err, 'provider_unavailable', doing)
-  return { mapped, error: mapped.code === 'provider_unavailable' ? mapped : new OidcError('provider_unavailable', `${prefix}: ${mapped.message}`, { cause: err }) }
+  return {
+    mapped,
+    error:
+      mapped.code === 'provider_unavailable'
+        ? mapped
+        : new OidcError('provider_unavailable', `${prefix}: ${mapped.message}`, { cause: err }),
+  }
 }

@@ -27,7 +27,10 @@ export interface IdTokenChecks {
  * The provider, client and key checks every ID token gets (and, with the public key set,
  * logout tokens): built here only. A login adds its nonce, max_age and access token.
  */
-export function idTokenChecks(config: Pick<ResolvedConfig, 'clientId' | 'clientSecret' | 'clockTolerance'>, provider: Provider): IdTokenChecks {
+export function idTokenChecks(
+  config: Pick<ResolvedConfig, 'clientId' | 'clientSecret' | 'clockTolerance'>,
+  provider: Provider,
+): IdTokenChecks {
   return {
     issuer: provider.issuers,
     clientId: config.clientId,
@@ -39,8 +42,17 @@ export function idTokenChecks(config: Pick<ResolvedConfig, 'clientId' | 'clientS
 }
 
 /** The provider and client part of a JWT profile: the same for ID tokens and logout tokens. */
-export function providerChecks(checks: Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>): Omit<JwtProfile, 'name' | 'code' | 'types' | 'requiredClaims'> {
-  return { jwks: checks.jwks, clientSecret: checks.clientSecret, issuer: checks.issuer, audience: checks.clientId, algorithms: checks.algorithms, clockTolerance: checks.clockTolerance }
+export function providerChecks(
+  checks: Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>,
+): Omit<JwtProfile, 'name' | 'code' | 'types' | 'requiredClaims'> {
+  return {
+    jwks: checks.jwks,
+    clientSecret: checks.clientSecret,
+    issuer: checks.issuer,
+    audience: checks.clientId,
+    algorithms: checks.algorithms,
+    clockTolerance: checks.clockTolerance,
+  }
 }
 
 /**
@@ -66,14 +78,20 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
   const now = Math.floor(Date.now() / 1000)
   if (payload.events !== undefined) throw refuse('it carries "events": it is a security event (logout) token')
   if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('"sub" must be a non-empty string')
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) throw refuse('several audiences and no "azp"')
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined)
+    throw refuse('several audiences and no "azp"')
   if (payload.azp !== undefined && payload.azp !== checks.clientId) throw refuse('"azp" is not this client')
   if (checks.nonce !== undefined && payload.nonce !== checks.nonce) throw refuse('"nonce" does not match the login')
   if (checks.maxAge !== undefined) {
     if (typeof payload.auth_time !== 'number') throw refuse('"auth_time" is required when max_age is requested')
-    if (payload.auth_time + checks.maxAge + checks.clockTolerance < now) throw refuse('the authentication is older than max_age')
+    if (payload.auth_time + checks.maxAge + checks.clockTolerance < now)
+      throw refuse('the authentication is older than max_age')
   }
-  if (checks.accessToken !== undefined && payload.at_hash !== undefined && payload.at_hash !== tokenHash(checks.accessToken, alg)) {
+  if (
+    checks.accessToken !== undefined &&
+    payload.at_hash !== undefined &&
+    payload.at_hash !== tokenHash(checks.accessToken, alg)
+  ) {
     throw refuse('"at_hash" does not match the access token')
   }
   return safeClaims(payload) as IdTokenClaims

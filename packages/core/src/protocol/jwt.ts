@@ -51,7 +51,8 @@ export function implausibleDate(payload: JWTPayload, now: number, clockTolerance
     }
   }
   const { exp, iat, auth_time: authTime } = payload as { exp?: number; iat?: number; auth_time?: number }
-  if (exp !== undefined && exp > now + MAX_EXP_DAYS * 24 * 60 * 60) return `"exp" is more than ${MAX_EXP_DAYS} days ahead`
+  if (exp !== undefined && exp > now + MAX_EXP_DAYS * 24 * 60 * 60)
+    return `"exp" is more than ${MAX_EXP_DAYS} days ahead`
   if (iat !== undefined && iat > now + clockTolerance) return '"iat" is in the future'
   if (authTime !== undefined && authTime > now + clockTolerance) return '"auth_time" is in the future'
   return undefined
@@ -77,7 +78,11 @@ export interface JwtProfile {
 
 /** A refusal of a token of this profile. */
 export function refusal(profile: Pick<JwtProfile, 'name' | 'code'>, reason: string, cause?: unknown): OidcError {
-  return new OidcError(profile.code, `The ${profile.name} was refused: ${reason}.`, cause === undefined ? {} : { cause })
+  return new OidcError(
+    profile.code,
+    `The ${profile.name} was refused: ${reason}.`,
+    cause === undefined ? {} : { cause },
+  )
 }
 
 /**
@@ -86,11 +91,15 @@ export function refusal(profile: Pick<JwtProfile, 'name' | 'code'>, reason: stri
  * required claims, and plausible dates. Keys that cannot be fetched are the provider's
  * outage (`provider_unavailable`), not a refused token. Each verifier adds its own checks.
  */
-export async function verifyProviderJwt(token: string, profile: JwtProfile): Promise<{ payload: JWTPayload; alg: string }> {
+export async function verifyProviderJwt(
+  token: string,
+  profile: JwtProfile,
+): Promise<{ payload: JWTPayload; alg: string }> {
   if (profile.types !== undefined) {
     const header = headerType(token)
     if ('problem' in header) throw refusal(profile, header.problem)
-    if (!profile.types.accepted.includes(header.typ)) throw refusal(profile, profile.types.refusal(printableType(header.typ!)))
+    if (!profile.types.accepted.includes(header.typ))
+      throw refusal(profile, profile.types.refusal(printableType(header.typ!)))
   }
   let payload: JWTPayload
   let alg: string
@@ -103,7 +112,10 @@ export async function verifyProviderJwt(token: string, profile: JwtProfile): Pro
   }
   if (profile.maxTokenAge !== undefined) options.maxTokenAge = profile.maxTokenAge
   try {
-    ;({ payload, protectedHeader: { alg } } = await jwtVerify(token, providerKeys(profile.jwks, profile.clientSecret), options))
+    ;({
+      payload,
+      protectedHeader: { alg },
+    } = await jwtVerify(token, providerKeys(profile.jwks, profile.clientSecret), options))
   } catch (err) {
     if (isKeyServerOutage(err)) throw err
     throw refusal(profile, err instanceof Error ? err.message : 'verification failed', err)

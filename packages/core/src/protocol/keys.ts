@@ -41,9 +41,16 @@ export function remoteKeys(url: URL, options: RemoteKeysOptions): JWTVerifyGetKe
   // once per outage, not once per request.
   let failing = false
   const unavailable = (reason: string, cause?: unknown) => {
-    if (!failing) options.logger.error(`fetching the keys from ${where} failed, and is not logged again until it succeeds: ${reason}`)
+    if (!failing)
+      options.logger.error(
+        `fetching the keys from ${where} failed, and is not logged again until it succeeds: ${reason}`,
+      )
     failing = true
-    return new OidcError('provider_unavailable', `The keys to verify the token could not be fetched: ${where} ${reason}; try again shortly.`, cause === undefined ? {} : { cause })
+    return new OidcError(
+      'provider_unavailable',
+      `The keys to verify the token could not be fetched: ${where} ${reason}; try again shortly.`,
+      cause === undefined ? {} : { cause },
+    )
   }
   // jose reads the keys through this fetch and only then selects one: every failure
   // raised here is the key server's, none is the token's.

@@ -32,11 +32,19 @@ export interface LogoutClaims {
  * (`LOGOUT_TOKEN_MAX_AGE`), which is also how long its `jti` is kept against replay.
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutClaims> {
-  const requiredClaims = checks.expRequired ? LOGOUT_TOKEN.requiredClaims : LOGOUT_TOKEN.requiredClaims.filter((claim) => claim !== 'exp')
-  const { payload } = await verifyProviderJwt(token, { ...LOGOUT_TOKEN, requiredClaims, ...providerChecks(checks), maxTokenAge: LOGOUT_TOKEN_MAX_AGE })
+  const requiredClaims = checks.expRequired
+    ? LOGOUT_TOKEN.requiredClaims
+    : LOGOUT_TOKEN.requiredClaims.filter((claim) => claim !== 'exp')
+  const { payload } = await verifyProviderJwt(token, {
+    ...LOGOUT_TOKEN,
+    requiredClaims,
+    ...providerChecks(checks),
+    maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
+  })
   const events = payload.events as Record<string, unknown> | undefined
   const event = typeof events === 'object' && events !== null ? events[BACKCHANNEL_EVENT] : undefined
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw refuse(`"events" must hold the ${BACKCHANNEL_EVENT} member`)
   if (payload.nonce !== undefined) throw refuse('it must not carry a "nonce"')
   if (typeof payload.jti !== 'string' || payload.jti === '') throw refuse('"jti" is required')
   const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined

@@ -39,7 +39,19 @@ export interface Provider {
 
 /** Seconds between JWKS refetches caused by tokens that anyone can send. */
 const PUBLIC_JWKS_COOLDOWN = 10
-export const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+export const ASYMMETRIC = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]
 const SYMMETRIC = ['HS256', 'HS384', 'HS512']
 /**
  * Seconds a refresh grant may take at least (see `Provider.refreshClient`): longer than the
@@ -55,8 +67,14 @@ const RETRY_AFTER_FAILURE = 2
  * one advertised must be an https URL (see `endpointProblem`); one not advertised is fine.
  */
 const ENDPOINTS = [
-  'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'end_session_endpoint', 'jwks_uri',
-  'revocation_endpoint', 'introspection_endpoint', 'pushed_authorization_request_endpoint',
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'end_session_endpoint',
+  'jwks_uri',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'pushed_authorization_request_endpoint',
 ] as const
 
 /**
@@ -76,7 +94,9 @@ export class ProviderDiscovery {
   get(): Promise<Provider> {
     if (this.#pending) return this.#pending
     if (Date.now() - this.#failedAt < RETRY_AFTER_FAILURE * 1000) {
-      return Promise.reject(new OidcError('provider_unavailable', 'The OpenID Provider could not be reached; try again shortly.'))
+      return Promise.reject(
+        new OidcError('provider_unavailable', 'The OpenID Provider could not be reached; try again shortly.'),
+      )
     }
     const attempt = this.#discover()
     this.#pending = attempt
@@ -95,22 +115,30 @@ export class ProviderDiscovery {
     let authenticate: client.ClientAuth = client.None()
     const clientMetadata: Partial<client.ClientMetadata> = { [client.clockTolerance]: config.clockTolerance }
     if (config.clientSecret !== undefined) clientMetadata.client_secret = config.clientSecret
-    const discover = (timeout: number) => client.discovery(config.issuer, config.clientId, clientMetadata, (...args) => authenticate(...args), {
-      execute: insecure ? [client.allowInsecureRequests] : [],
-      timeout,
-      [client.customFetch]: config.fetch,
-    })
+    const discover = (timeout: number) =>
+      client.discovery(config.issuer, config.clientId, clientMetadata, (...args) => authenticate(...args), {
+        execute: insecure ? [client.allowInsecureRequests] : [],
+        timeout,
+        [client.customFetch]: config.fetch,
+      })
     try {
       discovered = await discover(config.httpTimeout)
     } catch (err) {
-      const { mapped, error } = providerFailure(err, 'discovering the provider', "The OpenID Provider's discovery document is not usable")
+      const { mapped, error } = providerFailure(
+        err,
+        'discovering the provider',
+        "The OpenID Provider's discovery document is not usable",
+      )
       config.logger.error(`discovery of ${config.issuer.href} failed: ${mapped.message}${describeCause(err)}`)
       throw error
     }
     const metadata = discovered.serverMetadata()
     const unusable = (problem: string) => {
       config.logger.error(`discovery of ${config.issuer.href} failed: ${problem}`)
-      return new OidcError('provider_unavailable', `The OpenID Provider's discovery document is not usable: ${problem}.`)
+      return new OidcError(
+        'provider_unavailable',
+        `The OpenID Provider's discovery document is not usable: ${problem}.`,
+      )
     }
     if (!metadata.jwks_uri) throw unusable('it advertises no jwks_uri, so ID tokens cannot be verified')
     for (const name of ENDPOINTS) {
@@ -124,7 +152,9 @@ export class ProviderDiscovery {
     const signingAlgs = metadata.token_endpoint_auth_signing_alg_values_supported
     const assertionAlg = chosen.method === 'private_key_jwt' ? config.clientAuth.privateKey!.alg : undefined
     if (assertionAlg !== undefined && signingAlgs?.length && !signingAlgs.includes(assertionAlg)) {
-      throw unusable(`its token_endpoint_auth_signing_alg_values_supported (${signingAlgs.join(', ')}) does not list ${assertionAlg}, the algorithm of clientPrivateKey (set "alg" in the JWK to one it lists)`)
+      throw unusable(
+        `its token_endpoint_auth_signing_alg_values_supported (${signingAlgs.join(', ')}) does not list ${assertionAlg}, the algorithm of clientPrivateKey (set "alg" in the JWK to one it lists)`,
+      )
     }
     authenticate = await clientAuthentication(chosen.method, config.clientAuth)
     const jwksUri = new URL(metadata.jwks_uri)
@@ -177,7 +207,8 @@ function tenantIssuers(issuer: string, allowedTenants: readonly string[] | undef
   if (template && allowedTenants === undefined) {
     return `its issuer ${issuer} is a multi-tenant template: set allowedTenants (OIDC_ALLOWED_TENANTS) to the tenant ids whose users may sign in`
   }
-  if (!template && allowedTenants !== undefined) return `allowedTenants is set, but its issuer ${issuer} is not a multi-tenant template with {tenantid}`
+  if (!template && allowedTenants !== undefined)
+    return `allowedTenants is set, but its issuer ${issuer} is not a multi-tenant template with {tenantid}`
   return template ? allowedTenants!.map((tenant) => issuer.replace('{tenantid}', tenant)) : [issuer]
 }
 
@@ -190,7 +221,8 @@ function tenantIssuers(issuer: string, allowedTenants: readonly string[] | undef
 function requestedScope(config: ResolvedConfig, supported: readonly string[] | undefined): string {
   if (!Array.isArray(supported) || supported.length === 0) return config.scope
   const scopes = config.scope.split(' ').filter((scope) => scope !== 'offline_access' || supported.includes(scope))
-  if (config.groupsClaim === 'groups' && supported.includes('groups') && !scopes.includes('groups')) scopes.push('groups')
+  if (config.groupsClaim === 'groups' && supported.includes('groups') && !scopes.includes('groups'))
+    scopes.push('groups')
   return scopes.join(' ')
 }
 

@@ -32,13 +32,26 @@ const COOKIE_PREFIX = 'oidc.tx.'
 
 /** A new login, coming back to `returnTo` (already checked to be a path of this app). */
 export function newTransaction(returnTo: string): Transaction {
-  return { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier(), returnTo, createdAt: Math.floor(Date.now() / 1000) }
+  return {
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    codeVerifier: client.randomPKCECodeVerifier(),
+    returnTo,
+    createdAt: Math.floor(Date.now() / 1000),
+  }
 }
 
 /** RFC 9207: the response names its issuer, and must when the provider says it does. */
 export function checkResponseIssuer(iss: string | null, provider: Pick<Provider, 'issuers' | 'metadata'>): void {
-  if (iss !== null ? !provider.issuers.includes(iss) : provider.metadata.authorization_response_iss_parameter_supported === true) {
-    throw new OidcError('invalid_callback', `The sign-in response ${iss === null ? 'does not name' : 'names another'} issuer (RFC 9207 "iss" parameter): it may come from a different provider. Start again from the login page.`)
+  if (
+    iss !== null
+      ? !provider.issuers.includes(iss)
+      : provider.metadata.authorization_response_iss_parameter_supported === true
+  ) {
+    throw new OidcError(
+      'invalid_callback',
+      `The sign-in response ${iss === null ? 'does not name' : 'names another'} issuer (RFC 9207 "iss" parameter): it may come from a different provider. Start again from the login page.`,
+    )
   }
 }
 
@@ -72,12 +85,27 @@ export class LoginTransactions {
       if (createdAt < oldest) [slot, oldest] = [i, createdAt]
     }
     const value = this.#signer.sign(Buffer.from(JSON.stringify(tx)).toString('base64url'))
-    setCookie(serializeCookie(this.#names[slot]!, value, { secure: this.#secure, maxAge: TRANSACTION_LIFETIME, sameSite: this.#sameSite }))
+    setCookie(
+      serializeCookie(this.#names[slot]!, value, {
+        secure: this.#secure,
+        maxAge: TRANSACTION_LIFETIME,
+        sameSite: this.#sameSite,
+      }),
+    )
   }
 
   /** The transaction `state` names, used up; an `OidcError` that says why when there is none to use. */
-  async consume(state: string | null, cookies: Cookies, setCookie: SetCookie, consumeOnce: (key: string, ttl: number) => Promise<boolean>): Promise<Transaction> {
-    if (!isPlausibleState(state)) throw new OidcError('invalid_callback', 'The sign-in response has no valid state. Start again from the login page.')
+  async consume(
+    state: string | null,
+    cookies: Cookies,
+    setCookie: SetCookie,
+    consumeOnce: (key: string, ttl: number) => Promise<boolean>,
+  ): Promise<Transaction> {
+    if (!isPlausibleState(state))
+      throw new OidcError(
+        'invalid_callback',
+        'The sign-in response has no valid state. Start again from the login page.',
+      )
     let found: Transaction | undefined
     let tampered = false
     for (const name of this.#names) {
@@ -90,12 +118,23 @@ export class LoginTransactions {
       setCookie(clearCookie(name, this.#secure))
     }
     if (!found) {
-      throw new OidcError('invalid_callback', tampered
-        ? 'The sign-in transaction cookie is not valid. Start again from the login page.'
-        : 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.')
+      throw new OidcError(
+        'invalid_callback',
+        tampered
+          ? 'The sign-in transaction cookie is not valid. Start again from the login page.'
+          : 'No sign-in is in progress for this response in this browser (it was already used, has expired, or was started elsewhere). Start again from the login page.',
+      )
     }
-    if (!(await consumeOnce(`tx:${state}`, TRANSACTION_LIFETIME))) throw new OidcError('invalid_callback', 'This sign-in response was already used. Start again from the login page.')
-    if (Math.floor(Date.now() / 1000) - found.createdAt > TRANSACTION_LIFETIME) throw new OidcError('login_expired', 'The sign-in took too long and has expired. Start again from the login page.')
+    if (!(await consumeOnce(`tx:${state}`, TRANSACTION_LIFETIME)))
+      throw new OidcError(
+        'invalid_callback',
+        'This sign-in response was already used. Start again from the login page.',
+      )
+    if (Math.floor(Date.now() / 1000) - found.createdAt > TRANSACTION_LIFETIME)
+      throw new OidcError(
+        'login_expired',
+        'The sign-in took too long and has expired. Start again from the login page.',
+      )
     // Checked again where it is used: the cookie is signed, but the check is cheap and the
     // redirect after sign-in is where an open redirect would happen.
     if (!isLocalPath(found.returnTo, this.#base)) found.returnTo = '/'
@@ -110,7 +149,14 @@ export class LoginTransactions {
       const tx: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
       if (typeof tx !== 'object' || tx === null) return undefined
       const { state, nonce, codeVerifier, returnTo, createdAt } = tx as Record<string, unknown>
-      if (typeof state !== 'string' || typeof nonce !== 'string' || typeof codeVerifier !== 'string' || typeof returnTo !== 'string' || typeof createdAt !== 'number') return undefined
+      if (
+        typeof state !== 'string' ||
+        typeof nonce !== 'string' ||
+        typeof codeVerifier !== 'string' ||
+        typeof returnTo !== 'string' ||
+        typeof createdAt !== 'number'
+      )
+        return undefined
       return { state, nonce, codeVerifier, returnTo, createdAt }
     } catch {
       return undefined
@@ -122,4 +168,3 @@ export class LoginTransactions {
 function isPlausibleState(state: string | null): state is string {
   return state !== null && /^[A-Za-z0-9_-]{16,128}$/.test(state)
 }
-

@@ -15,12 +15,21 @@ export async function fetchUserInfo(provider: Provider, accessToken: string, sub
   } catch (err) {
     throw toOidcError(err, 'invalid_userinfo', 'fetching userinfo')
   }
-  if (info.sub !== sub) throw new OidcError('invalid_userinfo', 'The userinfo response is for another user ("sub" differs from the ID token); its claims were refused.')
+  if (info.sub !== sub)
+    throw new OidcError(
+      'invalid_userinfo',
+      'The userinfo response is for another user ("sub" differs from the ID token); its claims were refused.',
+    )
   return safeClaims(info as Claims)
 }
 
 /** With `userInfo`, the provider's userinfo merged over the ID token's claims (same `sub`, or refused). */
-export async function withUserInfo(config: Pick<ResolvedConfig, 'userInfo'>, provider: Provider, idClaims: IdTokenClaims, accessToken: string | undefined): Promise<Claims> {
+export async function withUserInfo(
+  config: Pick<ResolvedConfig, 'userInfo'>,
+  provider: Provider,
+  idClaims: IdTokenClaims,
+  accessToken: string | undefined,
+): Promise<Claims> {
   if (!config.userInfo || !provider.metadata.userinfo_endpoint || !accessToken) return idClaims
   return withUserInfoClaims(idClaims, await fetchUserInfo(provider, accessToken, idClaims.sub))
 }

@@ -22,13 +22,16 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
   // The transaction is consumed before anything else: its cookie is cleared and its
   // state marked used, whatever happens next, so a callback URL works once.
   const cookies = readCookies(request)
-  const tx = await deps.transactions.consume(params.get('state'), cookies, setCookie, (key, ttl) => sessions.consumeOnce(key, ttl))
+  const tx = await deps.transactions.consume(params.get('state'), cookies, setCookie, (key, ttl) =>
+    sessions.consumeOnce(key, ttl),
+  )
 
   const provider = await deps.provider.get()
   checkResponseIssuer(params.get('iss'), provider)
   const currentUrl = new URL(config.redirectUri)
   currentUrl.search = params.toString()
-  const maxAge = config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age)
+  const maxAge =
+    config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age)
   let tokens: client.TokenEndpointResponse
   try {
     tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {

@@ -6,7 +6,11 @@ import { newTransaction } from '../protocol/transaction.js'
 import type { RouteDeps } from './deps.js'
 
 /** `GET /login?returnTo=`: a new login transaction (PKCE S256, state, nonce) in its cookie, and the redirect to the provider. */
-export async function login(deps: Pick<RouteDeps, 'config' | 'provider' | 'transactions'>, request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+export async function login(
+  deps: Pick<RouteDeps, 'config' | 'provider' | 'transactions'>,
+  request: HttpRequest,
+  setCookie: SetCookie,
+): Promise<HttpResponse> {
   const { config } = deps
   const provider = await deps.provider.get()
   const query = new URL(request.url, 'http://x').searchParams

@@ -12,7 +12,11 @@ import { mountedPath, type RouteDeps } from './deps.js'
  * `GET|POST /logout`: the local session ends, then the browser goes to the provider's
  * logout (RP-Initiated Logout, or the configured `logoutUrl`) when there is one.
  */
-export async function logout(deps: Pick<RouteDeps, 'config' | 'provider' | 'sessions'>, request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse> {
+export async function logout(
+  deps: Pick<RouteDeps, 'config' | 'provider' | 'sessions'>,
+  request: HttpRequest,
+  setCookie: SetCookie,
+): Promise<HttpResponse> {
   const { config, sessions } = deps
   const ref = await sessions.load(readCookies(request), setCookie)
   // Where to land afterwards: a path of this app, checked like login's returnTo.
@@ -22,14 +26,23 @@ export async function logout(deps: Pick<RouteDeps, 'config' | 'provider' | 'sess
   // Signing out changes state: a link, image or form on another site must not do it. The
   // browser is asked instead, with a button that posts back from this app's own page.
   if (ref && !comesFrom(request, config.baseURL.origin)) {
-    return html(200, logoutPage(mountedPath(config, config.routes.logout) + (asked === null ? '' : `?returnTo=${encodeURIComponent(returnTo)}`)))
+    return html(
+      200,
+      logoutPage(
+        mountedPath(config, config.routes.logout) + (asked === null ? '' : `?returnTo=${encodeURIComponent(returnTo)}`),
+      ),
+    )
   }
   const after = new URL(returnTo, config.baseURL.origin).href
   const local = redirect(after)
   if (!ref) return local
   await sessions.destroy(ref, setCookie)
   // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
-  await revokeBearers(config, sessions, ref.data.sid !== undefined ? `sid:${ref.data.sid}` : tokenRevocationKey(ref.data.idToken))
+  await revokeBearers(
+    config,
+    sessions,
+    ref.data.sid !== undefined ? `sid:${ref.data.sid}` : tokenRevocationKey(ref.data.idToken),
+  )
   // The local session is gone whatever happens; the provider's logout is a courtesy
   // that must not keep the user signed in here if the provider is down.
   try {
@@ -37,7 +50,9 @@ export async function logout(deps: Pick<RouteDeps, 'config' | 'provider' | 'sess
     return url === undefined ? local : redirect(url)
   } catch (err) {
     if (!(err instanceof OidcError && err.code === 'provider_unavailable')) {
-      config.logger.error(`the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`)
+      config.logger.error(
+        `the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
     return local
   }

@@ -58,7 +58,11 @@ export function now(): number {
 }
 
 /** Seconds a session has left: the nearer of its idle and absolute deadlines. */
-export function remaining(data: SessionData, t: number, timeouts: { idleTimeout: number; absoluteTimeout: number }): number {
+export function remaining(
+  data: SessionData,
+  t: number,
+  timeouts: { idleTimeout: number; absoluteTimeout: number },
+): number {
   return Math.min(data.touchedAt + timeouts.idleTimeout, data.createdAt + timeouts.absoluteTimeout) - t
 }
 

@@ -50,7 +50,8 @@ export function pack(ref: SessionRef): Buffer {
   const packedIdToken = packToken(idToken)
   // The ID token's payload is its second segment, the first bytes after its header.
   const inToken = typeof packedIdToken === 'string' || packedIdToken.length < 2 ? undefined : jsonObject(tail[1]!)
-  const same = (key: string, value: unknown) => inToken !== undefined && Object.hasOwn(inToken, key) && JSON.stringify(inToken[key]) === JSON.stringify(value)
+  const same = (key: string, value: unknown) =>
+    inToken !== undefined && Object.hasOwn(inToken, key) && JSON.stringify(inToken[key]) === JSON.stringify(value)
   const packed: Packed = {
     id: ref.id,
     s: {
@@ -73,7 +74,9 @@ export function pack(ref: SessionRef): Buffer {
  */
 export function unpack(plain: Buffer): SessionRef | undefined {
   const newline = plain.indexOf(NEWLINE)
-  const parsed = JSON.parse(plain.toString('utf8', 0, newline === -1 ? plain.length : newline)) as Partial<Packed> & { data?: SessionData }
+  const parsed = JSON.parse(plain.toString('utf8', 0, newline === -1 ? plain.length : newline)) as Partial<Packed> & {
+    data?: SessionData
+  }
   if (typeof parsed.id !== 'string') return undefined
   if (newline === -1) return typeof parsed.data?.sub === 'string' ? { id: parsed.id, data: parsed.data } : undefined // written before packing
   const stored = parsed.s
@@ -100,7 +103,11 @@ export function unpack(plain: Buffer): SessionRef | undefined {
   const claims: Record<string, unknown> = {}
   for (const key of parsed.k) {
     if (key === '__proto__') continue // never a claim (and pack never writes one)
-    claims[key] = Object.hasOwn(own, key) ? own[key] : inToken !== undefined && Object.hasOwn(inToken, key) ? inToken[key] : undefined
+    claims[key] = Object.hasOwn(own, key)
+      ? own[key]
+      : inToken !== undefined && Object.hasOwn(inToken, key)
+        ? inToken[key]
+        : undefined
   }
   // Every token is a string again (just above).
   return { id: parsed.id, data: Object.assign(stored, { claims: claims as Claims, idToken }) as SessionData }
@@ -109,7 +116,9 @@ export function unpack(plain: Buffer): SessionRef | undefined {
 function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(bytes.toString('utf8'))
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }

@@ -60,7 +60,9 @@ export class CookieSessions implements SessionBackend {
   constructor(config: ResolvedConfig) {
     this.#config = config
     this.#name = cookieName('oidc.session', config.secure)
-    this.#keys = config.secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'oidc-rp session cookie v1', 32)))
+    this.#keys = config.secrets.map((secret) =>
+      Buffer.from(hkdfSync('sha256', secret, '', 'oidc-rp session cookie v1', 32)),
+    )
     this.#touchInterval = touchInterval(config.idleTimeout)
   }
 
@@ -71,7 +73,8 @@ export class CookieSessions implements SessionBackend {
 
   async load(cookies: Cookies, setCookie: SetCookie): Promise<SessionRef | undefined> {
     const parts: string[] = []
-    for (let i = 0; i < MAX_CHUNKS && cookies[`${this.#name}.${i}`] !== undefined; i += 1) parts.push(cookies[`${this.#name}.${i}`]!)
+    for (let i = 0; i < MAX_CHUNKS && cookies[`${this.#name}.${i}`] !== undefined; i += 1)
+      parts.push(cookies[`${this.#name}.${i}`]!)
     if (parts.length === 0) return undefined
     const ref = this.#decrypt(parts.join(''))
     const t = now()
@@ -101,7 +104,10 @@ export class CookieSessions implements SessionBackend {
       // Nothing of the new session is written, and the previous one ends as at any sign-in:
       // the browser is left signed out, able to use the app and to sign in again.
       this.#clear(0, previous, setCookie)
-      throw new OidcError('session_too_large', `The session (${oversize} bytes in cookies with its tokens and claims, compressed and encrypted) does not fit in cookies (budget ${SESSION_COOKIE_BUDGET} bytes): the provider sends too many claims or groups for stateless sessions. Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`)
+      throw new OidcError(
+        'session_too_large',
+        `The session (${oversize} bytes in cookies with its tokens and claims, compressed and encrypted) does not fit in cookies (budget ${SESSION_COOKIE_BUDGET} bytes): the provider sends too many claims or groups for stateless sessions. Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`,
+      )
     }
     return ref
   }
@@ -121,7 +127,10 @@ export class CookieSessions implements SessionBackend {
     const oversize = this.#write(ref, setCookie)
     if (oversize === undefined) return true
     this.#overflow(ref, oversize, setCookie, 'its tokens were refreshed')
-    throw new OidcError('session_ended', `The session no longer fits in cookies (${oversize} bytes, budget ${SESSION_COOKIE_BUDGET}): sign in again.`)
+    throw new OidcError(
+      'session_ended',
+      `The session no longer fits in cookies (${oversize} bytes, budget ${SESSION_COOKIE_BUDGET}): sign in again.`,
+    )
   }
 
   async destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void> {
@@ -182,7 +191,12 @@ export class CookieSessions implements SessionBackend {
     if (bytes > SESSION_COOKIE_BUDGET) return bytes
     const maxAge = Math.max(1, remaining(ref.data, now(), this.#config))
     for (let i = 0; i < count; i += 1) {
-      setCookie(serializeCookie(`${this.#name}.${i}`, value.slice(i * CHUNK, (i + 1) * CHUNK), { secure: this.#config.secure, maxAge }))
+      setCookie(
+        serializeCookie(`${this.#name}.${i}`, value.slice(i * CHUNK, (i + 1) * CHUNK), {
+          secure: this.#config.secure,
+          maxAge,
+        }),
+      )
     }
     this.#clear(count, this.#chunks.get(ref) ?? 0, setCookie)
     this.#chunks.set(ref, count)
@@ -194,7 +208,9 @@ export class CookieSessions implements SessionBackend {
     this.#end(`id:${ref.id}`)
     this.#clear(0, this.#chunks.get(ref) ?? 1, setCookie)
     this.#chunks.set(ref, 0)
-    this.#config.logger.warn(`a stateless session of sub ${JSON.stringify(ref.data.sub)} grew to ${bytes} bytes when ${when}, over the cookie budget of ${SESSION_COOKIE_BUDGET} bytes: session ended (the user must sign in again). Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`)
+    this.#config.logger.warn(
+      `a stateless session of sub ${JSON.stringify(ref.data.sub)} grew to ${bytes} bytes when ${when}, over the cookie budget of ${SESSION_COOKIE_BUDGET} bytes: session ended (the user must sign in again). Use a server-side session store (MemoryStore, @oidc-rp/redis), or ask the provider for fewer claims.`,
+    )
   }
 
   /** One past the highest chunk the request carries (only on the rare paths: sign-in, a refused cookie). */

@@ -32,24 +32,38 @@ export interface StoredRecord {
  */
 export function expressSessionStore(store: ExpressSessionStoreLike, options: { prefix?: string } = {}): SessionStore {
   if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.destroy !== 'function') {
-    throw new OidcError('invalid_options', 'expressSessionStore() needs an express-session store (with get, set and destroy)')
+    throw new OidcError(
+      'invalid_options',
+      'expressSessionStore() needs an express-session store (with get, set and destroy)',
+    )
   }
   const prefix = options.prefix ?? 'oidc-rp:'
   const call = <T>(method: (callback: Callback<T>) => void) =>
     new Promise<T | undefined>((resolve, reject) => method((err, value) => (err ? reject(err) : resolve(value))))
-  const record = (value: { oidc: SessionData } | { once: true } | { revokedAt: number }, ttl: number): StoredRecord => ({
+  const record = (
+    value: { oidc: SessionData } | { once: true } | { revokedAt: number },
+    ttl: number,
+  ): StoredRecord => ({
     ...value,
-    cookie: { originalMaxAge: Math.ceil(ttl * 1000), expires: new Date(Date.now() + ttl * 1000), httpOnly: true, path: '/' },
+    cookie: {
+      originalMaxAge: Math.ceil(ttl * 1000),
+      expires: new Date(Date.now() + ttl * 1000),
+      httpOnly: true,
+      path: '/',
+    },
   })
   const sessionOf = (value: unknown): SessionData | undefined => {
     const oidc = typeof value === 'object' && value !== null ? (value as StoredRecord).oidc : undefined
     return typeof oidc === 'object' && oidc !== null ? oidc : undefined
   }
   const get = async (id: string) => sessionOf(await call<object | null>((cb) => store.get(prefix + id, cb)))
-  const set = (id: string, session: SessionData, ttl: number) => call((cb) => store.set(prefix + id, record({ oidc: session }, ttl), cb)).then(() => undefined)
+  const set = (id: string, session: SessionData, ttl: number) =>
+    call((cb) => store.set(prefix + id, record({ oidc: session }, ttl), cb)).then(() => undefined)
   const scan = async (match: (session: SessionData) => boolean): Promise<string[]> => {
     const all = await call<Record<string, object> | object[] | null>((cb) => store.all!(cb))
-    const entries = Array.isArray(all) ? all.map((s) => [String((s as { id?: unknown }).id ?? ''), s] as const) : Object.entries(all ?? {})
+    const entries = Array.isArray(all)
+      ? all.map((s) => [String((s as { id?: unknown }).id ?? ''), s] as const)
+      : Object.entries(all ?? {})
     return entries
       .filter(([sid, s]) => sid.startsWith(prefix) && sessionOf(s) !== undefined && match(sessionOf(s)!))
       .map(([sid]) => sid.slice(prefix.length))
@@ -77,7 +91,10 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
       return typeof at === 'number' ? at : undefined
     },
     ...(typeof store.all === 'function'
-      ? { findBySid: (sid: string) => scan((s) => s.sid === sid), findBySub: (sub: string) => scan((s) => s.sub === sub) }
+      ? {
+          findBySid: (sid: string) => scan((s) => s.sid === sid),
+          findBySub: (sub: string) => scan((s) => s.sub === sub),
+        }
       : {}),
   }
 }

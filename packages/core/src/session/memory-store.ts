@@ -45,11 +45,14 @@ export class MemoryStore implements SessionStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#max = options.max ?? 100_000
-    if (!Number.isInteger(this.#max) || this.#max < 1) throw new OidcError('invalid_options', 'MemoryStore: max must be a positive integer')
+    if (!Number.isInteger(this.#max) || this.#max < 1)
+      throw new OidcError('invalid_options', 'MemoryStore: max must be a positive integer')
     if (process.env.NODE_ENV === 'production' && !warnedInProduction) {
       warnedInProduction = true
       const warn = options.logger?.warn ?? ((m: string) => console.warn(`[oidc-rp] ${m}`))
-      warn('MemoryStore is in use with NODE_ENV=production: sessions are lost on restart and not shared between processes. Use @oidc-rp/redis.')
+      warn(
+        'MemoryStore is in use with NODE_ENV=production: sessions are lost on restart and not shared between processes. Use @oidc-rp/redis.',
+      )
     }
   }
 
@@ -73,7 +76,14 @@ export class MemoryStore implements SessionStore {
     const previous = this.#sessions.get(id)
     if (previous) this.#unindex(id, previous.value)
     // Set last: Map order is least recently written first.
-    setNewest(this.#sessions, id, { value: session, expiresAt: Date.now() + ttl * 1000 }, this.#max, undefined, (dropped, entry) => this.#unindex(dropped, entry.value))
+    setNewest(
+      this.#sessions,
+      id,
+      { value: session, expiresAt: Date.now() + ttl * 1000 },
+      this.#max,
+      undefined,
+      (dropped, entry) => this.#unindex(dropped, entry.value),
+    )
     this.#bySub.add(session.sub, id)
     if (session.sid !== undefined) this.#bySid.add(session.sid, id)
     this.#sweepLater()
@@ -173,7 +183,12 @@ type Cursor<T> = MapIterator<[string, Entry<T>]>
  * stays valid while the map changes) and passes the expired ones' keys to `expire`.
  * Returns where to go on from next time; `undefined` starts again from the oldest.
  */
-function sweep<T>(map: Map<string, Entry<T>>, cursor: Cursor<T> | undefined, now: number, expire: (key: string) => void): Cursor<T> | undefined {
+function sweep<T>(
+  map: Map<string, Entry<T>>,
+  cursor: Cursor<T> | undefined,
+  now: number,
+  expire: (key: string) => void,
+): Cursor<T> | undefined {
   const entries = cursor ?? map.entries()
   for (let i = 0; i < SWEEP_BATCH; i++) {
     const next = entries.next()

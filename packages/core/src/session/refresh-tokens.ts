@@ -23,13 +23,20 @@ export interface RenewDeps {
  * a 429, a broken answer, invalid_client from a misconfiguration) is the provider's trouble,
  * not the user's: `provider_unavailable`.
  */
-export async function requestTokens(deps: RenewDeps, provider: Provider, ref: SessionRef, current: SessionData & { refreshToken: string }): Promise<client.TokenEndpointResponse> {
+export async function requestTokens(
+  deps: RenewDeps,
+  provider: Provider,
+  ref: SessionRef,
+  current: SessionData & { refreshToken: string },
+): Promise<client.TokenEndpointResponse> {
   try {
     return await client.refreshTokenGrant(provider.refreshClient, current.refreshToken)
   } catch (err) {
     if (refusesGrant(err)) {
       const why = err instanceof client.ResponseBodyError ? err.error : 'a 400 without an OAuth error'
-      deps.config.logger.warn(`refresh token refused (${why}) for a session of sub ${JSON.stringify(current.sub)}: session ended`)
+      deps.config.logger.warn(
+        `refresh token refused (${why}) for a session of sub ${JSON.stringify(current.sub)}: session ended`,
+      )
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
     }
@@ -60,12 +67,24 @@ export function renewedData(current: SessionData, tokens: client.TokenEndpointRe
  * cannot be fetched are an outage (`provider_unavailable`): the renewed tokens stay, with the
  * claims verified before, and the ID token is renewed again at the next refresh.
  */
-export async function withRenewedIdToken(deps: RenewDeps, provider: Provider, ref: SessionRef, renewed: SessionData, idToken: string): Promise<SessionData> {
+export async function withRenewedIdToken(
+  deps: RenewDeps,
+  provider: Provider,
+  ref: SessionRef,
+  renewed: SessionData,
+  idToken: string,
+): Promise<SessionData> {
   const { config } = deps
   try {
     const verified = await verifyIdToken(idToken, idTokenChecks(config, provider))
-    if (verified.iss !== renewed.claims.iss || verified.sub !== renewed.sub || !sameAudience(verified.aud, renewed.claims.aud)) {
-      config.logger.warn(`refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(renewed.sub)}: session ended`)
+    if (
+      verified.iss !== renewed.claims.iss ||
+      verified.sub !== renewed.sub ||
+      !sameAudience(verified.aud, renewed.claims.aud)
+    ) {
+      config.logger.warn(
+        `refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(renewed.sub)}: session ended`,
+      )
       await deps.sessions.destroy(ref)
       throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
     }
@@ -74,8 +93,16 @@ export async function withRenewedIdToken(deps: RenewDeps, provider: Provider, re
     return { ...rest, claims, idToken, idTokenExpiresAt: verified.exp }
   } catch (err) {
     if (err instanceof OidcError && err.code === 'session_ended') throw err
-    if (isNetworkError(err) || (err instanceof Error && isNetworkError(err.cause)) || (err instanceof OidcError && err.code === 'provider_unavailable')) {
-      throw new OidcError('provider_unavailable', 'The provider could not be reached to verify the renewed session; try again shortly.', { cause: err })
+    if (
+      isNetworkError(err) ||
+      (err instanceof Error && isNetworkError(err.cause)) ||
+      (err instanceof OidcError && err.code === 'provider_unavailable')
+    ) {
+      throw new OidcError(
+        'provider_unavailable',
+        'The provider could not be reached to verify the renewed session; try again shortly.',
+        { cause: err },
+      )
     }
     await deps.sessions.destroy(ref)
     throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })

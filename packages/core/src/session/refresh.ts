@@ -81,12 +81,18 @@ export class Refresher {
     const flight = this.#start(ref, false)
     if (!expired(ref.data, t)) {
       if (typeof flight === 'number' || !this.#sessions.stateless) return ref.data
-      const answer = await this.#await(ref, setCookie, flight, STATELESS_WAIT).catch((err: unknown) => (isOidc(err, 'session_ended') ? undefined : ref.data))
+      const answer = await this.#await(ref, setCookie, flight, STATELESS_WAIT).catch((err: unknown) =>
+        isOidc(err, 'session_ended') ? undefined : ref.data,
+      )
       return answer === TIMED_OUT ? ref.data : answer
     }
     if (typeof flight === 'number') throw backingOff(flight)
     const answer = await this.#await(ref, setCookie, flight, this.#config.httpTimeout * 1000)
-    if (answer === TIMED_OUT) throw new OidcError('provider_unavailable', 'The provider is taking too long to renew the session; try again shortly.')
+    if (answer === TIMED_OUT)
+      throw new OidcError(
+        'provider_unavailable',
+        'The provider is taking too long to renew the session; try again shortly.',
+      )
     return answer
   }
 
@@ -98,7 +104,8 @@ export class Refresher {
   peekFresh(ref: SessionRef): SessionData | undefined {
     const t = now()
     if (!needsRefresh(ref.data, t)) return ref.data
-    if (this.#sessions.stateless || expired(ref.data, t) || this.#recentFor(ref.id, ref.data) !== undefined) return undefined
+    if (this.#sessions.stateless || expired(ref.data, t) || this.#recentFor(ref.id, ref.data) !== undefined)
+      return undefined
     this.#start(ref, false)
     return ref.data
   }
@@ -111,7 +118,11 @@ export class Refresher {
     const flight = this.#start(ref, true)
     if (typeof flight === 'number') throw backingOff(flight)
     const answer = await this.#await(ref, setCookie, flight, this.#config.httpTimeout * 1000)
-    if (answer === TIMED_OUT) throw new OidcError('provider_unavailable', 'The provider is taking too long to renew the session; try again shortly.')
+    if (answer === TIMED_OUT)
+      throw new OidcError(
+        'provider_unavailable',
+        'The provider is taking too long to renew the session; try again shortly.',
+      )
     if (answer === undefined) throw new OidcError('session_ended', 'The session has ended: sign in again.')
     return answer
   }
@@ -130,10 +141,12 @@ export class Refresher {
     const own: SessionRef = { id: ref.id, data: ref.data }
     const flight = this.#sessions.withLock(ref.id, () => this.#refresh(own, force))
     this.#inflight.set(ref.id, flight)
-    flight.then(
-      () => this.#backOff.succeeded(ref.id),
-      (err: unknown) => this.#failed(ref.id, err),
-    ).finally(() => this.#inflight.delete(ref.id))
+    flight
+      .then(
+        () => this.#backOff.succeeded(ref.id),
+        (err: unknown) => this.#failed(ref.id, err),
+      )
+      .finally(() => this.#inflight.delete(ref.id))
     return flight
   }
 
@@ -146,14 +159,20 @@ export class Refresher {
     if (isOidc(err, 'session_ended')) return this.#backOff.succeeded(id)
     this.#backOff.settled()
     // A store failure is logged by the store's wrapper; anything else unexpected here.
-    if (!isOidc(err, 'store_unavailable')) this.#config.logger.error(`refresh failed, session kept: ${err instanceof Error ? err.message : String(err)}`)
+    if (!isOidc(err, 'store_unavailable'))
+      this.#config.logger.error(`refresh failed, session kept: ${err instanceof Error ? err.message : String(err)}`)
   }
 
   /**
    * Waits for the flight up to `ms`: its data (which a stateless session saves in this
    * response's cookies), undefined when the session ended (its cookie cleared), or TIMED_OUT.
    */
-  async #await(ref: SessionRef, setCookie: SetCookie, flight: Promise<SessionData>, ms: number): Promise<SessionData | undefined | typeof TIMED_OUT> {
+  async #await(
+    ref: SessionRef,
+    setCookie: SetCookie,
+    flight: Promise<SessionData>,
+    ms: number,
+  ): Promise<SessionData | undefined | typeof TIMED_OUT> {
     let data: SessionData | typeof TIMED_OUT
     try {
       data = await within(flight, ms)
@@ -185,7 +204,11 @@ export class Refresher {
 
   async #renew(ref: SessionRef, current: SessionData): Promise<SessionData> {
     const { refreshToken } = current
-    if (!refreshToken) throw new OidcError('session_ended', 'The session has no refresh token and its tokens cannot be renewed: sign in again.')
+    if (!refreshToken)
+      throw new OidcError(
+        'session_ended',
+        'The session has no refresh token and its tokens cannot be renewed: sign in again.',
+      )
     const provider = await this.#provider.get()
     const tokens = await requestTokens(this.#deps, provider, ref, { ...current, refreshToken })
     // The new tokens are saved before anything else can fail: a rotated refresh token that
@@ -207,7 +230,8 @@ export class Refresher {
     ref.data = next
     // A provider that does not rotate sends the same token back, still valid: nothing to
     // remember, except for stateless sessions, whose next response must carry the new data.
-    if (next.refreshToken !== current.refreshToken || this.#sessions.stateless) this.#remember(ref.id, current.refreshToken!, next)
+    if (next.refreshToken !== current.refreshToken || this.#sessions.stateless)
+      this.#remember(ref.id, current.refreshToken!, next)
     else this.#recent.delete(ref.id)
     if (await this.#save(ref)) return
     this.#recent.delete(ref.id)
@@ -241,7 +265,13 @@ export class Refresher {
   /** A refresh of this session newer than `data`, made here with the refresh token `data` holds. */
   #recentFor(id: string, data: SessionData): SessionData | undefined {
     const recent = this.#recent.get(id)
-    if (recent === undefined || recent.usedToken !== data.refreshToken || recent.until <= now() || recent.data.tokensAt < data.tokensAt) return undefined
+    if (
+      recent === undefined ||
+      recent.usedToken !== data.refreshToken ||
+      recent.until <= now() ||
+      recent.data.tokensAt < data.tokensAt
+    )
+      return undefined
     return recent.data
   }
 }
@@ -256,5 +286,7 @@ function ended(): OidcError {
 
 /** 503 while backing off, with the seconds left as Retry-After. */
 function backingOff(ms: number): OidcError {
-  return new OidcError('provider_unavailable', 'The provider failed to renew sessions just now; try again shortly.', { headers: { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) } })
+  return new OidcError('provider_unavailable', 'The provider failed to renew sessions just now; try again shortly.', {
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) },
+  })
 }

@@ -16,7 +16,11 @@ function applies(revokedAt: number | null | undefined, credential: Revocable, cl
 }
 
 /** What this process can tell at once: revoked, not revoked, or undefined (ask the store). */
-export function peekRevoked(sessions: SessionBackend, credential: Revocable, clockTolerance: number): boolean | undefined {
+export function peekRevoked(
+  sessions: SessionBackend,
+  credential: Revocable,
+  clockTolerance: number,
+): boolean | undefined {
   let unknown = false
   for (const key of credential.revocationKeys) {
     const at = sessions.peekRevokedAt(key)
@@ -26,7 +30,11 @@ export function peekRevoked(sessions: SessionBackend, credential: Revocable, clo
   return unknown ? undefined : false
 }
 
-export async function isRevoked(sessions: SessionBackend, credential: Revocable, clockTolerance: number): Promise<boolean> {
+export async function isRevoked(
+  sessions: SessionBackend,
+  credential: Revocable,
+  clockTolerance: number,
+): Promise<boolean> {
   const known = peekRevoked(sessions, credential, clockTolerance)
   if (known !== undefined) return known
   const times = await Promise.all(credential.revocationKeys.map((key) => sessions.revokedAt(key)))
@@ -34,6 +42,10 @@ export async function isRevoked(sessions: SessionBackend, credential: Revocable,
 }
 
 /** With bearer tokens on, those issued for an ended session (`sid:`), user (`sub:`) or token (`tok:`) are refused from now on, by every process sharing the store. */
-export async function revokeBearers(config: { bearer: { enabled: boolean }; absoluteTimeout: number }, sessions: SessionBackend, key: string): Promise<void> {
+export async function revokeBearers(
+  config: { bearer: { enabled: boolean }; absoluteTimeout: number },
+  sessions: SessionBackend,
+  key: string,
+): Promise<void> {
   if (config.bearer.enabled) await sessions.revoke(key, now(), config.absoluteTimeout)
 }

@@ -10,7 +10,13 @@ export function newSessionId(): string {
 }
 
 /** A new session from a sign-in: the verified ID token, the user's claims and the tokens that came with them, at `t`. */
-export function signedInSession(idToken: string, idClaims: IdTokenClaims, claims: Claims, tokens: client.TokenEndpointResponse, t: number): SessionData {
+export function signedInSession(
+  idToken: string,
+  idClaims: IdTokenClaims,
+  claims: Claims,
+  tokens: client.TokenEndpointResponse,
+  t: number,
+): SessionData {
   const session: SessionData = {
     sub: idClaims.sub,
     claims,

@@ -61,7 +61,13 @@ export class StoreSessions implements SessionBackend {
     const id = this.#signer.unsignCached(value)
     const data = id === undefined ? undefined : this.#store.peek?.(id)
     const t = now()
-    if (id === undefined || data === undefined || remaining(data, t, this.#config) <= 0 || t - data.touchedAt >= this.#touchInterval) return undefined
+    if (
+      id === undefined ||
+      data === undefined ||
+      remaining(data, t, this.#config) <= 0 ||
+      t - data.touchedAt >= this.#touchInterval
+    )
+      return undefined
     return { id, data }
   }
 
@@ -70,7 +76,12 @@ export class StoreSessions implements SessionBackend {
     if (previous !== undefined) await this.#call(() => this.#store.destroy(previous))
     const ref = { id: newSessionId(), data }
     await this.#write(ref)
-    setCookie(serializeCookie(this.#cookie, this.#signer.sign(ref.id), { secure: this.#config.secure, maxAge: this.#config.absoluteTimeout }))
+    setCookie(
+      serializeCookie(this.#cookie, this.#signer.sign(ref.id), {
+        secure: this.#config.secure,
+        maxAge: this.#config.absoluteTimeout,
+      }),
+    )
     return ref
   }
 
@@ -102,13 +113,23 @@ export class StoreSessions implements SessionBackend {
     const attempt = this.#call(() => store.lock!(id))
     const lock = await within(attempt, this.#config.httpTimeout * 1000)
     if (lock === TIMED_OUT) {
-      attempt.then((late) => late.release(), () => undefined).catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
-      throw new OidcError('session_busy', 'Another request is renewing this session and has not finished in time; try again shortly.')
+      attempt
+        .then(
+          (late) => late.release(),
+          () => undefined,
+        )
+        .catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
+      throw new OidcError(
+        'session_busy',
+        'Another request is renewing this session and has not finished in time; try again shortly.',
+      )
     }
     try {
       return await operation()
     } finally {
-      await lock.release().catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
+      await lock
+        .release()
+        .catch((err: unknown) => this.#config.logger.error(`could not release a session lock: ${message(err)}`))
     }
   }
 
@@ -132,12 +153,26 @@ export class StoreSessions implements SessionBackend {
 
   async endSessions(match: { sid?: string; sub?: string }): Promise<number> {
     const store = this.#store
-    const find = match.sid !== undefined ? store.findBySid?.bind(store, match.sid) : match.sub !== undefined ? store.findBySub?.bind(store, match.sub) : undefined
-    if (!find) throw new OidcError('misconfigured', 'This session store cannot find sessions by sid or sub, so back-channel logout cannot end them. Use MemoryStore, @oidc-rp/redis, or a store with findBySid/findBySub.')
+    const find =
+      match.sid !== undefined
+        ? store.findBySid?.bind(store, match.sid)
+        : match.sub !== undefined
+          ? store.findBySub?.bind(store, match.sub)
+          : undefined
+    if (!find)
+      throw new OidcError(
+        'misconfigured',
+        'This session store cannot find sessions by sid or sub, so back-channel logout cannot end them. Use MemoryStore, @oidc-rp/redis, or a store with findBySid/findBySub.',
+      )
     let ended = 0
     for (const id of await this.#call(find)) {
       const data = await this.#call(() => store.get(id, { fresh: true }))
-      if (!data || (match.sub !== undefined && data.sub !== match.sub) || (match.sid !== undefined && data.sid !== match.sid)) continue
+      if (
+        !data ||
+        (match.sub !== undefined && data.sub !== match.sub) ||
+        (match.sid !== undefined && data.sid !== match.sid)
+      )
+        continue
       await this.#call(() => store.destroy(id))
       ended += 1
     }
