@@ -1,5 +1,5 @@
 /**
- * RedisStore against a real redis-server (test/support/redis-server.ts): sessions, TTLs,
+ * RedisStore against a real redis-server (test/support/redis-server.ts in this package): sessions, TTLs,
  * rolling expiry, one-time keys, the sid/sub indexes, the refresh lock across clients and
  * processes, and what happens while Redis is down and after it is back.
  */
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SessionData, SessionLock } from '@oidc-rp/core'
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server.js'
+import { startRedisServer, type RedisServer } from './support/redis-server.js'
 import { RedisStore, type RedisStoreOptions } from '../src/index.js'
 
 let redis: RedisServer
