@@ -19,17 +19,23 @@ export type {
   BearerOptions,
   Claims,
   ClientAuthMethod,
+  CookieOptions,
   ExpressSessionStoreLike,
+  GroupArgs,
+  LoginOptions,
+  LogoutOptions,
   Logger,
   MemoryStoreOptions,
   OidcContext,
   OidcErrorCode,
   OidcOptions,
+  RouteOptions,
   Routes,
   SessionData,
   SessionLock,
   SessionOptions,
   SessionStore,
+  StepUpOptions,
   User,
   UserClaims,
 } from '@oidc-rp/core'
@@ -158,3 +164,4 @@ export const requiresAuth: Guards<preHandlerHookHandler>['requiresAuth'] = adapt
 export const requireGroup: Guards<preHandlerHookHandler>['requireGroup'] = adapterGuards.requireGroup
 export const requireAllGroups: Guards<preHandlerHookHandler>['requireAllGroups'] = adapterGuards.requireAllGroups
 export const requireClaims: Guards<preHandlerHookHandler>['requireClaims'] = adapterGuards.requireClaims
+export const attemptSilentLogin: Guards<preHandlerHookHandler>['attemptSilentLogin'] = adapterGuards.attemptSilentLogin
