@@ -77,7 +77,8 @@ export function stepUpShortfall(
  * those the app allow-lists in `loginParams`), and cannot weaken what the callback checks.
  */
 export function encodeAsked(signer: CookieSigner, asked: Asked): string {
-  return signer.sign(Buffer.from(JSON.stringify(asked)).toString('base64url'))
+  // `for` keeps it from being taken for any other value the same secret signs (a login transaction).
+  return signer.sign(Buffer.from(JSON.stringify({ for: 'login', ...asked })).toString('base64url'))
 }
 
 export function decodeAsked(signer: CookieSigner, value: string | null): Asked | undefined {
@@ -87,7 +88,8 @@ export function decodeAsked(signer: CookieSigner, value: string | null): Asked |
   try {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
     if (typeof parsed !== 'object' || parsed === null) return undefined
-    const { maxAge, acr, silent } = parsed as Record<string, unknown>
+    const { for: purpose, maxAge, acr, silent } = parsed as Record<string, unknown>
+    if (purpose !== 'login') return undefined
     const asked: Asked = {}
     if (typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0) asked.maxAge = maxAge
     if (Array.isArray(acr) && acr.length > 0) {

@@ -12,7 +12,7 @@ export interface Routes {
 
 /**
  * `routes`: a path, or `false` to turn the built-in route off (the app answers it itself,
- * with `oidc.login()` / `oidc.logout()`). The callback's path is still the redirect URI.
+ * with `oidc.login()` / `oidc.logout()`). The callback can be moved but not turned off.
  */
 export type RouteOptions = { [K in keyof Routes]?: string | false }
 

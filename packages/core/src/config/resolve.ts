@@ -324,7 +324,13 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
   }
   const routesOff: (keyof Routes)[] = []
   for (const [name, path] of Object.entries(options.routes ?? {}) as [keyof Routes, string | false | undefined][]) {
-    if (path === false) routesOff.push(name)
+    if (path === false && name === 'callback')
+      problem(
+        'routes.callback',
+        undefined,
+        'cannot be turned off: it is where the provider sends the browser back, and only the middleware can complete the sign-in there (give it another path instead)',
+      )
+    else if (path === false) routesOff.push(name)
     else if (path !== undefined && KNOWN_ROUTES.has(name)) routes[name] = path
   }
   for (const [name, path] of Object.entries(routes)) {
