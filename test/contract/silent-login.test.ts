@@ -43,6 +43,17 @@ describe.each(drivers)('$name: silent sign-in', (driver) => {
     expect(JSON.parse(page.body)).toEqual({ authenticated: true })
   })
 
+  it('leaves the visitor on the page, signed out, when the provider cannot be reached', async () => {
+    harness.rogue.bend({ down: 503, affects: ['discovery'] })
+    const browser = harness.browser()
+    const first = await browser.navigate(harness.url('/silent?p=2'))
+    const login = await browser.navigate(first.location!)
+    expect(login.status, summary(login)).toBe(302)
+    expect(login.location?.href).toBe(harness.url('/silent?p=2').href)
+    const page = await browser.navigate(login.location!)
+    expect(JSON.parse(page.body)).toEqual({ authenticated: false })
+  })
+
   it('leaves API calls alone, and an ordinary sign-in answered with login_required is still an error', async () => {
     const api = await harness.browser().api(harness.url('/silent'))
     expect(api.status, summary(api)).toBe(200)

@@ -115,10 +115,13 @@ export async function login(
         place: config.cookies,
       }),
     )
-  const url = await startLogin(deps, readCookies(request), setCookie, {
+  const start = startLogin(deps, readCookies(request), setCookie, {
     returnTo: query.get('returnTo'),
     params,
     ...(asked === undefined ? {} : { asked }),
   })
-  return redirect(url)
+  // A silent sign-in is a courtesy: a provider that cannot be reached leaves the visitor
+  // on the page, signed out, rather than on an error page.
+  if (asked?.silent) return start.then(redirect, () => redirect(safeReturnTo(query.get('returnTo'), config.baseURL)))
+  return redirect(await start)
 }
