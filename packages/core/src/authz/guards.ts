@@ -93,7 +93,9 @@ export function claimsMatch(predicate: (claims: Claims) => boolean): Requirement
 
 /**
  * A guard: nothing when the request may go on, else the answer `errorResponse` gives its
- * denial (sign in: 302 or 401; signed in but not allowed: 403).
+ * denial (sign in: 302 or 401; signed in but not allowed: 403; signed in, allowed, but not
+ * recently or strongly enough: 302 through the provider or the RFC 9470 401). The group or
+ * claims are checked before the step-up: stepping up cannot make a non-member a member.
  */
 export function authorize(
   context: OidcContext | undefined,
