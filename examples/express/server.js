@@ -24,4 +24,9 @@ app.get('/admin', requireGroup('admins'), (_req, res) => {
   res.json({ ok: true })
 })
 
+// Step-up: a sign-in within the last minute, or through the provider again (RFC 9470 401 for an API client).
+app.get('/recent', requiresAuth({ maxAge: setup.recentMaxAge }), (req, res) => {
+  res.json({ ok: true, auth_time: req.oidc.authTime })
+})
+
 app.listen(port, setup.host, () => setup.announce('express'))

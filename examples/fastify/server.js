@@ -16,5 +16,11 @@ app.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.u
 
 app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
 
+// Step-up: a sign-in within the last minute, or through the provider again (RFC 9470 401 for an API client).
+app.get('/recent', { preHandler: requiresAuth({ maxAge: setup.recentMaxAge }) }, async (request) => ({
+  ok: true,
+  auth_time: request.oidc.authTime,
+}))
+
 await app.listen({ port, host: setup.host })
 setup.announce('fastify')

@@ -25,5 +25,10 @@ router.get('/admin', requireGroup('admins'), (ctx) => {
   ctx.body = { ok: true }
 })
 
+// Step-up: a sign-in within the last minute, or through the provider again (RFC 9470 401 for an API client).
+router.get('/recent', requiresAuth({ maxAge: setup.recentMaxAge }), (ctx) => {
+  ctx.body = { ok: true, auth_time: ctx.state.oidc.authTime }
+})
+
 app.use(router.routes()).use(router.allowedMethods())
 app.listen(port, setup.host, () => setup.announce('koa'))

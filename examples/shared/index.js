@@ -14,6 +14,7 @@ export { homePage } from './pages.js'
  * @property {string} [secret]
  * @property {{ store: RedisStore }} [session]  with REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: sessions in Redis
  * @property {boolean} [bearer]                bearer tokens on, unless OIDC_BEARER is set
+ * @property {string[]} [loginParams]          login_hint and prompt pass through /login, unless OIDC_LOGIN_PARAMS is set
  */
 
 /**
@@ -21,6 +22,7 @@ export { homePage } from './pages.js'
  * @property {ExampleOptions} options
  * @property {string} host                     where to listen
  * @property {(framework: string) => void} announce  prints the URL (and the dev users)
+ * @property {number} recentMaxAge             seconds within which /recent wants a sign-in: RECENT_MAX_AGE, default 60
  */
 
 /**
@@ -34,11 +36,18 @@ export async function exampleSetup({ port }) {
   const baseURL = process.env.OIDC_BASE_URL ?? `http://127.0.0.1:${port}`
   // Bearer tokens are off by default in the library; the examples accept them unless
   // OIDC_BEARER says otherwise (oidc() reads and checks it when the option is not given).
-  const extra = { ...sessionOptions(), ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}) }
+  const extra = {
+    ...sessionOptions(),
+    ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}),
+    // `/login?login_hint=bob&prompt=login` reaches the provider (the library passes none by default).
+    ...(process.env.OIDC_LOGIN_PARAMS === undefined ? { loginParams: ['login_hint', 'prompt'] } : {}),
+  }
+  const recentMaxAge = Number(process.env.RECENT_MAX_AGE ?? 60)
   if (process.env.OIDC_ISSUER) {
     return {
       options: { baseURL, ...extra },
       host,
+      recentMaxAge,
       announce: (framework) =>
         console.log(`oidc-rp ${framework} example on ${baseURL} (provider ${process.env.OIDC_ISSUER})`),
     }
@@ -61,6 +70,7 @@ export async function exampleSetup({ port }) {
       ...extra,
     },
     host,
+    recentMaxAge,
     announce: (framework) => {
       console.log(`oidc-rp ${framework} example: open ${baseURL}`)
       console.log(`embedded dev provider at ${provider.issuer} (development only). Sign in as:`)

@@ -78,7 +78,7 @@ export function homePage(oidc) {
 function signedOut(oidc) {
   return `<h1>Welcome</h1>
 <p>A small app protected by OpenID Connect with <code>oidc-rp</code>. Sign in at the OpenID Provider and come back here to see who you are: your name, email, groups and when your tokens expire.</p>
-<ul><li><a href="/me">/me</a> returns your claims as JSON once you are signed in.</li><li><a href="/admin">/admin</a> is only for members of the <span class="badge">admins</span> group.</li></ul>
+<ul><li><a href="/me">/me</a> returns your claims as JSON once you are signed in.</li><li><a href="/admin">/admin</a> is only for members of the <span class="badge">admins</span> group.</li><li><a href="/recent">/recent</a> wants a sign-in within the last minute, and sends you back through the provider otherwise.</li></ul>
 <p><a class="button" href="${escape(oidc.loginUrl('/'))}">Sign in</a></p>`
 }
 
@@ -109,7 +109,7 @@ function signedIn(oidc, user, now) {
 <dt>Access token expires</dt><dd>${expiry(oidc.accessToken?.expiresAt, now)}</dd>
 ${session}</dl>
 <p class="hint">${hint}</p>
-<nav><a href="/me">My claims (/me)</a><a href="/admin">Admin area (/admin)</a><a class="signout" href="${escape(oidc.logoutUrl())}">Sign out</a></nav>`
+<nav><a href="/me">My claims (/me)</a><a href="/admin">Admin area (/admin)</a><a href="/recent">Recent sign-in (/recent)</a><a class="signout" href="${escape(oidc.logoutUrl())}">Sign out</a></nav>`
 }
 
 /** @param {string} body */

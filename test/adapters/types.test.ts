@@ -42,7 +42,8 @@ describe('types', () => {
 
   it('give each adapter the same guards and options', () => {
     for (const adapter of [expressAdapter, fastifyAdapter, koaAdapter]) {
-      expectTypeOf(adapter.requireGroup).parameters.toEqualTypeOf<string[]>()
+      expectTypeOf(adapter.requireGroup).parameters.toEqualTypeOf<expressAdapter.GroupArgs>()
+      expectTypeOf(adapter.requiresAuth).parameter(0).toEqualTypeOf<expressAdapter.StepUpOptions | undefined>()
       expectTypeOf(adapter.requireClaims).parameter(0).toEqualTypeOf<(claims: Claims) => boolean>()
     }
     expectTypeOf(expressAdapter.oidc).parameter(0).toEqualTypeOf<expressAdapter.OidcOptions | undefined>()

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { BearerOptions, ClientAuthMethod, SessionStore } from '@oidc-rp/core'
+import type { BearerOptions, ClientAuthMethod, CookieOptions, RouteOptions, SessionStore } from '@oidc-rp/core'
 
 /** The oidc() options of every adapter, minus baseURL (the driver knows its own port). */
 export interface AppOptions {
@@ -33,6 +33,15 @@ export interface AppOptions {
   logoutUrl?: string
   postLogoutRedirect?: string
   authorizationParams?: Record<string, string | number | boolean | object>
+  loginParams?: string[]
+  routes?: RouteOptions
+  cookies?: CookieOptions
+}
+
+/** A second oidc() instance in the same app, mounted at `mount` (e.g. `/b`), with GET `${mount}/me` behind its requiresAuth(). */
+export interface SecondInstance {
+  mount: string
+  options: AppOptions
 }
 
 export interface RunningApp {
@@ -47,12 +56,16 @@ export interface RunningApp {
  * GET /admin (requireGroup('admins'), JSON { ok: true }), GET /claims-admin
  * (requireClaims((c) => c.isAdmin === true), JSON { ok: true }), POST /refresh (forces a refresh,
  * answers the new ID token expiry and groups), GET /userinfo (the provider's userinfo), plus
- * the routes oidc() mounts.
+ * GET /recent (requiresAuth({ maxAge: 60 }), JSON { ok, auth_time }), GET /strong (requiresAuth({ acr:
+ * 'urn:example:mfa' }), JSON { ok, acr }), GET /admin-recent (requireGroup('admins', { maxAge: 60 })),
+ * GET /silent (attemptSilentLogin(), JSON { authenticated }), GET /own-login (the app's own login:
+ * oidc.login() with returnTo from the query and prompt=login), POST /own-logout (oidc.logout() with
+ * returnTo from the query and idpLogout=false), plus the routes oidc() mounts.
  * The app adds no error handler of its own: the framework's default one is part of the test.
  */
 export interface Driver {
   name: string
-  start(options: AppOptions): Promise<RunningApp>
+  start(options: AppOptions, second?: SecondInstance): Promise<RunningApp>
 }
 
 export async function listenOnLoopback(server: Server): Promise<string> {

@@ -1,6 +1,13 @@
+import { encodeAsked } from './authz/step-up.js'
 import type { ResolvedConfig } from './config/resolve.js'
-import { OidcError } from './errors.js'
-import type { SetCookie } from './http/types.js'
+import { OidcError, type StepUp } from './errors.js'
+import { readCookies, type CookieSigner } from './http/cookies.js'
+import { isBrowserNavigation, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
+import { safeReturnTo } from './protocol/return-to.js'
+import type { LoginTransactions } from './protocol/transaction.js'
+import { ASKED_PARAM, codeParams, startLogin } from './routes/login.js'
+import { endSession } from './routes/logout.js'
+import type { SessionBackend } from './session/backend.js'
 import type { Claims } from './identity.js'
 import type { VerifiedBearer } from './protocol/bearer.js'
 import type { ProviderDiscovery } from './protocol/provider.js'
@@ -55,6 +62,45 @@ export interface ContextDeps {
   readonly refresher: Refresher
   readonly loginPath: string
   readonly logoutPath: string
+  readonly sessions: SessionBackend
+  readonly transactions: LoginTransactions
+  readonly signer: CookieSigner
+  /** Name of the cookie that says a silent sign-in was tried in this browser session. */
+  readonly silentCookie: string
+}
+
+/**
+ * `oidc.login()`: where to come back and what to ask the provider.
+ *
+ * @example
+ * ```ts
+ * import type { LoginOptions } from '@oidc-rp/core'
+ *
+ * export const again: LoginOptions = { returnTo: '/account', authorizationParams: { prompt: 'login' } }
+ * ```
+ */
+export interface LoginOptions {
+  /** A path of this app to come back to (checked: same origin only). Default `/`. */
+  returnTo?: string
+  /** Sent to the provider (`prompt`, `login_hint`, `acr_values`, `max_age`...); never `state`, `nonce`, PKCE, `redirect_uri`, `scope`. */
+  authorizationParams?: Record<string, string | number | boolean>
+}
+
+/**
+ * `oidc.logout()`: where to land, and whether the provider's session ends too.
+ *
+ * @example
+ * ```ts
+ * import type { LogoutOptions } from '@oidc-rp/core'
+ *
+ * export const here: LogoutOptions = { returnTo: '/goodbye', idpLogout: false }
+ * ```
+ */
+export interface LogoutOptions {
+  /** A path of this app to land on (checked: same origin only). Default: `postLogoutRedirect`. */
+  returnTo?: string
+  /** End the provider's session too. Default: the `idpLogout` option. */
+  idpLogout?: boolean
 }
 
 /**
@@ -63,14 +109,18 @@ export interface ContextDeps {
  */
 export class OidcContext {
   readonly #deps: ContextDeps
-  readonly #principal: Principal | undefined
+  #principal: Principal | undefined
+  readonly #request: HttpRequest | undefined
+  readonly #setCookie: SetCookie | undefined
   #groups: string[] | undefined
   #user: User | undefined
 
   /** @internal Adapters get contexts from `RelyingParty.handle()`. */
-  constructor(deps: ContextDeps, principal?: Principal) {
+  constructor(deps: ContextDeps, principal?: Principal, request?: HttpRequest, setCookie?: SetCookie) {
     this.#deps = deps
     this.#principal = principal
+    this.#request = request
+    this.#setCookie = setCookie
   }
 
   /** Signed in (a session or a bearer token); narrows `user` to be there. */
@@ -173,15 +223,105 @@ export class OidcContext {
     )
   }
 
-  /** The path that signs in and comes back to `returnTo` (a path of this app). */
-  loginUrl(returnTo?: string): string {
-    return returnTo === undefined
-      ? this.#deps.loginPath
-      : `${this.#deps.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
+  /** Epoch seconds at which the user last authenticated at the provider (`auth_time`), when it said. */
+  get authTime(): number | undefined {
+    const t = this.#claims()?.auth_time
+    return typeof t === 'number' ? t : undefined
+  }
+
+  /** The authentication context class of the sign-in (`acr`), when the provider said. */
+  get acr(): string | undefined {
+    const acr = this.#claims()?.acr
+    return typeof acr === 'string' ? acr : undefined
+  }
+
+  /** @internal Guards compare times with the relying party's tolerance. */
+  get clockTolerance(): number {
+    return this.#deps.config.clockTolerance
+  }
+
+  /**
+   * Starts a sign-in and resolves to the provider URL to redirect the browser to (the
+   * login-transaction cookie is set on this response): for an app's own `/login` route.
+   *
+   * @example
+   * ```ts
+   * import type { OidcContext } from '@oidc-rp/core'
+   *
+   * export async function signInAgain(oidc: OidcContext, redirect: (url: string) => void): Promise<void> {
+   *   redirect(await oidc.login({ returnTo: '/settings', authorizationParams: { prompt: 'login' } }))
+   * }
+   * ```
+   */
+  async login(options: LoginOptions = {}): Promise<string> {
+    const { request, setCookie } = this.#exchange('login')
+    return startLogin(this.#deps, readCookies(request), setCookie, {
+      returnTo: options.returnTo ?? '/',
+      params: codeParams(options.authorizationParams),
+    })
+  }
+
+  /**
+   * Ends the session and resolves to the URL to redirect the browser to: the provider's
+   * logout (with `idpLogout`), else `returnTo`. For an app's own logout route; make it a POST
+   * or check where the request comes from, as the built-in one does (a link on another
+   * site must not sign users out).
+   *
+   * @example
+   * ```ts
+   * import type { OidcContext } from '@oidc-rp/core'
+   *
+   * export async function signOut(oidc: OidcContext, redirect: (url: string) => void): Promise<void> {
+   *   redirect(await oidc.logout({ returnTo: '/', idpLogout: false }))
+   * }
+   * ```
+   */
+  async logout(options: LogoutOptions = {}): Promise<string> {
+    const { setCookie } = this.#exchange('logout')
+    const { config } = this.#deps
+    const configured = new URL(config.postLogoutRedirectUri)
+    const returnTo = safeReturnTo(options.returnTo, config.baseURL, configured.pathname + configured.search)
+    if (options.idpLogout !== undefined && typeof options.idpLogout !== 'boolean')
+      throw new OidcError('misconfigured', 'logout(): idpLogout must be true or false.')
+    const p = this.#principal
+    const ref = p?.via === 'session' ? p.session : undefined
+    this.#principal = undefined
+    this.#groups = undefined
+    this.#user = undefined
+    return endSession(this.#deps, ref, setCookie, returnTo, options.idpLogout ?? config.idpLogout)
+  }
+
+  /** @internal `attemptSilentLogin()`: an anonymous browser navigation, not tried yet in this browser session, is sent to try. */
+  silentLogin(request: HttpRequest): HttpResponse | undefined {
+    if (!isBrowserNavigation(request) || readCookies(request)[this.#deps.silentCookie] !== undefined) return undefined
+    const returnTo = request.originalUrl ?? request.url
+    return redirect(
+      `${this.loginUrl(returnTo)}&${ASKED_PARAM}=${encodeURIComponent(encodeAsked(this.#deps.signer, { silent: true }))}`,
+    )
+  }
+
+  /** The path that signs in and comes back to `returnTo` (a path of this app); with what a step-up guard asks. */
+  loginUrl(returnTo?: string, stepUp?: StepUp): string {
+    const url =
+      returnTo === undefined ? this.#deps.loginPath : `${this.#deps.loginPath}?returnTo=${encodeURIComponent(returnTo)}`
+    if (stepUp === undefined) return url
+    const asked = encodeAsked(this.#deps.signer, {
+      ...(stepUp.maxAge === undefined ? {} : { maxAge: stepUp.maxAge }),
+      ...(stepUp.acr === undefined ? {} : { acr: [...stepUp.acr] }),
+    })
+    return `${url}${returnTo === undefined ? '?' : '&'}${ASKED_PARAM}=${encodeURIComponent(asked)}`
   }
 
   logoutUrl(): string {
     return this.#deps.logoutPath
+  }
+
+  #exchange(what: string): { request: HttpRequest; setCookie: SetCookie } {
+    const request = this.#request
+    const setCookie = this.#setCookie
+    if (request === undefined || setCookie === undefined)
+      throw new OidcError('misconfigured', `${what}() needs the request it was called for: call it on req.oidc.`)
+    return { request, setCookie }
   }
 
   #claims(): Claims | undefined {

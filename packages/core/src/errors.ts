@@ -10,6 +10,12 @@ import {
 } from './http/types.js'
 import type { Claims } from './identity.js'
 
+/** What a step-up guard asks of the sign-in (see `StepUpOptions`). */
+export interface StepUp {
+  readonly maxAge: number | undefined
+  readonly acr: readonly string[] | undefined
+}
+
 /**
  * One error model: every failure the middleware reports is an `OidcError` with a
  * string-literal `code`. The HTTP status for each code is decided here, once, and carried
@@ -51,6 +57,8 @@ export type OidcErrorCode =
   | 'unauthenticated'
   /** Signed in, but not allowed. */
   | 'forbidden'
+  /** A step-up sign-in came back without the authentication the route asked for (`acr`). */
+  | 'insufficient_authentication'
   /** Anything unexpected. Never shown in detail. */
   | 'internal'
 
@@ -72,6 +80,7 @@ const STATUS: Record<OidcErrorCode, number> = {
   session_too_large: 500,
   unauthenticated: 401,
   forbidden: 403,
+  insufficient_authentication: 403,
   internal: 500,
 }
 
@@ -143,8 +152,9 @@ export function isOidcError(value: unknown): value is OidcError {
 export interface Refused {
   readonly user: Claims | undefined
   readonly groups: readonly string[]
-  loginUrl(returnTo?: string): string
+  loginUrl(returnTo?: string, stepUp?: StepUp): string
   logoutUrl(): string
+  readonly authenticatedBy?: 'session' | 'bearer' | undefined
 }
 
 /**
@@ -152,15 +162,18 @@ export interface Refused {
  * stack to capture), but answered like one, by `errorResponse`.
  */
 export class Denial {
-  readonly code: 'unauthenticated' | 'forbidden'
+  readonly code: 'unauthenticated' | 'forbidden' | 'step_up'
   readonly who: Refused
-  /** Forbidden: why, completing "this page …". */
+  /** Forbidden: why, completing "this page …"; step-up: what is required. */
   readonly refusal: string
+  /** Step-up: what the guard asks of the sign-in. */
+  readonly stepUp: StepUp | undefined
 
-  constructor(code: 'unauthenticated' | 'forbidden', who: Refused, refusal = '') {
+  constructor(code: 'unauthenticated' | 'forbidden' | 'step_up', who: Refused, refusal = '', stepUp?: StepUp) {
     this.code = code
     this.who = who
     this.refusal = refusal
+    this.stepUp = stepUp
   }
 }
 
@@ -183,6 +196,20 @@ export function errorResponse(failure: unknown, request: HttpRequest): HttpRespo
         { 'www-authenticate': 'Bearer realm="oidc-rp"' },
       )
     }
+    if (failure.code === 'step_up' && failure.stepUp) {
+      // RFC 9470: a browser signs in again, asking for what the route needs; anything else
+      // (an API client, a bearer token) is told what to get.
+      if (who.authenticatedBy === 'session' && isBrowserNavigation(request))
+        return redirect(who.loginUrl(request.originalUrl ?? request.url, failure.stepUp))
+      return json(
+        401,
+        {
+          error: 'insufficient_user_authentication',
+          message: `This resource needs a new sign-in: ${failure.refusal}.`,
+        },
+        { 'www-authenticate': stepUpChallenge(failure.stepUp, failure.refusal) },
+      )
+    }
     if (!wantsHtml(request))
       return json(403, { error: 'forbidden', message: `Access denied: this ${failure.refusal}.` })
     const signedInAs = typeof who.user?.name === 'string' ? who.user.name : (who.user?.sub ?? '')
@@ -201,6 +228,14 @@ export function errorResponse(failure: unknown, request: HttpRequest): HttpRespo
   if (failure.code === 'invalid_logout_token')
     return json(400, { error: 'invalid_request', error_description: failure.message })
   return undefined
+}
+
+/** RFC 9470 §3: the challenge that tells an API client which authentication the resource needs. */
+function stepUpChallenge(stepUp: StepUp, description: string): string {
+  let challenge = `Bearer realm="oidc-rp", error="insufficient_user_authentication", error_description="${description.replace(/[^\x20-\x7e]|["\\]/g, '')}"`
+  if (stepUp.maxAge !== undefined) challenge += `, max_age=${stepUp.maxAge}`
+  if (stepUp.acr !== undefined) challenge += `, acr_values="${stepUp.acr.join(' ').replace(/["\\]/g, '')}"`
+  return challenge
 }
 
 /** RFC 6750 §3: the challenge for a refused bearer token. */

@@ -1,5 +1,9 @@
 // What apps use: each adapter re-exports these, by name.
 export { OidcContext, type AccessToken, type User, type UserClaims } from './context.js'
+export type { LoginOptions, LogoutOptions } from './context.js'
+export type { StepUpOptions } from './authz/step-up.js'
+export type { GroupArgs } from './authz/guards.js'
+export type { CookieOptions, RouteOptions } from './config/options.js'
 export { OidcError, isOidcError, type OidcErrorCode } from './errors.js'
 export type { OidcOptions, SessionOptions, BearerOptions, Routes, Logger } from './config/options.js'
 export type { ClientAuthMethod } from './config/client-credentials.js'

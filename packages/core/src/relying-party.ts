@@ -3,7 +3,7 @@ import type { OidcOptions } from './config/options.js'
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
 import { OidcContext, type ContextDeps } from './context.js'
 import { errorResponse, OidcError } from './errors.js'
-import { CookieSigner, readCookies, type Cookies } from './http/cookies.js'
+import { CookieSigner, cookieName, readCookies, type Cookies } from './http/cookies.js'
 import { header, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { BearerVerifier, type VerifiedBearer } from './protocol/bearer.js'
 import { ProviderDiscovery } from './protocol/provider.js'
@@ -11,7 +11,7 @@ import { LoginTransactions } from './protocol/transaction.js'
 import { backchannelLogout } from './routes/backchannel-logout.js'
 import { callback } from './routes/callback.js'
 import { mountedPath, type RouteDeps } from './routes/deps.js'
-import { login } from './routes/login.js'
+import { login, SILENT_COOKIE } from './routes/login.js'
 import { logout } from './routes/logout.js'
 import type { SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
@@ -68,8 +68,12 @@ export class RelyingParty {
       transactions: new LoginTransactions(config, signer),
     }
     const { routes } = config
-    this.#routes = [
-      { path: routes.login, methods: ['GET', 'HEAD'], answer: (request, setCookie) => login(deps, request, setCookie) },
+    const table: MountedRoute[] = [
+      {
+        path: routes.login,
+        methods: ['GET', 'HEAD'],
+        answer: (request, setCookie) => login({ ...deps, signer }, request, setCookie),
+      },
       {
         path: routes.callback,
         methods: ['GET', 'POST'],
@@ -82,6 +86,7 @@ export class RelyingParty {
       },
       { path: routes.backchannelLogout, methods: ['POST'], answer: (request) => backchannelLogout(deps, request) },
     ]
+    this.#routes = table.filter((route) => !config.routesOff.some((off) => routes[off] === route.path))
     this.routes = this.#routes.map(({ path, methods }) => Object.freeze({ path, methods: Object.freeze([...methods]) }))
     this.#context = {
       config,
@@ -89,6 +94,10 @@ export class RelyingParty {
       refresher: this.#refresher,
       loginPath: mountedPath(config, routes.login),
       logoutPath: mountedPath(config, routes.logout),
+      sessions: this.#sessions,
+      transactions: deps.transactions,
+      signer,
+      silentCookie: cookieName(SILENT_COOKIE, config.secure, config.cookies),
     }
   }
 
@@ -108,19 +117,22 @@ export class RelyingParty {
     if (bearer !== undefined) {
       const cached = this.#bearer.cached(bearer)
       if (cached && peekRevoked(this.#sessions, cached, this.#config.clockTolerance) === false)
-        return this.#bearerContext(cached)
+        return this.#bearerContext(cached, request, setCookie)
       return this.#verifyBearer(bearer).then(
-        (verified) => this.#bearerContext(verified),
+        (verified) => this.#bearerContext(verified, request, setCookie),
         (err: unknown) => failed(err, request),
       )
     }
     const cookies = readCookies(request)
     const ref = this.#sessions.peek(cookies)
-    if (ref === null) return this.#guard(new OidcContext(this.#context), request)
+    if (ref === null) return this.#guard(new OidcContext(this.#context, undefined, request, setCookie), request)
     const data = ref ? this.#refresher.peekFresh(ref) : undefined
     if (ref && data)
-      return this.#guard(new OidcContext(this.#context, { via: 'session', session: ref, setCookie }), request)
-    return this.#authenticate(cookies, setCookie).then(
+      return this.#guard(
+        new OidcContext(this.#context, { via: 'session', session: ref, setCookie }, request, setCookie),
+        request,
+      )
+    return this.#authenticate(cookies, request, setCookie).then(
       (context) => this.#guard(context, request),
       (err: unknown) => failed(err, request),
     )
@@ -158,8 +170,8 @@ export class RelyingParty {
     return verified
   }
 
-  #bearerContext(identity: VerifiedBearer): HandleResult {
-    return { context: new OidcContext(this.#context, { via: 'bearer', identity }) }
+  #bearerContext(identity: VerifiedBearer, request: HttpRequest, setCookie: SetCookie): HandleResult {
+    return { context: new OidcContext(this.#context, { via: 'bearer', identity }, request, setCookie) }
   }
 
   /** With `authRequired`, a request not signed in gets the sign-in redirect or a 401 instead of the app. */
@@ -169,11 +181,16 @@ export class RelyingParty {
   }
 
   /** The request's session context (refreshed if its tokens are about to expire), or signed out. */
-  async #authenticate(cookies: Cookies, setCookie: SetCookie): Promise<OidcContext> {
+  async #authenticate(cookies: Cookies, request: HttpRequest, setCookie: SetCookie): Promise<OidcContext> {
     const ref = await this.#sessions.load(cookies, setCookie)
-    if (!ref) return new OidcContext(this.#context)
+    if (!ref) return new OidcContext(this.#context, undefined, request, setCookie)
     const data = await this.#refresher.ensureFresh(ref, setCookie)
-    return new OidcContext(this.#context, data ? { via: 'session', session: ref, setCookie } : undefined)
+    return new OidcContext(
+      this.#context,
+      data ? { via: 'session', session: ref, setCookie } : undefined,
+      request,
+      setCookie,
+    )
   }
 }
 

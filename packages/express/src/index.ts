@@ -18,17 +18,23 @@ export type {
   BearerOptions,
   Claims,
   ClientAuthMethod,
+  CookieOptions,
   ExpressSessionStoreLike,
+  GroupArgs,
+  LoginOptions,
+  LogoutOptions,
   Logger,
   MemoryStoreOptions,
   OidcContext,
   OidcErrorCode,
   OidcOptions,
+  RouteOptions,
   Routes,
   SessionData,
   SessionLock,
   SessionOptions,
   SessionStore,
+  StepUpOptions,
   User,
   UserClaims,
 } from '@oidc-rp/core'
@@ -115,3 +121,4 @@ export const requiresAuth: Guards<RequestHandler>['requiresAuth'] = adapterGuard
 export const requireGroup: Guards<RequestHandler>['requireGroup'] = adapterGuards.requireGroup
 export const requireAllGroups: Guards<RequestHandler>['requireAllGroups'] = adapterGuards.requireAllGroups
 export const requireClaims: Guards<RequestHandler>['requireClaims'] = adapterGuards.requireClaims
+export const attemptSilentLogin: Guards<RequestHandler>['attemptSilentLogin'] = adapterGuards.attemptSilentLogin

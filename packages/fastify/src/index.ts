@@ -19,17 +19,23 @@ export type {
   BearerOptions,
   Claims,
   ClientAuthMethod,
+  CookieOptions,
   ExpressSessionStoreLike,
+  GroupArgs,
+  LoginOptions,
+  LogoutOptions,
   Logger,
   MemoryStoreOptions,
   OidcContext,
   OidcErrorCode,
   OidcOptions,
+  RouteOptions,
   Routes,
   SessionData,
   SessionLock,
   SessionOptions,
   SessionStore,
+  StepUpOptions,
   User,
   UserClaims,
 } from '@oidc-rp/core'
@@ -45,10 +51,11 @@ declare module 'fastify' {
   }
 }
 
-function toHttpRequest(request: FastifyRequest): HttpRequest {
+function toHttpRequest(request: FastifyRequest, prefix = ''): HttpRequest {
   return {
     method: request.method,
-    url: request.url,
+    // Relative to where the plugin is registered (`{ prefix: '/b' }`), as the relying party's routes are.
+    url: prefix !== '' && request.url.startsWith(prefix) ? request.url.slice(prefix.length) || '/' : request.url,
     originalUrl: request.originalUrl,
     headers: request.headers,
     body: request.body,
@@ -71,9 +78,11 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
     Object.entries(registerOptions).filter(([key]) => !REGISTER_OPTIONS.has(key)),
   ) as OidcOptions
   const rp = new RelyingParty(options)
+  const { prefix } = fastify
   const setCookie = (reply: FastifyReply) => (cookie: string) => void reply.header('set-cookie', cookie)
 
-  fastify.decorateRequest('oidc', null as unknown as OidcContext)
+  // A second instance (another prefix, another provider) shares the decoration of the first.
+  if (!fastify.hasRequestDecorator('oidc')) fastify.decorateRequest('oidc', null as unknown as OidcContext)
 
   // The callback (form_post) and back-channel logout are form POSTs.
   if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) {
@@ -87,7 +96,7 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   }
 
   const answer = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { response } = await rp.handle(toHttpRequest(request), setCookie(reply))
+    const { response } = await rp.handle(toHttpRequest(request, prefix), setCookie(reply))
     return send(reply, response ?? { status: 404, headers: {} })
   }
   // The relying party's own routes, as its table lists them (Fastify adds HEAD to each GET route itself).
@@ -107,7 +116,7 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
     if (request.routeOptions.config?.oidcRoute) return done()
     // Most requests are answered from memory: `done` is then called at once.
     void rp.handleWith(
-      toHttpRequest(request),
+      toHttpRequest(request, prefix),
       setCookie(reply),
       (result) => {
         if (result.context) request.oidc = result.context
@@ -158,3 +167,4 @@ export const requiresAuth: Guards<preHandlerHookHandler>['requiresAuth'] = adapt
 export const requireGroup: Guards<preHandlerHookHandler>['requireGroup'] = adapterGuards.requireGroup
 export const requireAllGroups: Guards<preHandlerHookHandler>['requireAllGroups'] = adapterGuards.requireAllGroups
 export const requireClaims: Guards<preHandlerHookHandler>['requireClaims'] = adapterGuards.requireClaims
+export const attemptSilentLogin: Guards<preHandlerHookHandler>['attemptSilentLogin'] = adapterGuards.attemptSilentLogin

@@ -19,17 +19,23 @@ export type {
   BearerOptions,
   Claims,
   ClientAuthMethod,
+  CookieOptions,
   ExpressSessionStoreLike,
+  GroupArgs,
+  LoginOptions,
+  LogoutOptions,
   Logger,
   MemoryStoreOptions,
   OidcContext,
   OidcErrorCode,
   OidcOptions,
+  RouteOptions,
   Routes,
   SessionData,
   SessionLock,
   SessionOptions,
   SessionStore,
+  StepUpOptions,
   User,
   UserClaims,
 } from '@oidc-rp/core'
@@ -118,3 +124,4 @@ export const requiresAuth: Guards<Middleware>['requiresAuth'] = adapterGuards.re
 export const requireGroup: Guards<Middleware>['requireGroup'] = adapterGuards.requireGroup
 export const requireAllGroups: Guards<Middleware>['requireAllGroups'] = adapterGuards.requireAllGroups
 export const requireClaims: Guards<Middleware>['requireClaims'] = adapterGuards.requireClaims
+export const attemptSilentLogin: Guards<Middleware>['attemptSilentLogin'] = adapterGuards.attemptSilentLogin

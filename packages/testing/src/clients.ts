@@ -88,6 +88,9 @@ export function clientMetadata(client: DevClient): ClientMetadata {
     post_logout_redirect_uris: [...(client.postLogoutRedirectUris ?? [])],
     token_endpoint_auth_method: authMethodOf(client),
     id_token_signed_response_alg: client.idTokenSigningAlg ?? 'RS256',
+    // ID tokens always say when the user signed in, as Keycloak's and Dex's do: what a
+    // step-up guard (`requiresAuth({ maxAge })`) reads.
+    require_auth_time: true,
   }
   if (client.clientSecret !== undefined) metadata.client_secret = client.clientSecret
   if (client.backchannelLogoutUri !== undefined) {

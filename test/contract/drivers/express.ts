@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import express from 'express'
 import express4 from 'express4'
-import { oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/express'
+import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/express'
 import { closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
 
 /** Compile-time contract check: every contract option is an option of this adapter's oidc(). */
@@ -13,11 +13,17 @@ export type ExpressTakesEveryContractOption = Assert<[Unsupported] extends [neve
 function expressDriver(name: string, createApp: () => express.Express): Driver {
   return {
     name,
-    async start(options) {
+    async start(options, second) {
       const app = createApp()
       const server = createServer(app)
       const url = await listenOnLoopback(server)
       app.use(oidc({ ...options, baseURL: url }))
+      if (second) {
+        app.use(second.mount, oidc({ ...second.options, baseURL: url + second.mount }))
+        app.get(`${second.mount}/me`, requiresAuth(), (req, res) => {
+          res.json(req.oidc.user)
+        })
+      }
       app.get('/', (req, res) => {
         res.json({ page: 'public', authenticated: req.oidc.isAuthenticated() })
       })
@@ -41,6 +47,26 @@ function expressDriver(name: string, createApp: () => express.Express): Driver {
       })
       app.get('/userinfo', requiresAuth(), (req, res, next) => {
         req.oidc.fetchUserInfo().then((claims) => res.json(claims), next)
+      })
+      app.get('/recent', requiresAuth({ maxAge: 60 }), (req, res) => {
+        res.json({ ok: true, auth_time: req.oidc.authTime })
+      })
+      app.get('/strong', requiresAuth({ acr: 'urn:example:mfa' }), (req, res) => {
+        res.json({ ok: true, acr: req.oidc.acr })
+      })
+      app.get('/admin-recent', requireGroup('admins', { maxAge: 60 }), (_req, res) => {
+        res.json({ ok: true })
+      })
+      app.get('/silent', attemptSilentLogin(), (req, res) => {
+        res.json({ authenticated: req.oidc.isAuthenticated() })
+      })
+      app.get('/own-login', (req, res, next) => {
+        const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/'
+        req.oidc.login({ returnTo, authorizationParams: { prompt: 'login' } }).then((url) => res.redirect(url), next)
+      })
+      app.post('/own-logout', (req, res, next) => {
+        const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/'
+        req.oidc.logout({ returnTo, idpLogout: false }).then((url) => res.redirect(url), next)
       })
       return { url, close: () => closeServer(server) }
     },

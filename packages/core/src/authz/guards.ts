@@ -2,13 +2,35 @@ import type { OidcContext } from '../context.js'
 import { Denial, errorResponse, OidcError } from '../errors.js'
 import type { HttpRequest, HttpResponse } from '../http/types.js'
 import type { Claims } from '../identity.js'
+import { stepUpOf, stepUpShortfall, type StepUp, type StepUpOptions } from './step-up.js'
 
 /** What a guard asks of a signed-in user. `check` returns why access is refused, or undefined. */
 export interface Requirement {
   check(context: OidcContext): string | undefined
+  /** How recent and strong the sign-in must be (checked after `check`). */
+  readonly stepUp?: StepUp | undefined
+  /** Not a requirement: an anonymous browser tries a silent sign-in once (`attemptSilentLogin()`). */
+  readonly silent?: boolean
 }
 
 export const signedIn: Requirement = { check: () => undefined }
+
+/** Group names, optionally followed by step-up options: `requireGroup('admins', { maxAge: 300 })`. */
+export type GroupArgs = string[] | [...groups: string[], options: StepUpOptions]
+
+function withStepUp(requirement: Requirement, guard: string, options: StepUpOptions | undefined): Requirement {
+  const stepUp = stepUpOf(guard, options)
+  return stepUp === undefined ? requirement : { check: (context) => requirement.check(context), stepUp }
+}
+
+function splitGroupArgs(args: GroupArgs): [string[], StepUpOptions | undefined] {
+  const last = args[args.length - 1]
+  return typeof last === 'object' && last !== null
+    ? [args.slice(0, -1) as string[], last]
+    : [args as string[], undefined]
+}
+
+const silentAttempt: Requirement = { check: () => undefined, silent: true }
 
 function groupList(name: string, groups: readonly string[]): string[] {
   if (groups.length === 0 || groups.some((g) => typeof g !== 'string' || g === '')) {
@@ -71,7 +93,9 @@ export function claimsMatch(predicate: (claims: Claims) => boolean): Requirement
 
 /**
  * A guard: nothing when the request may go on, else the answer `errorResponse` gives its
- * denial (sign in: 302 or 401; signed in but not allowed: 403).
+ * denial (sign in: 302 or 401; signed in but not allowed: 403; signed in, allowed, but not
+ * recently or strongly enough: 302 through the provider or the RFC 9470 401). The group or
+ * claims are checked before the step-up: stepping up cannot make a non-member a member.
  */
 export function authorize(
   context: OidcContext | undefined,
@@ -80,29 +104,51 @@ export function authorize(
 ): HttpResponse | undefined {
   if (!context)
     throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
+  if (requirement.silent) return context.isAuthenticated() ? undefined : context.silentLogin(request)
   if (!context.isAuthenticated()) return errorResponse(new Denial('unauthenticated', context), request)
   const refusal = requirement.check(context)
-  return refusal === undefined ? undefined : errorResponse(new Denial('forbidden', context, refusal), request)
+  if (refusal !== undefined) return errorResponse(new Denial('forbidden', context, refusal), request)
+  const { stepUp } = requirement
+  if (stepUp === undefined) return undefined
+  const shortfall = stepUpShortfall(context, stepUp, Math.floor(Date.now() / 1000), context.clockTolerance)
+  return shortfall === undefined ? undefined : errorResponse(new Denial('step_up', context, shortfall, stepUp), request)
 }
 
 /** The guards every adapter exports, each its framework's middleware: written, with their docs, once. */
 export interface Guards<Guard> {
-  /** Signed in (session or bearer token). */
-  requiresAuth(): Guard
-  /** Signed in and a member of any one of `groups`. */
-  requireGroup(...groups: string[]): Guard
-  /** Signed in and a member of every one of `groups`. */
-  requireAllGroups(...groups: string[]): Guard
-  /** Signed in and `predicate(claims)` holds. */
-  requireClaims(predicate: (claims: Claims) => boolean): Guard
+  /**
+   * Signed in (session or bearer token). With `{ maxAge, acr }`, signed in recently enough
+   * and strongly enough (step-up): a browser is sent through the provider again, an API
+   * client gets 401 with the RFC 9470 challenge.
+   */
+  requiresAuth(options?: StepUpOptions): Guard
+  /** Signed in and a member of any one of `groups`; step-up options may follow: `requireGroup('admins', { maxAge: 300 })`. */
+  requireGroup(...groups: GroupArgs): Guard
+  /** Signed in and a member of every one of `groups`; step-up options may follow. */
+  requireAllGroups(...groups: GroupArgs): Guard
+  /** Signed in and `predicate(claims)` holds; with step-up options. */
+  requireClaims(predicate: (claims: Claims) => boolean, options?: StepUpOptions): Guard
+  /**
+   * For public pages: an anonymous browser navigation tries a silent sign-in
+   * (`prompt=none`) once per browser session, and comes back signed in, or signed out
+   * without a word when the provider needs the user (`login_required`...).
+   */
+  attemptSilentLogin(): Guard
 }
 
 /** An adapter's guards, from its `guard`, which makes a requirement its framework's middleware (around `authorize`). */
 export function guards<Guard>(guard: (requirement: Requirement) => Guard): Guards<Guard> {
   return {
-    requiresAuth: () => guard(signedIn),
-    requireGroup: (...groups) => guard(anyGroup(...groups)),
-    requireAllGroups: (...groups) => guard(allGroups(...groups)),
-    requireClaims: (predicate) => guard(claimsMatch(predicate)),
+    requiresAuth: (options) => guard(withStepUp(signedIn, 'requiresAuth', options)),
+    requireGroup: (...args) => {
+      const [groups, options] = splitGroupArgs(args)
+      return guard(withStepUp(anyGroup(...groups), 'requireGroup', options))
+    },
+    requireAllGroups: (...args) => {
+      const [groups, options] = splitGroupArgs(args)
+      return guard(withStepUp(allGroups(...groups), 'requireAllGroups', options))
+    },
+    requireClaims: (predicate, options) => guard(withStepUp(claimsMatch(predicate), 'requireClaims', options)),
+    attemptSilentLogin: () => guard(silentAttempt),
   }
 }

@@ -10,6 +10,40 @@ export interface Routes {
   backchannelLogout: string
 }
 
+/**
+ * `routes`: a path, or `false` to turn the built-in route off (the app answers it itself,
+ * with `oidc.login()` / `oidc.logout()`). The callback can be moved but not turned off.
+ */
+export type RouteOptions = { [K in keyof Routes]?: string | false }
+
+/**
+ * Where the middleware's cookies live, for several apps on one host or several `oidc()`
+ * instances in one app: each needs its own `prefix` (or its own `path`).
+ *
+ * @example
+ * ```ts
+ * import type { CookieOptions } from '@oidc-rp/core'
+ *
+ * export const cookies: CookieOptions = { prefix: 'shop.', path: '/', sameSite: 'lax' }
+ * ```
+ */
+export interface CookieOptions {
+  /** `OIDC_COOKIE_PREFIX`: start of every cookie name (`<prefix>session`, `<prefix>tx.0`...). Default `oidc.`. */
+  prefix?: string
+  /**
+   * `OIDC_COOKIE_PATH`: the cookies' `Path`. Default `/`. On https, cookies with the default
+   * path and no domain get the `__Host-` prefix; others the `__Secure-` prefix.
+   */
+  path?: string
+  /** `OIDC_COOKIE_DOMAIN`: the cookies' `Domain`, to share a session with subdomains. Default: none (this host only). */
+  domain?: string
+  /**
+   * `OIDC_COOKIE_SAME_SITE`: `lax` (default), `strict` or `none` (https only) for the session
+   * cookie. The login-transaction cookie stays `lax` (it must come back from the provider).
+   */
+  sameSite?: 'lax' | 'strict' | 'none'
+}
+
 export interface SessionOptions {
   /** Where sessions live. Default: an in-process `MemoryStore`. */
   store?: SessionStore
@@ -88,8 +122,20 @@ export interface OidcOptions {
    * Numbers and booleans are sent as text, objects (`claims`) as JSON.
    */
   authorizationParams?: Record<string, string | number | boolean | object>
-  /** Route paths. Defaults `/login`, `/callback`, `/logout`, `/backchannel-logout`. */
-  routes?: Partial<Routes>
+  /**
+   * Route paths. Defaults `/login`, `/callback`, `/logout`, `/backchannel-logout`; `false`
+   * turns a route off, for the app to answer with `oidc.login()` / `oidc.logout()`.
+   */
+  routes?: RouteOptions
+  /**
+   * `OIDC_LOGIN_PARAMS` (comma-separated): the authorization parameters a browser may pass
+   * through `/login?…` to the provider, e.g. `['login_hint', 'prompt']`. Empty by default;
+   * `state`, `nonce`, `code_challenge*`, `redirect_uri`, `scope`, `response_type` and
+   * `client_id` can never be listed. Values longer than 256 characters are dropped.
+   */
+  loginParams?: string[]
+  /** Cookie names, path, domain and SameSite (see `CookieOptions`). */
+  cookies?: CookieOptions
   /** Where the provider sends the browser after logout (a path of this app). Default `/`. */
   postLogoutRedirect?: string
   /**

@@ -4,7 +4,7 @@ import { logoutUrlProblem } from './logout-url.js'
 import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { isLoopbackHost } from '../http/types.js'
 import { storeProblem, type SessionStore } from '../store.js'
-import type { Logger, OidcOptions, Routes } from './options.js'
+import type { CookieOptions, Logger, OidcOptions, Routes } from './options.js'
 
 /** The checked, frozen configuration the core runs on. */
 export interface ResolvedConfig {
@@ -23,6 +23,12 @@ export interface ResolvedConfig {
   readonly idTokenSigningAlgs: readonly string[] | undefined
   readonly authorizationParams: Readonly<Record<string, string>>
   readonly routes: Readonly<Routes>
+  /** Built-in routes turned off (`routes: { login: false }`): the app answers them. */
+  readonly routesOff: readonly (keyof Routes)[]
+  /** Authorization parameters a browser may pass through `/login?…`. */
+  readonly loginParams: readonly string[]
+  /** Cookie prefix, path, domain and the session cookie's SameSite. */
+  readonly cookies: Readonly<CookieScope>
   readonly redirectUri: string
   readonly postLogoutRedirectUri: string
   /** Whether logout also ends the provider's session (RP-Initiated Logout or `logoutUrl`). */
@@ -52,6 +58,12 @@ export interface ResolvedConfig {
 
 type Env = Record<string, string | undefined>
 
+/** `cookies`, resolved. */
+export type CookieScope = Required<Omit<CookieOptions, 'domain'>> & { domain: string | undefined }
+
+/** Characters of a value a browser passes through `/login?…`; longer ones are dropped. */
+export const MAX_LOGIN_PARAM = 256
+
 const KNOWN = new Set([
   'issuer',
   'clientId',
@@ -79,10 +91,13 @@ const KNOWN = new Set([
   'userInfo',
   'logoutTokenWithoutExp',
   'fetch',
+  'loginParams',
+  'cookies',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
 const KNOWN_ROUTES = new Set(['login', 'callback', 'logout', 'backchannelLogout'])
+const KNOWN_COOKIES = new Set(['prefix', 'path', 'domain', 'sameSite'])
 /** Parameters the middleware sets itself; letting options override them would undo its checks. */
 const RESERVED_PARAMS = new Set([
   'state',
@@ -306,7 +321,17 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     callback: '/callback',
     logout: '/logout',
     backchannelLogout: '/backchannel-logout',
-    ...options.routes,
+  }
+  const routesOff: (keyof Routes)[] = []
+  for (const [name, path] of Object.entries(options.routes ?? {}) as [keyof Routes, string | false | undefined][]) {
+    if (path === false && name === 'callback')
+      problem(
+        'routes.callback',
+        undefined,
+        'cannot be turned off: it is where the provider sends the browser back, and only the middleware can complete the sign-in there (give it another path instead)',
+      )
+    else if (path === false) routesOff.push(name)
+    else if (path !== undefined && KNOWN_ROUTES.has(name)) routes[name] = path
   }
   for (const [name, path] of Object.entries(routes)) {
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//'))
@@ -407,6 +432,9 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     problem('logoutTokenWithoutExp', 'OIDC_LOGOUT_TOKEN_WITHOUT_EXP', 'must be true or false')
   const logoutTokenWithoutExp = options.logoutTokenWithoutExp ?? withoutExpEnv === true
 
+  const loginParams = resolveLoginParams(options.loginParams, env.OIDC_LOGIN_PARAMS, problem)
+  const cookies = resolveCookies(options.cookies, env, baseURL, problem)
+
   const logger = options.logger ?? consoleLogger
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     problem('fetch', undefined, 'must be a function like fetch(url, init)')
@@ -432,6 +460,9 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     idTokenSigningAlgs: idTokenSigningAlgs ? Object.freeze([...idTokenSigningAlgs]) : undefined,
     authorizationParams: Object.freeze(authorizationParams),
     routes: Object.freeze(routes),
+    routesOff: Object.freeze(routesOff),
+    loginParams,
+    cookies,
     redirectUri: base + routes.callback,
     postLogoutRedirectUri: base + postLogoutRedirect,
     allowedTenants,
@@ -447,6 +478,84 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     absoluteTimeout,
     logger,
     fetch,
+  })
+}
+
+type Problem = (option: string, variable: string | undefined, message: string) => void
+
+/** `loginParams`: names of authorization parameters, never one the middleware sets itself. */
+function resolveLoginParams(given: unknown, raw: string | undefined, problem: Problem): readonly string[] {
+  const variable = given === undefined ? 'OIDC_LOGIN_PARAMS' : undefined
+  const list = given ?? (raw ? raw.split(',').map((p) => p.trim()) : [])
+  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/i.test(p))) {
+    problem('loginParams', variable, 'must be a list of authorization parameter names, e.g. login_hint,prompt')
+    return Object.freeze([])
+  }
+  const names = list as string[]
+  for (const name of names) {
+    if (RESERVED_PARAMS.has(name) || name.startsWith('code_challenge'))
+      problem(
+        'loginParams',
+        variable,
+        `cannot list "${name}": the middleware sets it itself, and a browser that could choose it could undo the protection it gives (state, nonce and PKCE against forged and replayed sign-ins, redirect_uri and scope against a widened grant)`,
+      )
+  }
+  return Object.freeze([...new Set(names)])
+}
+
+/** `cookies`: prefix, path and domain that a browser accepts with the names and attributes they produce. */
+function resolveCookies(
+  given: CookieOptions | undefined,
+  env: Env,
+  baseURL: URL | undefined,
+  problem: Problem,
+): Readonly<CookieScope> {
+  if (given !== undefined && (typeof given !== 'object' || given === null)) {
+    problem('cookies', undefined, 'must be an object: { prefix, path, domain, sameSite }')
+    given = {}
+  }
+  for (const key of Object.keys(given ?? {}))
+    if (!KNOWN_COOKIES.has(key))
+      problem(`cookies.${key}`, undefined, 'is not a cookie option (prefix, path, domain, sameSite)')
+  const prefix = given?.prefix ?? env.OIDC_COOKIE_PREFIX ?? 'oidc.'
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(prefix) || /^__/.test(prefix))
+    problem(
+      'cookies.prefix',
+      'OIDC_COOKIE_PREFIX',
+      'must be 1 to 32 letters, digits, ".", "_" or "-", not starting with "__" (the __Host-/__Secure- prefixes are added on https)',
+    )
+  const path = given?.path ?? env.OIDC_COOKIE_PATH ?? '/'
+  if (typeof path !== 'string' || !/^\/[!-:<-~]*$/.test(path))
+    problem('cookies.path', 'OIDC_COOKIE_PATH', 'must be a path starting with /, without ";" or spaces')
+  const domain = given?.domain ?? (env.OIDC_COOKIE_DOMAIN || undefined)
+  if (domain !== undefined) {
+    if (typeof domain !== 'string' || !/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(domain))
+      problem('cookies.domain', 'OIDC_COOKIE_DOMAIN', 'must be a host name such as example.com')
+    else if (baseURL) {
+      const host = baseURL.hostname.toLowerCase()
+      const bare = domain.replace(/^\./, '').toLowerCase()
+      if (host !== bare && !host.endsWith(`.${bare}`))
+        problem(
+          'cookies.domain',
+          'OIDC_COOKIE_DOMAIN',
+          `must be the host of baseURL (${host}) or a parent of it: a browser refuses cookies for another domain`,
+        )
+    }
+  }
+  const sameSite = given?.sameSite ?? (env.OIDC_COOKIE_SAME_SITE?.toLowerCase() || 'lax')
+  if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none')
+    problem('cookies.sameSite', 'OIDC_COOKIE_SAME_SITE', 'must be lax, strict or none')
+  else if (sameSite === 'none' && baseURL?.protocol !== 'https:')
+    problem(
+      'cookies.sameSite',
+      'OIDC_COOKIE_SAME_SITE',
+      'none needs an https baseURL: browsers refuse SameSite=None without Secure',
+    )
+  return Object.freeze({
+    prefix: typeof prefix === 'string' ? prefix : 'oidc.',
+    path: typeof path === 'string' ? path : '/',
+    domain: typeof domain === 'string' ? domain : undefined,
+    sameSite: sameSite === 'strict' || sameSite === 'none' ? sameSite : 'lax',
   })
 }
 

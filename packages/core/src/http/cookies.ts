@@ -67,20 +67,35 @@ function flatCopy(text: string): string {
 /** Verified session cookies remembered per process: about 230 bytes each (measured: signed value, id and Map entry), 2.3 MB at most. */
 const VERIFIED_MAX = 10_000
 
+/** Where cookies live (the `cookies` option): its name prefix, `Path` and `Domain`. Default `oidc.`, `/`, none. */
+export interface CookiePlace {
+  readonly prefix: string
+  readonly path: string
+  readonly domain: string | undefined
+}
+
 export interface CookieAttributes {
   secure: boolean
   /** Seconds; 0 deletes the cookie. Omitted: a browser-session cookie. */
   maxAge?: number
   /** Default `lax`; `none` (with Secure) for a cookie that must come back on a cross-site POST. */
-  sameSite?: 'lax' | 'none'
+  sameSite?: 'lax' | 'strict' | 'none'
+  /** Path and domain; default `Path=/`, no domain. */
+  place?: CookiePlace
 }
 
 /**
  * On https cookies get the `__Host-` prefix, which browsers accept only with Secure,
- * Path=/ and no Domain: the cookie cannot be set or shadowed by a sibling subdomain.
+ * Path=/ and no Domain: the cookie cannot be set or shadowed by a sibling subdomain. With
+ * another path or a domain (`cookies` option), `__Secure-`: still never set over http.
+ * `name` is given without the prefix of `place` (e.g. `session`, default prefix `oidc.`).
  */
-export function cookieName(name: string, secure: boolean): string {
-  return secure ? `__Host-${name}` : name
+export function cookieName(name: string, secure: boolean, place?: CookiePlace): string {
+  const full = place === undefined ? name : place.prefix + name
+  if (!secure) return full
+  return place === undefined || (place.path === '/' && place.domain === undefined)
+    ? `__Host-${full}`
+    : `__Secure-${full}`
 }
 
 /**
@@ -100,11 +115,12 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
     httpOnly: true,
     sameSite: attributes.sameSite ?? 'lax',
     secure: attributes.secure,
-    path: '/',
+    path: attributes.place?.path ?? '/',
+    ...(attributes.place?.domain === undefined ? {} : { domain: attributes.place.domain }),
     ...(attributes.maxAge === undefined ? {} : { maxAge: attributes.maxAge }),
   })
 }
 
-export function clearCookie(name: string, secure: boolean): string {
-  return serializeCookie(name, '', { secure, maxAge: 0 })
+export function clearCookie(name: string, secure: boolean, place?: CookiePlace): string {
+  return serializeCookie(name, '', { secure, maxAge: 0, ...(place === undefined ? {} : { place }) })
 }

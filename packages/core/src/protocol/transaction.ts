@@ -26,18 +26,28 @@ export interface Transaction {
   returnTo: string
   /** Epoch seconds. */
   createdAt: number
+  /** The `max_age` sent: the ID token's `auth_time` must be within it. */
+  maxAge?: number
+  /** The `acr_values` a step-up guard asked for: the ID token's `acr` must be one of them. */
+  acr?: string[]
+  /** `prompt=none` (silent sign-in): a `login_required`-like answer lands back on `returnTo`, signed out. */
+  silent?: boolean
 }
 
-const COOKIE_PREFIX = 'oidc.tx.'
+/** What a login asks of the provider beyond a sign-in, and the callback then holds the ID token to. */
+export type Asked = Pick<Transaction, 'maxAge' | 'acr' | 'silent'>
+
+const COOKIE_PREFIX = 'tx.'
 
 /** A new login, coming back to `returnTo` (already checked to be a path of this app). */
-export function newTransaction(returnTo: string): Transaction {
+export function newTransaction(returnTo: string, asked: Asked = {}): Transaction {
   return {
     state: client.randomState(),
     nonce: client.randomNonce(),
     codeVerifier: client.randomPKCECodeVerifier(),
     returnTo,
     createdAt: Math.floor(Date.now() / 1000),
+    ...asked,
   }
 }
 
@@ -67,12 +77,16 @@ export class LoginTransactions {
   readonly #names: readonly string[]
   /** `response_mode=form_post`: the provider POSTs the callback cross-site, which a Lax cookie does not accompany. */
   readonly #sameSite: 'lax' | 'none'
+  readonly #place: ResolvedConfig['cookies']
 
   constructor(config: ResolvedConfig, signer: CookieSigner) {
     this.#signer = signer
     this.#secure = config.secure
     this.#base = config.baseURL
-    this.#names = Array.from({ length: TRANSACTION_SLOTS }, (_, i) => cookieName(`${COOKIE_PREFIX}${i}`, config.secure))
+    this.#place = config.cookies
+    this.#names = Array.from({ length: TRANSACTION_SLOTS }, (_, i) =>
+      cookieName(`${COOKIE_PREFIX}${i}`, config.secure, config.cookies),
+    )
     this.#sameSite = config.authorizationParams.response_mode === 'form_post' ? 'none' : 'lax'
   }
 
@@ -90,6 +104,7 @@ export class LoginTransactions {
         secure: this.#secure,
         maxAge: TRANSACTION_LIFETIME,
         sameSite: this.#sameSite,
+        place: this.#place,
       }),
     )
   }
@@ -115,7 +130,7 @@ export class LoginTransactions {
       if (tx === undefined) tampered = true
       if (tx?.state !== state) continue
       found = tx
-      setCookie(clearCookie(name, this.#secure))
+      setCookie(clearCookie(name, this.#secure, this.#place))
     }
     if (!found) {
       throw new OidcError(
@@ -148,16 +163,28 @@ export class LoginTransactions {
     try {
       const tx: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
       if (typeof tx !== 'object' || tx === null) return undefined
-      const { state, nonce, codeVerifier, returnTo, createdAt } = tx as Record<string, unknown>
+      const { state, nonce, codeVerifier, returnTo, createdAt, maxAge, acr, silent } = tx as Record<string, unknown>
       if (
         typeof state !== 'string' ||
         typeof nonce !== 'string' ||
         typeof codeVerifier !== 'string' ||
         typeof returnTo !== 'string' ||
-        typeof createdAt !== 'number'
+        typeof createdAt !== 'number' ||
+        (maxAge !== undefined && typeof maxAge !== 'number') ||
+        (acr !== undefined && !(Array.isArray(acr) && acr.every((a) => typeof a === 'string'))) ||
+        (silent !== undefined && silent !== true)
       )
         return undefined
-      return { state, nonce, codeVerifier, returnTo, createdAt }
+      return {
+        state,
+        nonce,
+        codeVerifier,
+        returnTo,
+        createdAt,
+        ...(maxAge === undefined ? {} : { maxAge }),
+        ...(acr === undefined ? {} : { acr: acr as string[] }),
+        ...(silent === true ? { silent } : {}),
+      }
     } catch {
       return undefined
     }

@@ -10,6 +10,14 @@ import { now } from '../session/backend.js'
 import { signedInSession } from '../session/session-data.js'
 import type { RouteDeps } from './deps.js'
 
+/** Answers to `prompt=none` that mean "the user must interact": a silent sign-in falls back to signed out. */
+const SILENT_FALLBACK = new Set([
+  'login_required',
+  'interaction_required',
+  'consent_required',
+  'account_selection_required',
+])
+
 /**
  * `GET|POST /callback`: the login transaction is used up, the code exchanged, the ID token
  * verified, and a new session (a new id: no fixation) sent back to `returnTo`.
@@ -28,10 +36,14 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
 
   const provider = await deps.provider.get()
   checkResponseIssuer(params.get('iss'), provider)
+  // A silent sign-in the provider could not complete without the user: back where the
+  // browser was, signed out, quietly; the silent cookie set at /login stops another try.
+  if (tx.silent && SILENT_FALLBACK.has(params.get('error') ?? '')) return redirect(tx.returnTo)
   const currentUrl = new URL(config.redirectUri)
   currentUrl.search = params.toString()
   const maxAge =
-    config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age)
+    tx.maxAge ??
+    (config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age))
   let tokens: client.TokenEndpointResponse
   try {
     tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {
@@ -51,6 +63,12 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
     ...(maxAge === undefined ? {} : { maxAge }),
     ...(tokens.access_token === undefined ? {} : { accessToken: tokens.access_token }),
   })
+  // Step-up: the route that asked stays refused rather than being asked again (no loop).
+  if (tx.acr !== undefined && !(typeof idClaims.acr === 'string' && tx.acr.includes(idClaims.acr)))
+    throw new OidcError(
+      'insufficient_authentication',
+      `The provider signed you in${typeof idClaims.acr === 'string' ? ` with "${idClaims.acr.slice(0, 100)}"` : ''}, but this page requires ${tx.acr.join(' or ')}: the sign-in was not accepted.`,
+    )
   const claims = await withUserInfo(config, provider, idClaims, tokens.access_token)
   await sessions.create(signedInSession(tokens.id_token, idClaims, claims, tokens, now()), cookies, setCookie)
   return redirect(tx.returnTo)

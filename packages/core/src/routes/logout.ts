@@ -6,6 +6,7 @@ import { tokenRevocationKey } from '../protocol/bearer.js'
 import { providerLogoutUrl } from '../protocol/end-session.js'
 import { safeReturnTo } from '../protocol/return-to.js'
 import { revokeBearers } from '../session/revocations.js'
+import type { SessionRef } from '../session/backend.js'
 import { mountedPath, type RouteDeps } from './deps.js'
 
 /**
@@ -33,9 +34,23 @@ export async function logout(
       ),
     )
   }
+  return redirect(await endSession(deps, ref, setCookie, returnTo, config.idpLogout))
+}
+
+/**
+ * Ends the session `ref` (if any) and gives the URL to send the browser to: the provider's
+ * logout when `idpLogout` and it has one, else `returnTo` (a path of this app, already checked).
+ */
+export async function endSession(
+  deps: Pick<RouteDeps, 'config' | 'provider' | 'sessions'>,
+  ref: SessionRef | undefined,
+  setCookie: SetCookie,
+  returnTo: string,
+  idpLogout: boolean,
+): Promise<string> {
+  const { config, sessions } = deps
   const after = new URL(returnTo, config.baseURL.origin).href
-  const local = redirect(after)
-  if (!ref) return local
+  if (!ref) return after
   await sessions.destroy(ref, setCookie)
   // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
   await revokeBearers(
@@ -46,14 +61,19 @@ export async function logout(
   // The local session is gone whatever happens; the provider's logout is a courtesy
   // that must not keep the user signed in here if the provider is down.
   try {
-    const url = await providerLogoutUrl(config, () => deps.provider.get(), ref.data.idToken, after)
-    return url === undefined ? local : redirect(url)
+    const url = await providerLogoutUrl(
+      idpLogout === config.idpLogout ? config : { ...config, idpLogout },
+      () => deps.provider.get(),
+      ref.data.idToken,
+      after,
+    )
+    return url ?? after
   } catch (err) {
     if (!(err instanceof OidcError && err.code === 'provider_unavailable')) {
       config.logger.error(
         `the provider's end_session_endpoint is not usable, signed out here only: ${err instanceof Error ? err.message : String(err)}`,
       )
     }
-    return local
+    return after
   }
 }

@@ -59,7 +59,7 @@ export class CookieSessions implements SessionBackend {
 
   constructor(config: ResolvedConfig) {
     this.#config = config
-    this.#name = cookieName('oidc.session', config.secure)
+    this.#name = cookieName('session', config.secure, config.cookies)
     this.#keys = config.secrets.map((secret) =>
       Buffer.from(hkdfSync('sha256', secret, '', 'oidc-rp session cookie v1', 32)),
     )
@@ -195,6 +195,8 @@ export class CookieSessions implements SessionBackend {
         serializeCookie(`${this.#name}.${i}`, value.slice(i * CHUNK, (i + 1) * CHUNK), {
           secure: this.#config.secure,
           maxAge,
+          sameSite: this.#config.cookies.sameSite,
+          place: this.#config.cookies,
         }),
       )
     }
@@ -220,7 +222,8 @@ export class CookieSessions implements SessionBackend {
   }
 
   #clear(from: number, to: number, setCookie: SetCookie): void {
-    for (let i = from; i < to; i += 1) setCookie(clearCookie(`${this.#name}.${i}`, this.#config.secure))
+    for (let i = from; i < to; i += 1)
+      setCookie(clearCookie(`${this.#name}.${i}`, this.#config.secure, this.#config.cookies))
   }
 
   #encrypt(ref: SessionRef): string {

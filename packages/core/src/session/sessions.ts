@@ -28,7 +28,7 @@ export class StoreSessions implements SessionBackend {
     this.#config = config
     this.#store = store
     this.#signer = signer
-    this.#cookie = cookieName('oidc.session', config.secure)
+    this.#cookie = cookieName('session', config.secure, config.cookies)
     this.#touchInterval = touchInterval(config.idleTimeout)
     this.#revocations = store.revoke && store.revokedAt ? store : new MemoryStore()
   }
@@ -39,7 +39,7 @@ export class StoreSessions implements SessionBackend {
     const id = this.#signer.unsignCached(value)
     const data = id === undefined ? undefined : await this.#call(() => this.#store.get(id))
     if (id === undefined || data === undefined) {
-      setCookie(clearCookie(this.#cookie, this.#config.secure))
+      setCookie(clearCookie(this.#cookie, this.#config.secure, this.#config.cookies))
       return undefined
     }
     const t = now()
@@ -80,6 +80,8 @@ export class StoreSessions implements SessionBackend {
       serializeCookie(this.#cookie, this.#signer.sign(ref.id), {
         secure: this.#config.secure,
         maxAge: this.#config.absoluteTimeout,
+        sameSite: this.#config.cookies.sameSite,
+        place: this.#config.cookies,
       }),
     )
     return ref
@@ -101,7 +103,7 @@ export class StoreSessions implements SessionBackend {
   }
 
   async destroy(ref: SessionRef, setCookie?: SetCookie): Promise<void> {
-    setCookie?.(clearCookie(this.#cookie, this.#config.secure))
+    setCookie?.(clearCookie(this.#cookie, this.#config.secure, this.#config.cookies))
     await this.#call(() => this.#store.destroy(ref.id))
   }
 
