@@ -9,7 +9,7 @@ import { Browser, type Exchange } from '../support/browser.js'
 import type { CookieJar } from '../support/cookie-jar.js'
 import { loginDance, reachCallback, type Dance, type ReachedCallback } from '../support/login-dance.js'
 import { startRogueProvider, type RogueProvider, type RogueProviderOptions } from '../support/rogue-provider.js'
-import type { AppOptions, Driver, RunningApp } from './drivers.js'
+import type { AppExtras, AppOptions, Driver, RunningApp } from './drivers.js'
 import { expectNoLeaks } from './expectations.js'
 
 export interface Harness {
@@ -20,7 +20,7 @@ export interface Harness {
   /** Every exchange of every browser of the current test. */
   readonly log: Exchange[]
   /** Restarts the app with these options on top of the defaults. */
-  startApp(overrides?: Partial<AppOptions>): Promise<RunningApp>
+  startApp(overrides?: Partial<AppOptions>, extras?: AppExtras): Promise<RunningApp>
   browser(options?: { jar?: CookieJar }): Browser
   /** Up to the callback URL, in a new browser unless one is given. */
   reachCallback(options?: { browser?: Browser; returnTo?: string }): Promise<ReachedCallback & { browser: Browser }>
@@ -54,7 +54,7 @@ export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions
       return required(options, 'the app')
     },
     log,
-    async startApp(overrides = {}) {
+    async startApp(overrides = {}, extras = {}) {
       await app?.close()
       app = undefined
       const provider = harness.rogue
@@ -66,7 +66,7 @@ export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions
         authRequired: false,
         ...overrides,
       }
-      app = await driver.start(options)
+      app = await driver.start(options, extras)
       return app
     },
     browser: (browserOptions = {}) => new Browser({ ...browserOptions, log }),

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from './config/resolve.js'
-import { OidcError } from './errors.js'
+import { OidcError, type ErrorHandling } from './errors.js'
 import type { SetCookie } from './http/types.js'
 import type { Claims } from './identity.js'
 import type { VerifiedBearer } from './protocol/bearer.js'
@@ -105,6 +105,11 @@ export class OidcContext {
   get groupsOverage(): boolean {
     const claims = this.#claims()
     return claims !== undefined && groupsOverage(claims, this.#deps.config.groupsClaim)
+  }
+
+  /** @internal How guards answer a denial (`errorHandling`, `renderError`). */
+  get errorHandling(): ErrorHandling {
+    return this.#deps.config.errorHandling
   }
 
   /** @internal Guards log through the relying party's logger. */

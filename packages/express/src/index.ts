@@ -13,6 +13,7 @@ import {
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export { HookTokens, refuse, SignInRefused } from '@oidc-rp/core'
 export type {
   AccessToken,
   BearerOptions,
@@ -31,6 +32,25 @@ export type {
   SessionStore,
   User,
   UserClaims,
+} from '@oidc-rp/core'
+export type {
+  BackchannelLogoutEvent,
+  ErrorAnswer,
+  HookRequest,
+  HookResult,
+  OidcEvent,
+  OnEvent,
+  OnRefresh,
+  OnSignIn,
+  RefreshContext,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  RenderError,
+  SessionEndedEvent,
+  SignedInEvent,
+  SignedOutEvent,
+  SignInContext,
+  SignInRefusedEvent,
 } from '@oidc-rp/core'
 
 declare global {

@@ -1,14 +1,19 @@
 import { createServer, type Server } from 'node:http'
 import Fastify from 'fastify'
 import { oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/fastify'
-import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { appErrorBody, closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
 export const fastifyDriver: Driver = {
   name: 'fastify',
-  async start(options) {
+  async start(options, extras = {}) {
     let server!: Server
     const app = Fastify({ serverFactory: (handler) => (server = createServer(handler)) })
     const url = await listenOnLoopback(server)
+    if (extras.errorHandler)
+      app.setErrorHandler((err, _request, reply) => {
+        const { status, body } = appErrorBody(err)
+        return reply.code(status).send(body)
+      })
     await app.register(oidc, { ...options, baseURL: url })
     app.get('/', async (request) => ({ page: 'public', authenticated: request.oidc.isAuthenticated() }))
     app.get('/me', { preHandler: requiresAuth() }, async (request) => request.oidc.user)

@@ -1,5 +1,5 @@
 import type { OidcContext } from '../context.js'
-import { Denial, errorResponse, OidcError } from '../errors.js'
+import { Denial, errorResponse, forFramework, OidcError } from '../errors.js'
 import type { HttpRequest, HttpResponse } from '../http/types.js'
 import type { Claims } from '../identity.js'
 
@@ -80,9 +80,16 @@ export function authorize(
 ): HttpResponse | undefined {
   if (!context)
     throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
-  if (!context.isAuthenticated()) return errorResponse(new Denial('unauthenticated', context), request)
+  if (!context.isAuthenticated()) return deny(new Denial('unauthenticated', context), request, context)
   const refusal = requirement.check(context)
-  return refusal === undefined ? undefined : errorResponse(new Denial('forbidden', context, refusal), request)
+  return refusal === undefined ? undefined : deny(new Denial('forbidden', context, refusal), request, context)
+}
+
+/** The denial's answer, or with `errorHandling: 'framework'`, thrown for the framework's error handling. */
+function deny(denial: Denial, request: HttpRequest, context: OidcContext): HttpResponse {
+  const response = errorResponse(denial, request, context.errorHandling)
+  if (response === undefined) throw forFramework(denial)
+  return response
 }
 
 /** The guards every adapter exports, each its framework's middleware: written, with their docs, once. */

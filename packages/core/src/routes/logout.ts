@@ -6,6 +6,7 @@ import { tokenRevocationKey } from '../protocol/bearer.js'
 import { providerLogoutUrl } from '../protocol/end-session.js'
 import { safeReturnTo } from '../protocol/return-to.js'
 import { revokeBearers } from '../session/revocations.js'
+import { emit, who } from '../events.js'
 import { mountedPath, type RouteDeps } from './deps.js'
 
 /**
@@ -37,6 +38,7 @@ export async function logout(
   const local = redirect(after)
   if (!ref) return local
   await sessions.destroy(ref, setCookie)
+  emit(config.observer, { type: 'signedOut', ...who(ref.data) })
   // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
   await revokeBearers(
     config,
