@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseAddresses, RedisStore } from '@oidc-rp/redis'
 import { startDevProvider } from '@oidc-rp/testing'
+import { refuse } from '@oidc-rp/core'
 export { homePage } from './pages.js'
 
 /**
@@ -14,7 +15,22 @@ export { homePage } from './pages.js'
  * @property {string} [secret]
  * @property {{ store: RedisStore }} [session]  with REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: sessions in Redis
  * @property {boolean} [bearer]                bearer tokens on, unless OIDC_BEARER is set
+ * @property {import('@oidc-rp/core').OnSignIn} onSignIn  refuses a user whose email is not verified
  */
+
+/**
+ * The examples' sign-in hook: a user whose provider says `email_verified: false` is refused
+ * (403, with a page saying so); everyone else is signed in with the claims as they are.
+ * @type {import('@oidc-rp/core').OnSignIn}
+ */
+export function refuseUnverifiedEmail({ claims }) {
+  if (claims['email_verified'] !== false) return undefined
+  const email = typeof claims['email'] === 'string' ? claims['email'] : 'your email address'
+  return refuse(
+    'email_unverified',
+    `The email address ${email} is not verified: verify it at your provider, then sign in again.`,
+  )
+}
 
 /**
  * @typedef {object} ExampleSetup
@@ -34,7 +50,11 @@ export async function exampleSetup({ port }) {
   const baseURL = process.env.OIDC_BASE_URL ?? `http://127.0.0.1:${port}`
   // Bearer tokens are off by default in the library; the examples accept them unless
   // OIDC_BEARER says otherwise (oidc() reads and checks it when the option is not given).
-  const extra = { ...sessionOptions(), ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}) }
+  const extra = {
+    ...sessionOptions(),
+    ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}),
+    onSignIn: refuseUnverifiedEmail,
+  }
   if (process.env.OIDC_ISSUER) {
     return {
       options: { baseURL, ...extra },
