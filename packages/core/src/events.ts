@@ -79,7 +79,22 @@ export type OidcEvent =
   | BackchannelLogoutEvent
   | SessionEndedEvent
 
-/** The `onEvent` option. */
+/**
+ * The `onEvent` option: every event, for logs and metrics. A handler that throws or
+ * rejects is logged and changes nothing; nothing waits for it.
+ *
+ * @example
+ * ```ts
+ * import type { OnEvent } from '@oidc-rp/core'
+ *
+ * const counts = new Map<string, number>()
+ * export const onEvent: OnEvent = (event) => {
+ *   const key = event.type === 'signInRefused' ? `signInRefused.${event.reason}` : event.type
+ *   counts.set(key, (counts.get(key) ?? 0) + 1)
+ *   if (event.type === 'sessionEnded') console.info(`session of ${event.sub} ended: ${event.reason}`)
+ * }
+ * ```
+ */
 export type OnEvent = (event: OidcEvent) => void | Promise<void>
 
 /** Where the core sends events and traces: undefined members cost nothing. */

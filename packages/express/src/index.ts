@@ -100,6 +100,30 @@ function send(res: Response, response: HttpResponse): void {
  *   res.json({ ok: true })
  * })
  * ```
+ *
+ * @example
+ * ```ts
+ * import express, { type NextFunction, type Request, type Response } from 'express'
+ * import { isOidcError, oidc, refuse, type OidcEvent } from '@oidc-rp/express'
+ *
+ * const app = express()
+ * app.use(
+ *   oidc({
+ *     // Refuse at sign-in (403 with the message), or return the claims to keep.
+ *     onSignIn: ({ claims }) =>
+ *       claims.email_verified === false ? refuse('email_unverified', 'Verify your email address first.') : undefined,
+ *     onEvent: (event: OidcEvent) => {
+ *       if (event.type === 'signInRefused') console.warn(`sign-in refused: ${event.reason} (${event.reference})`)
+ *     },
+ *     // 401 and 403 go to the error handler below, like every other error.
+ *     errorHandling: 'framework',
+ *   }),
+ * )
+ * app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+ *   if (!isOidcError(err)) return next(err)
+ *   res.status(err.status).set(err.headers).send(`<h1>${err.status}</h1>`)
+ * })
+ * ```
  */
 export function oidc(options?: OidcOptions): RequestHandler {
   const rp = new RelyingParty(options)

@@ -98,6 +98,27 @@ function send(ctx: Context, response: HttpResponse): void {
  * })
  * app.use(router.routes())
  * ```
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa'
+ * import { oidc, refuse, type RenderError } from '@oidc-rp/koa'
+ *
+ * // The refused sign-in's page (and the 403 of the guards) in the app's own style.
+ * const renderError: RenderError = ({ html, status, message }) =>
+ *   html ? `<h1>${status}</h1><p>${message.replace(/</g, '&lt;')}</p>` : undefined
+ *
+ * const app = new Koa()
+ * app.on('error', (err: unknown) => console.error(err)) // every error oidc() throws reaches it
+ * app.use(
+ *   oidc({
+ *     onSignIn: ({ claims }) =>
+ *       claims.email_verified === false ? refuse('email_unverified', 'Verify your email address first.') : undefined,
+ *     renderError,
+ *     debug: process.env.NODE_ENV !== 'production',
+ *   }),
+ * )
+ * ```
  */
 export function oidc(options?: OidcOptions): Middleware {
   const rp = new RelyingParty(options)
