@@ -82,6 +82,13 @@ describe.each(drivers)('$name: own pages and error handling', (driver) => {
       expect(heard).toEqual([expect.objectContaining({ code: 'token_exchange_failed' })])
   })
 
+  it("sends a refused bearer token to the app's error handler with its challenge", async () => {
+    await harness.startApp({ bearer: true, errorHandling: 'framework' }, { errorHandler: true })
+    const answer = await harness.browser().api(harness.url('/me'), { headers: { authorization: 'Bearer not.a.jwt' } })
+    expect(answer.status, summary(answer)).toBe(401)
+    expect(JSON.parse(answer.body)).toMatchObject({ handledBy: 'app', code: 'invalid_token' })
+  })
+
   it('refuses an unknown errorHandling, naming the option and its variable', async () => {
     await expect(harness.startApp({ errorHandling: 'loud' as 'builtin' })).rejects.toThrow(
       /errorHandling \(OIDC_ERROR_HANDLING\): must be builtin or framework/,

@@ -92,6 +92,19 @@ describe.each(drivers)('$name: events and debug', (driver) => {
     expect(events.at(-1)).toEqual({ type: 'backchannelLogout', sub: 'alice', sid: 'sid-alice-1', sessions: 1 })
   })
 
+  it('tells a session found past its idle timeout', async () => {
+    const events: OidcEvent[] = []
+    await harness.startApp({
+      session: { stateless: true, idleTimeout: 1 },
+      onEvent: (event) => void events.push(event),
+    })
+    const dance = await harness.dance()
+    await expectSignedIn(harness, dance)
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    expect((await harness.me(dance.browser)).status).toBe(401)
+    expect(events.at(-1)).toEqual({ type: 'sessionEnded', sub: 'alice', reason: 'idle_timeout' })
+  })
+
   it('survives an event handler that throws or rejects, and logs it', async () => {
     const lines: string[] = []
     await harness.startApp({
