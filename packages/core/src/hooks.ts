@@ -6,6 +6,7 @@ import { inspect } from 'node:util'
 import type { HttpRequest } from './http/types.js'
 import type { Claims } from './identity.js'
 import { OidcError, SignInRefused } from './errors.js'
+import { ID_TOKEN_ONLY } from './protocol/claims.js'
 
 /** The tokens of a token endpoint response. They can be used (e.g. to call an API), never logged: printing this object shows no value. */
 export class HookTokens {
@@ -150,26 +151,9 @@ export function refuse(reason: string, message: string): SignInRefused {
  * Claims about the authentication rather than the user: a hook can add, change and remove
  * claims, never these, which are always the verified token's (removed ones come back, new
  * values are ignored). Sessions and refreshes depend on them (`sub`, `iss`, `aud`, `sid`,
- * `auth_time`, `acr`...).
+ * `auth_time`, `acr`...). The same as userinfo cannot replace.
  */
-export const PROTECTED_CLAIMS: readonly string[] = [
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'jti',
-  'acr',
-  'amr',
-  'auth_time',
-  'nonce',
-  'sid',
-  'azp',
-  'at_hash',
-  'c_hash',
-  's_hash',
-]
+export const PROTECTED_CLAIMS: readonly string[] = ID_TOKEN_ONLY
 
 /**
  * A hook's answer, checked: the claims to keep (protected claims restored from `verified`),
