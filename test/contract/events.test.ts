@@ -133,6 +133,7 @@ describe.each(drivers)('$name: events and debug', (driver) => {
     expect(refreshed.status, summary(refreshed)).toBe(200)
     const debug = traced.lines.filter((l) => l.startsWith('debug')).join('\n')
     for (const step of [
+      /sign-in: to .*\/authorize with scope "openid/,
       /sign-in: callback received/,
       /sign-in: code exchanged at .*\/token/,
       /sign-in: ID token verified \(iss .*, sub "alice"/,

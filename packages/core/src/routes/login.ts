@@ -25,6 +25,9 @@ export async function login(
     code_challenge: await client.calculatePKCECodeChallenge(tx.codeVerifier),
     code_challenge_method: 'S256',
   })
+  config.observer.trace?.(
+    `sign-in: to ${provider.metadata.authorization_endpoint} with scope "${provider.scope}", PKCE S256, a new state and nonce`,
+  )
   deps.transactions.start(tx, readCookies(request), setCookie)
   return redirect(url.href)
 }
