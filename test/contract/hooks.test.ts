@@ -155,6 +155,24 @@ describe.each(drivers)('$name: sign-in and refresh hooks', (driver) => {
     expect(me).toMatchObject({ sub: 'alice', roles: ['owner'], refreshedOnce: true, groups: ['developers'] })
   })
 
+  it('runs onRefresh when the provider sends no new ID token, with the session claims', async () => {
+    const seen: boolean[] = []
+    await harness.startApp({
+      onSignIn: ({ claims }) => ({ ...claims, roles: ['owner'] }),
+      onRefresh: ({ claims, idTokenRenewed }) => {
+        seen.push(idTokenRenewed)
+        return { ...claims, checkedAt: 'refresh' }
+      },
+    })
+    harness.rogue.bend({ omitIdToken: 'refresh' })
+    const dance = await harness.dance()
+    const refreshed = await dance.browser.api(harness.url('/refresh'), { method: 'POST' })
+    expect(refreshed.status, summary(refreshed)).toBe(200)
+    expect(seen).toEqual([false])
+    const me = JSON.parse((await harness.me(dance.browser)).body) as Record<string, unknown>
+    expect(me).toMatchObject({ sub: 'alice', roles: ['owner'], checkedAt: 'refresh' })
+  })
+
   it('ends the session when onRefresh refuses', async () => {
     const events: OidcEvent[] = []
     await harness.startApp({
