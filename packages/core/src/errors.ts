@@ -178,7 +178,7 @@ export interface ErrorAnswer {
   readonly reason?: string
   /** Whether the client asked for HTML (a browser) rather than JSON. */
   readonly html: boolean
-  /** Who was refused, when known (signed in, or the refused sign-in's claims). */
+  /** Who a guard refused (signed in); undefined for a refused sign-in or bearer token. */
   readonly user: Readonly<Claims> | undefined
   readonly request: Readonly<Pick<HttpRequest, 'method' | 'url' | 'headers'>>
   /** The built-in answer. */
