@@ -1,9 +1,9 @@
 /**
  * The demo as a person uses it, in a real browser, for each example: sign in through the
  * dev provider's page, see who you are, open /admin, sign out (at the provider too), get the
- * friendly 403 as bob, and sign in from two tabs at once. One Chromium for the file, a fresh
- * context (cookies, storage) per test. Screenshots of the key pages go to
- * test/browser/screenshots/<framework>/.
+ * friendly 403 as bob, see dave refused at sign-in (his email is not verified), and sign in
+ * from two tabs at once. One Chromium for the file, a fresh context (cookies, storage) per
+ * test. Screenshots of the key pages go to test/browser/screenshots/<framework>/.
  */
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -155,6 +155,23 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s in Chromium', (framewo
     const api = await page.request.get(`${app.url}/admin`, { headers: { accept: 'application/json' } })
     expect(api.status()).toBe(403)
     expect(await api.json()).toMatchObject({ error: 'forbidden' })
+  })
+
+  it('dave, whose email is not verified, is refused by the sign-in hook with a 403 page saying so, and stays signed out', async () => {
+    const page = await newPage()
+    await page.goto(`${app.url}/`)
+    await page.getByRole('link', { name: 'Sign in' }).click()
+    await expectProviderSignIn(page)
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/callback' && r.request().isNavigationRequest()),
+      chooseUser(page, 'Dave Unverified'),
+    ])
+    expect(callback.status()).toBe(403)
+    await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor()
+    await page.getByText('The email address dave@example.com is not verified').waitFor()
+    await shot(page, '6-sign-in-refused-dave')
+    const me = await page.request.get(`${app.url}/me`, { headers: { accept: 'application/json' }, maxRedirects: 0 })
+    expect(me.status()).toBe(401)
   })
 
   it('signs in from two tabs at once: the second tab finishes while the first waits at the provider, then the first', async () => {
