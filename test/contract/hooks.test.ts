@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { refuse, type OidcEvent, type SignInContext } from '@oidc-rp/core'
+import { refuse, type OidcEvent, type OnSignIn, type SignInContext } from '@oidc-rp/core'
 import { drivers } from './drivers.js'
 import { cookiesSet, summary } from './expectations.js'
 import { useHarness } from './harness.js'
@@ -202,7 +202,7 @@ describe.each(drivers)('$name: sign-in and refresh hooks', (driver) => {
   })
 
   it('refuses an option that is not a function, naming it', async () => {
-    await expect(harness.startApp({ onSignIn: 'yes' as unknown as undefined })).rejects.toThrow(
+    await expect(harness.startApp({ onSignIn: 'yes' as unknown as OnSignIn })).rejects.toThrow(
       /onSignIn: must be a function/,
     )
   })

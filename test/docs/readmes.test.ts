@@ -14,7 +14,6 @@ it.for(packages as string[])(
   'packages/%s/README.md has the options and errors of the root README (run pnpm readmes)',
   (pkg) => {
     const readme = readFileSync(`${root}packages/${pkg}/README.md`, 'utf8')
-    // Prettier pads the table's cells.
     expect(readme).toMatch(/\| `issuer` +\| `OIDC_ISSUER` +\|/)
     expect(readme).toBe((expected as (pkg: string) => string)(pkg))
   },

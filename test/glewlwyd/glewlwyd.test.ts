@@ -47,12 +47,10 @@ afterAll(async () => {
 })
 
 const json = (browser: Browser, url: string) =>
-  browser
-    .api(url)
-    .then((answer) => ({
-      status: answer.status,
-      body: answer.status === 200 ? (JSON.parse(answer.body) as Record<string, unknown>) : undefined,
-    }))
+  browser.api(url).then((answer) => ({
+    status: answer.status,
+    body: answer.status === 200 ? (JSON.parse(answer.body) as Record<string, unknown>) : undefined,
+  }))
 
 /** The refresh_token exchanges of one client so far. */
 const refreshes = (clientId: string): TokenRequest[] =>
@@ -62,7 +60,7 @@ const refreshes = (clientId: string): TokenRequest[] =>
 interface DriverApp {
   app: RunningApp
   clientId: string
-  signIn(username: string): Promise<SignedIn & { browser: Browser }>
+  signIn: (username: string) => Promise<SignedIn & { browser: Browser }>
 }
 const apps = new Map<string, DriverApp>()
 
@@ -236,7 +234,7 @@ describe('refresh against Glewlwyd, every driver at once', () => {
       // were due (half their lifetime: the leeway is capped there).
       const chain = [signInExchange, ...calls]
       for (let i = 1; i < chain.length; i += 1) {
-        const [previous, call] = [chain[i - 1]!, chain[i]!]
+        const [previous, call] = [chain[i - 1], chain[i]]
         expect(call.presented, `refresh ${i} presents the token issued just before: ${summary}`).toBe(previous.issued)
         expect(call.at - previous.at, `refresh ${i} comes while the tokens live: ${summary}`).toBeLessThan(
           LIFETIME * 1000,

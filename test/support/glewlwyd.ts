@@ -174,7 +174,7 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
         const location = answer.headers.get('location')
         if (answer.status !== 302 || location === null)
           throw new Error(`Glewlwyd's authorization endpoint answered ${answer.status}`)
-        cookie = [cookie, ...answer.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ')
+        cookie = [cookie, ...answer.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ')
         const callbackUrl = new URL(location)
         const callback = await browser.navigate(callbackUrl)
         return { authorize, callbackUrl, callback, cookie }
@@ -399,7 +399,7 @@ class AdminApi {
 }
 
 function sessionCookie(response: Response): string {
-  const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]!)
+  const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0])
   if (cookies.length === 0) throw new Error('Glewlwyd: no session cookie')
   return cookies.join('; ')
 }

@@ -1,18 +1,2 @@
-/**
- * A real `redis-server` for tests (test/support/redis-process.ts): on a free loopback port,
- * in a temporary directory, with the append-only file fsynced at every write, so `restart()`
- * (same port, same directory) keeps every key, even after `stop('SIGKILL')`.
- */
-import { serverArgs, startRedisProcess, type RedisProcess } from './redis-process.js'
-
-export interface RedisServer extends RedisProcess {
-  /** redis://127.0.0.1:<port> */
-  readonly url: string
-}
-
-export async function startRedisServer(): Promise<RedisServer> {
-  const server = await startRedisProcess({
-    args: (port, dir) => serverArgs(port, dir, ['--appendonly', 'yes', '--appendfsync', 'always']),
-  })
-  return Object.assign(server, { url: `redis://${server.address}` })
-}
+// The Redis launchers live beside the Redis store's tests, which must not import from here.
+export * from '../../packages/redis/test/support/redis-server.js'

@@ -87,7 +87,7 @@ export class OidcContext {
   get user(): User | undefined {
     const claims = this.#claims()
     if (!claims) return undefined
-    return (this.#user ??= userClaims(claims) as User)
+    return (this.#user ??= userClaims(claims))
   }
 
   /** Groups from the configured claim path (default `groups`); empty when signed out. */

@@ -5,8 +5,9 @@ import { renewedData } from '../src/session/refresh-tokens.js'
 
 const T = 1_000_000
 
-function session(fields: Partial<SessionData> = {}): SessionData {
-  return {
+/** A session; a field given as undefined is one the session does not have. */
+function session(fields: { [K in keyof SessionData]?: SessionData[K] | undefined } = {}): SessionData {
+  return <SessionData>{
     sub: 'alice',
     claims: { sub: 'alice' },
     idToken: 'x',
@@ -85,8 +86,8 @@ describe('BackOff', () => {
     }
     const bases = [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]
     waits.forEach((wait, i) => {
-      expect(wait).toBeGreaterThanOrEqual(bases[i]! * 0.75)
-      expect(wait).toBeLessThanOrEqual(bases[i]! * 1.25)
+      expect(wait).toBeGreaterThanOrEqual(bases[i] * 0.75)
+      expect(wait).toBeLessThanOrEqual(bases[i] * 1.25)
     })
     expect(backOff.wait('b', t), 'another session is not held back').toBe(0)
     backOff.succeeded('a')

@@ -68,7 +68,7 @@ describe('cookie signing', () => {
     }
     const written: string[] = []
     transactions.start(tx, {}, (header) => written.push(header))
-    const [name, value] = written[0]!.split(';')[0]!.split('=') as [string, string]
+    const [name, value] = written[0].split(';')[0].split('=') as [string, string]
     const unused = async () => true
     expect(await transactions.consume(tx.state, { [name]: value }, () => {}, unused)).toEqual(tx)
     const mac = value.slice(value.lastIndexOf('.') + 1)

@@ -128,7 +128,7 @@ function send(res: Response, response: HttpResponse): void {
 export function oidc(options?: OidcOptions): RequestHandler {
   const rp = new RelyingParty(options)
   return (req, res, next) => {
-    rp.handleWith(
+    void rp.handleWith(
       toHttpRequest(req),
       (cookie) => res.append('Set-Cookie', cookie),
       (result) => {

@@ -126,7 +126,7 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.oidcRoute) return done()
     // Most requests are answered from memory: `done` is then called at once.
-    rp.handleWith(
+    void rp.handleWith(
       toHttpRequest(request),
       setCookie(reply),
       (result) => {

@@ -140,6 +140,7 @@ function proceed(ctx: Context, next: Next, result: HandleResult): Promise<void> 
   return Promise.resolve()
 }
 
+// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the core's failure, passed on unchanged to Koa
 const reject = (err: unknown): Promise<never> => Promise.reject(err)
 
 /** Not async: the check is synchronous, and an async wrapper costs a promise per request. */

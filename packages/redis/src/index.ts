@@ -194,18 +194,8 @@ export class RedisStore implements SessionStore {
           if (left <= 0) continue
           const [d, t, u, i] = entry.session
           if (
-            (await this.client.eval(
-              WRITE,
-              1,
-              this.#key('s', id),
-              d!,
-              t!,
-              u!,
-              i!,
-              String(left),
-              '2',
-              String(entry.at),
-            )) !== 1
+            (await this.client.eval(WRITE, 1, this.#key('s', id), d, t, u, i, String(left), '2', String(entry.at))) !==
+            1
           )
             continue
           await this.#cache?.invalidate(id)

@@ -170,11 +170,11 @@ export function parseAddresses(value: string, variable: string): RedisAddress[] 
     .map((part) => part.trim())
     .filter((part) => part !== '')
   const parsed = parts.map((part) => /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(part))
-  const bad = parts.find((_, i) => parsed[i] === null || Number(parsed[i]![2]) === 0 || Number(parsed[i]![2]) > 65535)
+  const bad = parts.find((_, i) => parsed[i] === null || Number(parsed[i][2]) === 0 || Number(parsed[i][2]) > 65535)
   if (parts.length === 0 || bad !== undefined) {
     throw new TypeError(
       `@oidc-rp/redis: ${variable} must be host:port[,host:port...], e.g. 10.0.0.1:26379,10.0.0.2:26379${bad !== undefined ? ` (not "${bad}")` : ''}`,
     )
   }
-  return parsed.map((match) => ({ host: match![1]!.replace(/^\[|\]$/g, ''), port: Number(match![2]) }))
+  return parsed.map((match) => ({ host: match![1].replace(/^\[|\]$/g, ''), port: Number(match![2]) }))
 }

@@ -132,12 +132,13 @@ export class SessionCache {
         setTimeout(() => this.#subscribe(), 100).unref()
         return
       }
+      const { host, port, username, password, tls } = node.options
       subscriber = new Redis({
-        host: node.options.host,
-        port: node.options.port,
-        username: node.options.username,
-        password: node.options.password,
-        tls: node.options.tls,
+        ...(host === undefined ? {} : { host }),
+        ...(port === undefined ? {} : { port }),
+        ...(username === undefined ? {} : { username }),
+        ...(password === undefined ? {} : { password }),
+        ...(tls === undefined ? {} : { tls }),
         connectTimeout: 2000,
         retryStrategy: () => null,
       })

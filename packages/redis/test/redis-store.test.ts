@@ -1,5 +1,5 @@
 /**
- * RedisStore against a real redis-server (test/support/redis-server.ts): sessions, TTLs,
+ * RedisStore against a real redis-server (test/support/redis-server.ts in this package): sessions, TTLs,
  * rolling expiry, one-time keys, the sid/sub indexes, the refresh lock across clients and
  * processes, and what happens while Redis is down and after it is back.
  */
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SessionData, SessionLock } from '@oidc-rp/core'
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server.js'
+import { startRedisServer, type RedisServer } from './support/redis-server.js'
 import { RedisStore, type RedisStoreOptions } from '../src/index.js'
 
 let redis: RedisServer
@@ -47,9 +47,10 @@ beforeEach(() => {
   prefix = `t${randomBytes(4).toString('hex')}:`
 })
 
-function session(overrides: Partial<SessionData> = {}): SessionData {
+/** A session; a field given as undefined is one the session does not have. */
+function session(overrides: { [K in keyof SessionData]?: SessionData[K] | undefined } = {}): SessionData {
   const t = Math.floor(Date.now() / 1000)
-  return {
+  return <SessionData>{
     sub: 'alice',
     sid: 'provider-session-1',
     claims: { sub: 'alice', iss: 'http://127.0.0.1:1', aud: 'app', groups: ['admins'] },
@@ -297,7 +298,7 @@ describe('consumeOnce', () => {
 
   it('lets exactly one of many concurrent callers through', async () => {
     const clients = [store(), store(), store()]
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => clients[i % 3]!.consumeOnce('jti-1', 60)))
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => clients[i % 3].consumeOnce('jti-1', 60)))
     expect(answers.filter(Boolean)).toHaveLength(1)
   })
 })
@@ -392,7 +393,7 @@ describe('the refresh lock', () => {
     let most = 0
     await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
-        const s = competitors[i % 3]!
+        const s = competitors[i % 3]
         const lock = await s.lock('s1')
         inside += 1
         most = Math.max(most, inside)
@@ -404,7 +405,7 @@ describe('the refresh lock', () => {
       }),
     )
     expect(most).toBe(1)
-    expect(await competitors[0]!.client.get(key)).toBe('24')
+    expect(await competitors[0].client.get(key)).toBe('24')
   })
 
   it('locks sessions independently', async () => {
@@ -444,7 +445,7 @@ describe('the refresh lock', () => {
     })
     try {
       await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve())
+        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve())
         holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before it locked`)))
       })
       // Alive, it renews its lease: nobody else gets the lock for longer than a lease.

@@ -187,7 +187,10 @@ async function grantEverythingRequested(ctx: KoaContextWithOIDC): Promise<Grant 
  */
 function acceptLoopbackUrisAndIssueSid(provider: Provider): void {
   const prototype = provider.Client.prototype
+  // oidc-provider's own methods, called on the client they belong to (`.call(this, ...)`).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const redirectUriAllowed = prototype.redirectUriAllowed
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const postLogoutRedirectUriAllowed = prototype.postLogoutRedirectUriAllowed
   prototype.redirectUriAllowed = function (this: Client, uri: string) {
     return isLoopbackUri(uri) || redirectUriAllowed.call(this, uri)
@@ -232,7 +235,9 @@ async function endSessions(
     const session = record.uid ? await provider.Session.findByUid(record.uid) : undefined
     await session?.destroy()
   }
-  const failures = (await Promise.allSettled(deliveries)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+  const failures = (await Promise.allSettled(deliveries)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason as unknown] : [],
+  )
   if (failures.length)
     throw new AggregateError(
       failures,

@@ -482,9 +482,11 @@ describe('logout', () => {
     try {
       const alice = await exchange(own, await authorize(own, { user: 'alice' }))
       const bob = await exchange(own, await authorize(own, { user: 'bob' }))
-      const aliceSid = JSON.parse(
-        Buffer.from(String(alice.body['id_token']).split('.')[1] ?? '', 'base64url').toString(),
-      ).sid as string
+      const aliceSid = (
+        JSON.parse(Buffer.from(String(alice.body['id_token']).split('.')[1] ?? '', 'base64url').toString()) as {
+          sid: string
+        }
+      ).sid
       await own.backchannelLogout('alice', aliceSid)
       expect(receiver.tokens).toHaveLength(1)
       const logout = JSON.parse(

@@ -39,7 +39,7 @@ export function clientCredentials(
     if (CLIENT_AUTH_METHODS.includes(raw.method as ClientAuthMethod)) method = raw.method as ClientAuthMethod
     else
       problem(
-        `clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of ${CLIENT_AUTH_METHODS.join(', ')} (got ${JSON.stringify(String(raw.method))})`,
+        `clientAuthMethod (OIDC_CLIENT_AUTH_METHOD): must be one of ${CLIENT_AUTH_METHODS.join(', ')} (got ${typeof raw.method === 'string' ? JSON.stringify(raw.method) : typeof raw.method})`,
       )
   }
   let privateKey: ClientCredentials['privateKey']

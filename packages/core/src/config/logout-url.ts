@@ -10,7 +10,7 @@ type Placeholder = (typeof PLACEHOLDERS)[number]
  */
 export function logoutUrlProblem(template: string): string | undefined {
   const unknown = [...template.matchAll(/\{([^}]*)\}/g)]
-    .map((m) => m[1]!)
+    .map((m) => m[1])
     .filter((name) => !PLACEHOLDERS.includes(name as Placeholder))
   if (unknown.length > 0)
     return `has unknown placeholders ${unknown.map((n) => `{${n}}`).join(', ')} (known: ${PLACEHOLDERS.map((n) => `{${n}}`).join(', ')})`

@@ -25,7 +25,7 @@ export class CookieSigner {
   }
 
   sign(value: string): string {
-    return sign(value, this.#secrets[0]!)
+    return sign(value, this.#secrets[0])
   }
 
   unsign(signed: string): string | undefined {

@@ -14,7 +14,10 @@ export function outboundFetch(given: Fetch | undefined, env: Record<string, stri
   const httpsProxy = variable('HTTPS_PROXY')
   const httpProxy = variable('HTTP_PROXY')
   if (httpsProxy === undefined && httpProxy === undefined) return (url, init) => fetch(url, init)
-  const dispatcher = new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: variable('NO_PROXY') ?? '' })
-  return (url, init) =>
-    undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>
+  const dispatcher = new EnvHttpProxyAgent({
+    ...(httpProxy === undefined ? {} : { httpProxy }),
+    ...(httpsProxy === undefined ? {} : { httpsProxy }),
+    noProxy: variable('NO_PROXY') ?? '',
+  })
+  return (url, init) => undiciFetch(url, { ...(init as unknown as Parameters<typeof undiciFetch>[1]), dispatcher })
 }

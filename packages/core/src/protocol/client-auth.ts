@@ -41,9 +41,9 @@ export async function clientAuthentication(
     case 'client_secret_basic':
       return clientSecretBasic(credentials.secret!)
     case 'client_secret_post':
-      return client.ClientSecretPost(credentials.secret!)
+      return client.ClientSecretPost(credentials.secret)
     case 'client_secret_jwt':
-      return client.ClientSecretJwt(credentials.secret!)
+      return client.ClientSecretJwt(credentials.secret)
     case 'private_key_jwt': {
       const { key, alg, kid } = credentials.privateKey!
       const cryptoKey = await importJWK(key.export({ format: 'jwk' }), alg)

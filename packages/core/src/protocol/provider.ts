@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { isLoopbackHost } from '../http/types.js'
+import type { Fetch } from '../http/outbound.js'
 import { chooseMethod, clientAuthentication } from './client-auth.js'
 import { providerFailure, toOidcError } from './errors.js'
 import { remoteKeys } from './keys.js'
@@ -120,7 +121,7 @@ export class ProviderDiscovery {
       client.discovery(config.issuer, config.clientId, clientMetadata, (...args) => authenticate(...args), {
         execute: insecure ? [client.allowInsecureRequests] : [],
         timeout,
-        [client.customFetch]: config.fetch,
+        [client.customFetch]: viaFetch(config.fetch),
       })
     try {
       discovered = await discover(config.httpTimeout)
@@ -177,7 +178,7 @@ export class ProviderDiscovery {
       refreshClient = new client.Configuration(metadata, config.clientId, clientMetadata, authenticate)
       if (insecure) client.allowInsecureRequests(refreshClient)
       refreshClient.timeout = refreshTimeout
-      refreshClient[client.customFetch] = config.fetch
+      refreshClient[client.customFetch] = viaFetch(config.fetch)
     } else {
       // A multi-tenant issuer: only a discovered client keeps openid-client's own handling
       // of it (each token's issuer from its tid), so the refresh client is discovered too.
@@ -267,6 +268,11 @@ function endpointProblem(value: unknown, issuer: URL): string | undefined {
 function describeCause(err: unknown): string {
   const cause = err instanceof Error ? err.cause : undefined
   return cause instanceof Error ? ` (${cause.message})` : ''
+}
+
+/** openid-client's fetch hook over the configured `fetch(url, init)` (a body it leaves undefined is left out). */
+function viaFetch(fetch: Fetch): client.CustomFetch {
+  return (url, { body, ...init }) => fetch(url, body === undefined ? init : { ...init, body })
 }
 
 /**

@@ -27,6 +27,7 @@ export function safeReturnTo(value: unknown, base: URL, fallback = '/'): string 
  * nothing. Checked where a path is stored and again where it is sent as `Location`.
  */
 export function isLocalPath(path: string, base: URL): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (!path.startsWith('/') || path[1] === '/' || path[1] === '\\' || /[\u0000-\u001f\u007f]/.test(path)) return false
   try {
     const url = new URL(path, base)

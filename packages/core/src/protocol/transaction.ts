@@ -86,7 +86,7 @@ export class LoginTransactions {
     }
     const value = this.#signer.sign(Buffer.from(JSON.stringify(tx)).toString('base64url'))
     setCookie(
-      serializeCookie(this.#names[slot]!, value, {
+      serializeCookie(this.#names[slot], value, {
         secure: this.#secure,
         maxAge: TRANSACTION_LIFETIME,
         sameSite: this.#sameSite,

@@ -49,7 +49,7 @@ export function pack(ref: SessionRef): Buffer {
   }
   const packedIdToken = packToken(idToken)
   // The ID token's payload is its second segment, the first bytes after its header.
-  const inToken = typeof packedIdToken === 'string' || packedIdToken.length < 2 ? undefined : jsonObject(tail[1]!)
+  const inToken = typeof packedIdToken === 'string' || packedIdToken.length < 2 ? undefined : jsonObject(tail[1])
   const same = (key: string, value: unknown) =>
     inToken !== undefined && Object.hasOwn(inToken, key) && JSON.stringify(inToken[key]) === JSON.stringify(value)
   const packed: Packed = {
@@ -59,8 +59,8 @@ export function pack(ref: SessionRef): Buffer {
       // fromEntries: a claim named __proto__ stays a plain key.
       claims: Object.fromEntries(Object.entries(claims).filter(([key, value]) => !same(key, value))),
       idToken: packedIdToken,
-      accessToken: accessToken === undefined ? undefined : packToken(accessToken),
-      refreshToken: refreshToken === undefined ? undefined : packToken(refreshToken),
+      ...(accessToken === undefined ? {} : { accessToken: packToken(accessToken) }),
+      ...(refreshToken === undefined ? {} : { refreshToken: packToken(refreshToken) }),
     },
     k: Object.keys(claims).filter((key) => key !== '__proto__'),
   }
@@ -87,7 +87,7 @@ export function unpack(plain: Buffer): SessionRef | undefined {
     if (typeof token === 'string') return token
     let text = ''
     for (let i = 0; i < token.length; i += 1) {
-      const end = offset + token[i]!
+      const end = offset + token[i]
       if (end > plain.length) throw new RangeError('session cookie: token bytes out of range')
       if (token === stored.idToken && i === 1) payload = plain.subarray(offset, end)
       text += (i === 0 ? '' : '.') + plain.toString('base64url', offset, end)

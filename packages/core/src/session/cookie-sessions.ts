@@ -234,7 +234,7 @@ export class CookieSessions implements SessionBackend {
 
   #encrypt(ref: SessionRef): string {
     const iv = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv)
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv)
     cipher.setAAD(Buffer.from(this.#name))
     const body = Buffer.concat([cipher.update(deflateRawSync(pack(ref))), cipher.final()])
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')

@@ -39,7 +39,11 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
   }
   const prefix = options.prefix ?? 'oidc-rp:'
   const call = <T>(method: (callback: Callback<T>) => void) =>
-    new Promise<T | undefined>((resolve, reject) => method((err, value) => (err ? reject(err) : resolve(value))))
+    new Promise<T | undefined>((resolve, reject) =>
+      method((err, value) =>
+        err ? reject(err instanceof Error ? err : new Error('the session store failed')) : resolve(value),
+      ),
+    )
   const record = (
     value: { oidc: SessionData } | { once: true } | { revokedAt: number },
     ttl: number,
@@ -62,7 +66,10 @@ export function expressSessionStore(store: ExpressSessionStoreLike, options: { p
   const scan = async (match: (session: SessionData) => boolean): Promise<string[]> => {
     const all = await call<Record<string, object> | object[] | null>((cb) => store.all!(cb))
     const entries = Array.isArray(all)
-      ? all.map((s) => [String((s as { id?: unknown }).id ?? ''), s] as const)
+      ? all.map((s) => {
+          const id = (s as { id?: unknown }).id
+          return [typeof id === 'string' ? id : '', s] as const
+        })
       : Object.entries(all ?? {})
     return entries
       .filter(([sid, s]) => sid.startsWith(prefix) && sessionOf(s) !== undefined && match(sessionOf(s)!))

@@ -28,6 +28,6 @@ export function groupsFromClaims(claims: Claims, claim: string): string[] {
 export function groupsOverage(claims: Claims, claim: string): boolean {
   const names = claims._claim_names
   if (typeof names !== 'object' || names === null) return false
-  const top = Object.hasOwn(claims, claim) || !claim.includes('.') ? claim : claim.split('.')[0]!
+  const top = Object.hasOwn(claims, claim) || !claim.includes('.') ? claim : claim.split('.')[0]
   return Object.hasOwn(names, top)
 }

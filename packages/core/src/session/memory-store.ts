@@ -41,7 +41,11 @@ export class MemoryStore implements SessionStore {
   readonly #bySid = new Index()
   readonly #bySub = new Index()
   #sweeper: NodeJS.Timeout | undefined
-  readonly #cursors: { sessions?: Cursor<SessionData>; used?: Cursor<true>; revoked?: Cursor<number> } = {}
+  readonly #cursors: {
+    sessions?: Cursor<SessionData> | undefined
+    used?: Cursor<true> | undefined
+    revoked?: Cursor<number> | undefined
+  } = {}
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#max = options.max ?? 100_000
@@ -49,7 +53,8 @@ export class MemoryStore implements SessionStore {
       throw new OidcError('invalid_options', 'MemoryStore: max must be a positive integer')
     if (process.env.NODE_ENV === 'production' && !warnedInProduction) {
       warnedInProduction = true
-      const warn = options.logger?.warn ?? ((m: string) => console.warn(`[oidc-rp] ${m}`))
+      const logger = options.logger
+      const warn = logger ? (m: string) => logger.warn(m) : (m: string) => console.warn(`[oidc-rp] ${m}`)
       warn(
         'MemoryStore is in use with NODE_ENV=production: sessions are lost on restart and not shared between processes. Use @oidc-rp/redis.',
       )

@@ -138,6 +138,7 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof T
       },
       (err: unknown) => {
         clearTimeout(timer)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the promise's own reason, passed on unchanged
         reject(err)
       },
     )

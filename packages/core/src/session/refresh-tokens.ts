@@ -118,6 +118,6 @@ export async function withRenewedIdToken(
 }
 
 function sameAudience(a: unknown, b: unknown): boolean {
-  const list = (v: unknown) => (Array.isArray(v) ? [...v].sort() : [v])
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...(v as unknown[])].sort() : [v])
   return JSON.stringify(list(a)) === JSON.stringify(list(b))
 }

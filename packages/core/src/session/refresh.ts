@@ -107,7 +107,7 @@ export class Refresher {
     if (!needsRefresh(ref.data, t)) return ref.data
     if (this.#sessions.stateless || expired(ref.data, t) || this.#recentFor(ref.id, ref.data) !== undefined)
       return undefined
-    this.#start(ref, false)
+    void this.#start(ref, false) // its outcome is handled in #start
     return ref.data
   }
 
