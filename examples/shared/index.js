@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseAddresses, RedisStore } from '@oidc-rp/redis'
 import { startDevProvider } from '@oidc-rp/testing'
+import { refuse } from '@oidc-rp/core'
 export { homePage } from './pages.js'
 
 /**
@@ -15,7 +16,22 @@ export { homePage } from './pages.js'
  * @property {{ store: RedisStore }} [session]  with REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: sessions in Redis
  * @property {boolean} [bearer]                bearer tokens on, unless OIDC_BEARER is set
  * @property {string[]} [loginParams]          login_hint and prompt pass through /login, unless OIDC_LOGIN_PARAMS is set
+ * @property {import('@oidc-rp/core').OnSignIn} onSignIn  refuses a user whose email is not verified
  */
+
+/**
+ * The examples' sign-in hook: a user whose provider says `email_verified: false` is refused
+ * (403, with a page saying so); everyone else is signed in with the claims as they are.
+ * @type {import('@oidc-rp/core').OnSignIn}
+ */
+export function refuseUnverifiedEmail({ claims }) {
+  if (claims['email_verified'] !== false) return undefined
+  const email = typeof claims['email'] === 'string' ? claims['email'] : 'your email address'
+  return refuse(
+    'email_unverified',
+    `The email address ${email} is not verified: verify it at your provider, then sign in again.`,
+  )
+}
 
 /**
  * @typedef {object} ExampleSetup
@@ -41,6 +57,7 @@ export async function exampleSetup({ port }) {
     ...(process.env.OIDC_BEARER === undefined ? { bearer: true } : {}),
     // `/login?login_hint=bob&prompt=login` reaches the provider (the library passes none by default).
     ...(process.env.OIDC_LOGIN_PARAMS === undefined ? { loginParams: ['login_hint', 'prompt'] } : {}),
+    onSignIn: refuseUnverifiedEmail,
   }
   const recentMaxAge = Number(process.env.RECENT_MAX_AGE ?? 60)
   if (process.env.OIDC_ISSUER) {

@@ -7,7 +7,17 @@ import { describe, expectTypeOf, it } from 'vitest'
 import type { Request } from 'express'
 import type { FastifyRequest } from 'fastify'
 import type { Context } from 'koa'
-import type { AccessToken, Claims, OidcContext, User } from '@oidc-rp/core'
+import type {
+  AccessToken,
+  Claims,
+  OidcContext,
+  OidcEvent,
+  OnRefresh,
+  OnSignIn,
+  SignInContext,
+  SignInRefused,
+  User,
+} from '@oidc-rp/core'
 import * as expressAdapter from '@oidc-rp/express'
 import * as fastifyAdapter from '@oidc-rp/fastify'
 import * as koaAdapter from '@oidc-rp/koa'
@@ -48,5 +58,43 @@ describe('types', () => {
     }
     expectTypeOf(expressAdapter.oidc).parameter(0).toEqualTypeOf<expressAdapter.OidcOptions | undefined>()
     expectTypeOf(koaAdapter.oidc).parameter(0).toEqualTypeOf<koaAdapter.OidcOptions | undefined>()
+  })
+
+  it('export the hook, event and error types from each adapter, by name, the same as the core', () => {
+    expectTypeOf<expressAdapter.OnSignIn>().toEqualTypeOf<OnSignIn>()
+    expectTypeOf<fastifyAdapter.OnRefresh>().toEqualTypeOf<OnRefresh>()
+    expectTypeOf<koaAdapter.OidcEvent>().toEqualTypeOf<OidcEvent>()
+    expectTypeOf<expressAdapter.RenderError>().toEqualTypeOf<fastifyAdapter.RenderError>()
+    expectTypeOf<koaAdapter.SignInContext['claims']>().toEqualTypeOf<Readonly<Claims>>()
+    for (const adapter of [expressAdapter, fastifyAdapter, koaAdapter])
+      expectTypeOf(adapter.refuse).returns.toEqualTypeOf<SignInRefused>()
+  })
+
+  it('type a hook: claims to keep, a refusal, or nothing; never a string', () => {
+    const keep: OnSignIn = ({ claims }) => ({ ...claims, roles: ['owner'] })
+    const refuseIt: OnSignIn = () => expressAdapter.refuse('no', 'No.')
+    const nothing: OnSignIn = async () => {}
+    // @ts-expect-error the claims to keep are an object with sub, not a string
+    const wrong: OnSignIn = () => 'alice'
+    expectTypeOf([keep, refuseIt, nothing, wrong]).items.toEqualTypeOf<OnSignIn>()
+    // The tokens are usable, typed
+    expectTypeOf<SignInContext['tokens']['accessToken']>().toEqualTypeOf<string | undefined>()
+  })
+
+  it('tell events apart by type', () => {
+    const reason = (event: OidcEvent): string | undefined => {
+      if (event.type === 'signInRefused') {
+        expectTypeOf(event.providerError).toEqualTypeOf<string | undefined>()
+        return event.reason
+      }
+      if (event.type === 'sessionEnded') {
+        expectTypeOf(event.reason).toEqualTypeOf<
+          'idle_timeout' | 'absolute_timeout' | 'refresh_refused' | 'refused_by_hook'
+        >()
+        return event.reason
+      }
+      return undefined
+    }
+    expectTypeOf(reason).returns.toEqualTypeOf<string | undefined>()
   })
 })

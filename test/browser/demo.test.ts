@@ -1,8 +1,9 @@
 /**
  * The demo as a person uses it, in a real browser, for each example: sign in through the
  * dev provider's page, see who you are, open /admin, sign out (at the provider too), get the
- * friendly 403 as bob, step up at /recent through the provider, and sign in from two tabs at once. One Chromium for the file, a fresh
- * context (cookies, storage) per test. Screenshots of the key pages go to
+ * friendly 403 as bob, see dave refused at sign-in (his email is not verified), step up at
+ * /recent through the provider, and sign in from two tabs at once. One Chromium for the file,
+ * a fresh context (cookies, storage) per test. Screenshots of the key pages go to
  * test/browser/screenshots/<framework>/.
  */
 import { join } from 'node:path'
@@ -179,6 +180,23 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s in Chromium', (framewo
     const body = (await recent.json()) as { ok: boolean; auth_time: number }
     expect(body.ok).toBe(true)
     expect(body.auth_time).toBeGreaterThan(signedInAt + 3)
+  })
+
+  it('dave, whose email is not verified, is refused by the sign-in hook with a 403 page saying so, and stays signed out', async () => {
+    const page = await newPage()
+    await page.goto(`${app.url}/`)
+    await page.getByRole('link', { name: 'Sign in' }).click()
+    await expectProviderSignIn(page)
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/callback' && r.request().isNavigationRequest()),
+      chooseUser(page, 'Dave Unverified'),
+    ])
+    expect(callback.status()).toBe(403)
+    await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor()
+    await page.getByText('The email address dave@example.com is not verified').waitFor()
+    await shot(page, '7-sign-in-refused-dave')
+    const me = await page.request.get(`${app.url}/me`, { headers: { accept: 'application/json' }, maxRedirects: 0 })
+    expect(me.status()).toBe(401)
   })
 
   it('signs in from two tabs at once: the second tab finishes while the first waits at the provider, then the first', async () => {

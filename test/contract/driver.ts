@@ -4,7 +4,18 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { BearerOptions, ClientAuthMethod, CookieOptions, RouteOptions, SessionStore } from '@oidc-rp/core'
+import type {
+  BearerOptions,
+  ClientAuthMethod,
+  CookieOptions,
+  Logger,
+  OnEvent,
+  OnRefresh,
+  OnSignIn,
+  RenderError,
+  RouteOptions,
+  SessionStore,
+} from '@oidc-rp/core'
 
 /** The oidc() options of every adapter, minus baseURL (the driver knows its own port). */
 export interface AppOptions {
@@ -36,12 +47,33 @@ export interface AppOptions {
   loginParams?: string[]
   routes?: RouteOptions
   cookies?: CookieOptions
+  logger?: Logger
+  onSignIn?: OnSignIn
+  onRefresh?: OnRefresh
+  onEvent?: OnEvent
+  debug?: boolean
+  errorHandling?: 'builtin' | 'framework'
+  renderError?: RenderError
 }
 
 /** A second oidc() instance in the same app, mounted at `mount` (e.g. `/b`), with GET `${mount}/me` behind its requiresAuth(). */
 export interface SecondInstance {
   mount: string
   options: AppOptions
+}
+
+/** What the contract app adds around oidc(), beyond its options. */
+export interface AppExtras {
+  /**
+   * An error handler of the app's own (Express error middleware, Fastify's
+   * setErrorHandler, a Koa try/catch middleware that also emits `app.on('error')`): it
+   * answers `{ handledBy: 'app', code, status, message }` with the error's status.
+   */
+  errorHandler?: boolean
+  /** Koa: the errors `app.on('error')` hears. */
+  onAppError?: (err: unknown) => void
+  /** A second oidc() instance in the same app. */
+  second?: SecondInstance
 }
 
 export interface RunningApp {
@@ -65,7 +97,7 @@ export interface RunningApp {
  */
 export interface Driver {
   name: string
-  start(options: AppOptions, second?: SecondInstance): Promise<RunningApp>
+  start(options: AppOptions, extras?: AppExtras): Promise<RunningApp>
 }
 
 export async function listenOnLoopback(server: Server): Promise<string> {
@@ -82,4 +114,15 @@ export function closeServer(server: Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()))
     server.closeAllConnections()
   })
+}
+
+/** The body of the contract app's own error handler (`AppExtras.errorHandler`). */
+export function appErrorBody(err: unknown): { status: number; body: Record<string, unknown> } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    status?: unknown
+    code?: unknown
+    message?: unknown
+  }
+  const status = typeof e.status === 'number' ? e.status : 500
+  return { status, body: { handledBy: 'app', code: e.code, status, message: e.message } }
 }

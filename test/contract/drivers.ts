@@ -3,7 +3,7 @@ import { express4Driver, express5Driver } from './drivers/express.js'
 import { fastifyDriver } from './drivers/fastify.js'
 import { koa2Driver, koa3Driver } from './drivers/koa.js'
 
-export type { AppOptions, Driver, RunningApp } from './driver.js'
+export type { AppExtras, AppOptions, Driver, RunningApp } from './driver.js'
 
 const all: Driver[] = [express5Driver, express4Driver, fastifyDriver, koa3Driver, koa2Driver]
 

@@ -9,8 +9,7 @@ import { Browser, type Exchange } from '../support/browser.js'
 import type { CookieJar } from '../support/cookie-jar.js'
 import { loginDance, reachCallback, type Dance, type ReachedCallback } from '../support/login-dance.js'
 import { startRogueProvider, type RogueProvider, type RogueProviderOptions } from '../support/rogue-provider.js'
-import type { AppOptions, Driver, RunningApp } from './drivers.js'
-import type { SecondInstance } from './driver.js'
+import type { AppExtras, AppOptions, Driver, RunningApp } from './drivers.js'
 import { expectNoLeaks } from './expectations.js'
 
 export interface Harness {
@@ -20,8 +19,8 @@ export interface Harness {
   readonly options: AppOptions
   /** Every exchange of every browser of the current test. */
   readonly log: Exchange[]
-  /** Restarts the app with these options on top of the defaults (and a second oidc() instance mounted in it). */
-  startApp(overrides?: Partial<AppOptions>, second?: SecondInstance): Promise<RunningApp>
+  /** Restarts the app with these options on top of the defaults. */
+  startApp(overrides?: Partial<AppOptions>, extras?: AppExtras): Promise<RunningApp>
   browser(options?: { jar?: CookieJar }): Browser
   /** Up to the callback URL, in a new browser unless one is given. */
   reachCallback(options?: { browser?: Browser; returnTo?: string }): Promise<ReachedCallback & { browser: Browser }>
@@ -55,7 +54,7 @@ export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions
       return required(options, 'the app')
     },
     log,
-    async startApp(overrides = {}, second) {
+    async startApp(overrides = {}, extras = {}) {
       await app?.close()
       app = undefined
       const provider = harness.rogue
@@ -67,7 +66,7 @@ export function useHarness(driver: Driver, setup: { rogue?: RogueProviderOptions
         authRequired: false,
         ...overrides,
       }
-      app = await driver.start(options, second)
+      app = await driver.start(options, extras)
       return app
     },
     browser: (browserOptions = {}) => new Browser({ ...browserOptions, log }),

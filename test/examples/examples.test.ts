@@ -4,7 +4,7 @@
  * embedded dev provider.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signIn } from '@oidc-rp/testing'
+import { signIn, SignInError } from '@oidc-rp/testing'
 import { startExample } from '../support/example-process.js'
 
 async function get(url: string, cookie?: string, accept = 'application/json') {
@@ -26,6 +26,7 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s', (name) => {
     // The list is written line by line after the URL: it may still be on its way.
     await expect.poll(() => app.output()).toMatch(/alice .*admins/)
     await expect.poll(() => app.output()).toMatch(/bob .*developers/)
+    await expect.poll(() => app.output()).toMatch(/dave .*dave@example\.com/)
   })
 
   it('serves a public home page with a sign-in button', async () => {
@@ -57,6 +58,22 @@ describe.each(['express', 'fastify', 'koa'])('examples/%s', (name) => {
   it('gives bob 403 at /admin', async () => {
     const { cookie } = await signIn(app.url, 'bob')
     expect((await get(`${app.url}/admin`, cookie)).status).toBe(403)
+  })
+
+  it('refuses dave, whose email is not verified, with a 403 page saying so; alice still signs in', async () => {
+    const refused = await signIn(app.url, 'dave').then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    expect(refused).toBeInstanceOf(SignInError)
+    const error = refused as SignInError
+    expect(error.step).toBe('app callback')
+    expect(error.status).toBe(403)
+    expect(error.message).toContain('The email address dave@example.com is not verified')
+    // one warning line says why, with the hook's reason code
+    await expect.poll(() => app.output()).toMatch(/sign-in refused \[email_unverified\]/)
+    const { cookie } = await signIn(app.url, 'alice')
+    expect((await get(`${app.url}/me`, cookie)).status).toBe(200)
   })
 
   it('logs out, and the old cookie no longer authenticates', async () => {

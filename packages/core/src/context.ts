@@ -1,6 +1,6 @@
 import { encodeAsked } from './authz/step-up.js'
 import type { ResolvedConfig } from './config/resolve.js'
-import { OidcError, type StepUp } from './errors.js'
+import { OidcError, type ErrorHandling, type StepUp } from './errors.js'
 import { readCookies, type CookieSigner } from './http/cookies.js'
 import { isBrowserNavigation, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { safeReturnTo } from './protocol/return-to.js'
@@ -155,6 +155,11 @@ export class OidcContext {
   get groupsOverage(): boolean {
     const claims = this.#claims()
     return claims !== undefined && groupsOverage(claims, this.#deps.config.groupsClaim)
+  }
+
+  /** @internal How guards answer a denial (`errorHandling`, `renderError`). */
+  get errorHandling(): ErrorHandling {
+    return this.#deps.config.errorHandling
   }
 
   /** @internal Guards log through the relying party's logger. */

@@ -1,4 +1,4 @@
-import { forbiddenPage } from './http/pages.js'
+import { forbiddenPage, refusedPage } from './http/pages.js'
 import {
   html,
   isBrowserNavigation,
@@ -59,6 +59,8 @@ export type OidcErrorCode =
   | 'forbidden'
   /** A step-up sign-in came back without the authentication the route asked for (`acr`). */
   | 'insufficient_authentication'
+  /** The app's `onSignIn` (or `onRefresh`) hook refused the user (`refuse(reason, message)`). */
+  | 'sign_in_refused'
   /** Anything unexpected. Never shown in detail. */
   | 'internal'
 
@@ -81,6 +83,7 @@ const STATUS: Record<OidcErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   insufficient_authentication: 403,
+  sign_in_refused: 403,
   internal: 500,
 }
 
@@ -90,6 +93,10 @@ export const RETRY_AFTER_SECONDS = 5
 export interface OidcErrorOptions {
   cause?: unknown
   headers?: Record<string, string>
+  /** A refused sign-in's reference, also in its log line and event. */
+  reference?: string
+  /** The provider's own OAuth error (`invalid_client`...), when it sent one. */
+  providerError?: string
 }
 
 export class OidcError extends Error {
@@ -103,10 +110,16 @@ export class OidcError extends Error {
   readonly expose: boolean
   /** Response headers the frameworks' default error handlers apply (e.g. Retry-After). */
   readonly headers: Record<string, string>
+  /** A refused sign-in's reference, also in its log line and `signInRefused` event. */
+  readonly reference?: string
+  /** The provider's own OAuth error (`invalid_client`, `unauthorized_client`, `access_denied`...), when it sent one. */
+  readonly providerError?: string
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: scrubCause(options.cause) })
     this.code = code
+    if (options.reference !== undefined) this.reference = options.reference
+    if (options.providerError !== undefined) this.providerError = options.providerError
     this.status = STATUS[code]
     this.statusCode = this.status
     this.expose = this.status < 500 || this.status === 503 || code === 'session_too_large'
@@ -148,6 +161,63 @@ export function isOidcError(value: unknown): value is OidcError {
   return value instanceof OidcError
 }
 
+/**
+ * A sign-in (or a refresh) the app refuses: 403 with `message` shown to the user (an HTML
+ * page or JSON), never a redirect. `reason` is a short code for logs, events and the JSON
+ * answer. Made by `refuse()`, returned (or thrown) by `onSignIn` / `onRefresh`.
+ */
+export class SignInRefused extends OidcError {
+  /** The app's reason code, e.g. `email_unverified`. */
+  readonly reason: string
+
+  constructor(reason: string, message: string, options: OidcErrorOptions = {}) {
+    super('sign_in_refused', message, options)
+    this.reason = reason
+  }
+}
+
+/** The answers the middleware gives itself that an app may render its own way (`renderError`). */
+export interface ErrorAnswer {
+  /** `unauthenticated` (401, API clients), `forbidden` (403, a guard) or `sign_in_refused` (403, a hook). */
+  readonly code: 'unauthenticated' | 'forbidden' | 'sign_in_refused'
+  readonly status: number
+  /** What the user may be told. */
+  readonly message: string
+  /** The hook's reason code of a refused sign-in. */
+  readonly reason?: string
+  /** Whether the client asked for HTML (a browser) rather than JSON. */
+  readonly html: boolean
+  /** Who a guard refused (signed in); undefined for a refused sign-in or bearer token. */
+  readonly user: Readonly<Claims> | undefined
+  readonly request: Readonly<Pick<HttpRequest, 'method' | 'url' | 'headers'>>
+  /** The built-in answer. */
+  readonly response: HttpResponse
+}
+
+/**
+ * `renderError`: the app's page (HTML, sent with the answer's status) or its whole
+ * response for a 401/403 the middleware answers; undefined keeps the built-in one.
+ *
+ * @example
+ * ```ts
+ * import type { RenderError } from '@oidc-rp/core'
+ *
+ * export const renderError: RenderError = ({ html, status, message }) =>
+ *   html ? `<!doctype html><title>${status}</title><h1>Sorry</h1><p>${message.replace(/</g, '&lt;')}</p>` : undefined
+ * ```
+ */
+export type RenderError = (answer: ErrorAnswer) => string | HttpResponse | undefined
+
+/** How failures are answered (`errorHandling` and `renderError`). */
+export interface ErrorHandling {
+  /**
+   * `builtin`: 401 and 403 (guards, refused sign-ins, bearer tokens) are answered here;
+   * `framework`: they go to the framework's error handling too, like every other error.
+   */
+  readonly mode: 'builtin' | 'framework'
+  readonly render: RenderError | undefined
+}
+
 /** Who a guard refused (an `OidcContext` is one). */
 export interface Refused {
   readonly user: Claims | undefined
@@ -175,7 +245,21 @@ export class Denial {
     this.refusal = refusal
     this.stepUp = stepUp
   }
+
+  /** As an error, for the framework's error handling (`errorHandling: 'framework'`). */
+  toError(): OidcError {
+    if (this.code === 'step_up' && this.stepUp !== undefined) {
+      return new OidcError('unauthenticated', `This resource needs a new sign-in: ${this.refusal}.`, {
+        headers: { 'www-authenticate': stepUpChallenge(this.stepUp, this.refusal) },
+      })
+    }
+    return this.code === 'unauthenticated'
+      ? new OidcError('unauthenticated', UNAUTHENTICATED, { headers: { 'www-authenticate': 'Bearer realm="oidc-rp"' } })
+      : new OidcError('forbidden', `Access denied: this ${this.refusal}.`)
+  }
 }
+
+const UNAUTHENTICATED = 'Sign in first, or send a bearer token.'
 
 /**
  * The one place failures become the answers the middleware sends itself: a refused bearer
@@ -185,7 +269,18 @@ export class Denial {
  * redirect (which would loop). Undefined for every other failure: it goes on to the
  * framework's error handling, with the status and headers `OidcError` carries.
  */
-export function errorResponse(failure: unknown, request: HttpRequest): HttpResponse | undefined {
+export function errorResponse(
+  failure: unknown,
+  request: HttpRequest,
+  handling: ErrorHandling = BUILTIN,
+): HttpResponse | undefined {
+  if (handling.mode === 'framework' && !answeredHere(failure, request)) return undefined
+  if (handling.render !== undefined) return rendered(failure, request, handling.render)
+  if (failure instanceof SignInRefused) {
+    if (!wantsHtml(request))
+      return json(403, { error: 'sign_in_refused', reason: failure.reason, message: failure.message })
+    return html(403, refusedPage({ message: failure.message }))
+  }
   if (failure instanceof Denial) {
     const { who } = failure
     if (failure.code === 'unauthenticated') {
@@ -242,4 +337,65 @@ function stepUpChallenge(stepUp: StepUp, description: string): string {
 function bearerChallenge(error: OidcError): string {
   const description = error.message.replace(/[^\x20-\x7e]|["\\]/g, '').slice(0, 200)
   return `Bearer realm="oidc-rp", error="invalid_token", error_description="${description}"`
+}
+
+const BUILTIN: ErrorHandling = { mode: 'builtin', render: undefined }
+
+/** What is answered here even with `errorHandling: 'framework'`: the sign-in redirect, and the provider's back-channel answer. */
+function answeredHere(failure: unknown, request: HttpRequest): boolean {
+  if (failure instanceof Denial) return failure.code === 'unauthenticated' && isBrowserNavigation(request)
+  return failure instanceof OidcError && failure.code === 'invalid_logout_token'
+}
+
+/** The built-in answer, through the app's `renderError`. */
+function rendered(failure: unknown, request: HttpRequest, render: RenderError): HttpResponse | undefined {
+  const response = errorResponse(failure, request)
+  if (response === undefined || (response.status !== 401 && response.status !== 403)) return response
+  const answer = describeAnswer(failure, request, response)
+  if (answer === undefined) return response
+  const own = render(answer)
+  if (own === undefined) return response
+  if (typeof own === 'string') return html(response.status, own, pick(response.headers, 'www-authenticate'))
+  return { status: own.status, headers: { ...own.headers }, ...(own.body === undefined ? {} : { body: own.body }) }
+}
+
+function describeAnswer(failure: unknown, request: HttpRequest, response: HttpResponse): ErrorAnswer | undefined {
+  const base = {
+    status: response.status,
+    html: wantsHtml(request),
+    request: { method: request.method, url: request.url, headers: request.headers },
+    response,
+  }
+  if (failure instanceof SignInRefused)
+    return { ...base, code: 'sign_in_refused', message: failure.message, reason: failure.reason, user: undefined }
+  if (failure instanceof Denial)
+    return {
+      ...base,
+      code: failure.code,
+      message: failure.code === 'unauthenticated' ? UNAUTHENTICATED : `Access denied: this ${failure.refusal}.`,
+      user: failure.who.user,
+    }
+  if (failure instanceof OidcError && failure.code === 'invalid_token')
+    return { ...base, code: 'unauthenticated', message: failure.message, user: undefined }
+  return undefined
+}
+
+function pick(headers: HttpResponse['headers'], name: string): Record<string, string | string[]> {
+  const value = headers[name]
+  return value === undefined ? {} : { [name]: value }
+}
+
+/**
+ * A failure on its way to the framework's error handling: a guard's denial as the
+ * `OidcError` it stands for, a refused bearer token with its RFC 6750 challenge.
+ */
+export function forFramework(failure: unknown): unknown {
+  if (failure instanceof Denial) return failure.toError()
+  if (
+    failure instanceof OidcError &&
+    failure.code === 'invalid_token' &&
+    failure.headers['www-authenticate'] === undefined
+  )
+    failure.headers['www-authenticate'] = bearerChallenge(failure)
+  return failure
 }

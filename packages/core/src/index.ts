@@ -11,6 +11,28 @@ export { MemoryStore, type MemoryStoreOptions } from './session/memory-store.js'
 export { expressSessionStore, type ExpressSessionStoreLike } from './session/express-session-store.js'
 export type { SessionStore, SessionData, SessionLock } from './store.js'
 export type { Claims } from './identity.js'
+export {
+  HookTokens,
+  refuse,
+  type HookRequest,
+  type HookResult,
+  type OnRefresh,
+  type OnSignIn,
+  type RefreshContext,
+  type SignInContext,
+} from './hooks.js'
+export { SignInRefused, type ErrorAnswer, type RenderError } from './errors.js'
+export type {
+  BackchannelLogoutEvent,
+  OidcEvent,
+  OnEvent,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  SessionEndedEvent,
+  SignedInEvent,
+  SignedOutEvent,
+  SignInRefusedEvent,
+} from './events.js'
 
 // What adapter authors use: the relying party, the neutral request and response, the guards.
 export { RelyingParty, type HandleResult, type Route } from './relying-party.js'

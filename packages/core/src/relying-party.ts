@@ -2,7 +2,7 @@ import { authorize, signedIn } from './authz/guards.js'
 import type { OidcOptions } from './config/options.js'
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
 import { OidcContext, type ContextDeps } from './context.js'
-import { errorResponse, OidcError } from './errors.js'
+import { errorResponse, forFramework, OidcError, type ErrorHandling } from './errors.js'
 import { CookieSigner, cookieName, readCookies, type Cookies } from './http/cookies.js'
 import { header, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { BearerVerifier, type VerifiedBearer } from './protocol/bearer.js'
@@ -10,6 +10,7 @@ import { ProviderDiscovery } from './protocol/provider.js'
 import { LoginTransactions } from './protocol/transaction.js'
 import { backchannelLogout } from './routes/backchannel-logout.js'
 import { callback } from './routes/callback.js'
+import { signInFailed } from './routes/sign-in.js'
 import { mountedPath, type RouteDeps } from './routes/deps.js'
 import { login, SILENT_COOKIE } from './routes/login.js'
 import { logout } from './routes/logout.js'
@@ -77,7 +78,8 @@ export class RelyingParty {
       {
         path: routes.callback,
         methods: ['GET', 'POST'],
-        answer: (request, setCookie) => callback(deps, request, setCookie),
+        answer: (request, setCookie) =>
+          callback(deps, request, setCookie).catch((err: unknown) => signInFailed(config, err)),
       },
       {
         path: routes.logout,
@@ -110,7 +112,9 @@ export class RelyingParty {
     const path = pathOf(request.url)
     for (const route of this.#routes) {
       if (path === route.path && route.methods.includes(request.method))
-        return route.answer(request, setCookie).then(respond, (err: unknown) => failed(err, request))
+        return route
+          .answer(request, setCookie)
+          .then(respond, (err: unknown) => failed(err, request, this.#config.errorHandling))
     }
 
     const bearer = this.#config.bearer.enabled ? bearerToken(request) : undefined
@@ -120,7 +124,7 @@ export class RelyingParty {
         return this.#bearerContext(cached, request, setCookie)
       return this.#verifyBearer(bearer).then(
         (verified) => this.#bearerContext(verified, request, setCookie),
-        (err: unknown) => failed(err, request),
+        (err: unknown) => failed(err, request, this.#config.errorHandling),
       )
     }
     const cookies = readCookies(request)
@@ -134,7 +138,7 @@ export class RelyingParty {
       )
     return this.#authenticate(cookies, request, setCookie).then(
       (context) => this.#guard(context, request),
-      (err: unknown) => failed(err, request),
+      (err: unknown) => failed(err, request, this.#config.errorHandling),
     )
   }
 
@@ -197,9 +201,9 @@ export class RelyingParty {
 const respond = (response: HttpResponse): HandleResult => ({ response })
 
 /** Every failure of `handle()` ends here: the answer the middleware sends itself, or rethrown for the framework. */
-function failed(err: unknown, request: HttpRequest): HandleResult {
-  const response = errorResponse(err, request)
-  if (response === undefined) throw err
+function failed(err: unknown, request: HttpRequest, handling: ErrorHandling): HandleResult {
+  const response = errorResponse(err, request, handling)
+  if (response === undefined) throw forFramework(err)
   return { response }
 }
 

@@ -13,6 +13,7 @@ import {
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export { HookTokens, refuse, SignInRefused } from '@oidc-rp/core'
 export type {
   AccessToken,
   BearerOptions,
@@ -37,6 +38,25 @@ export type {
   StepUpOptions,
   User,
   UserClaims,
+} from '@oidc-rp/core'
+export type {
+  BackchannelLogoutEvent,
+  ErrorAnswer,
+  HookRequest,
+  HookResult,
+  OidcEvent,
+  OnEvent,
+  OnRefresh,
+  OnSignIn,
+  RefreshContext,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  RenderError,
+  SessionEndedEvent,
+  SignedInEvent,
+  SignedOutEvent,
+  SignInContext,
+  SignInRefusedEvent,
 } from '@oidc-rp/core'
 
 declare global {
@@ -84,6 +104,30 @@ function send(res: Response, response: HttpResponse): void {
  * })
  * app.get('/admin', requireGroup('admins'), (_req, res) => {
  *   res.json({ ok: true })
+ * })
+ * ```
+ *
+ * @example
+ * ```ts
+ * import express, { type NextFunction, type Request, type Response } from 'express'
+ * import { isOidcError, oidc, refuse, type OidcEvent } from '@oidc-rp/express'
+ *
+ * const app = express()
+ * app.use(
+ *   oidc({
+ *     // Refuse at sign-in (403 with the message), or return the claims to keep.
+ *     onSignIn: ({ claims }) =>
+ *       claims.email_verified === false ? refuse('email_unverified', 'Verify your email address first.') : undefined,
+ *     onEvent: (event: OidcEvent) => {
+ *       if (event.type === 'signInRefused') console.warn(`sign-in refused: ${event.reason} (${event.reference})`)
+ *     },
+ *     // 401 and 403 go to the error handler below, like every other error.
+ *     errorHandling: 'framework',
+ *   }),
+ * )
+ * app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+ *   if (!isOidcError(err)) return next(err)
+ *   res.status(err.status).set(err.headers).send(`<h1>${err.status}</h1>`)
  * })
  * ```
  */

@@ -14,6 +14,7 @@ import {
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export { HookTokens, refuse, SignInRefused } from '@oidc-rp/core'
 export type {
   AccessToken,
   BearerOptions,
@@ -38,6 +39,25 @@ export type {
   StepUpOptions,
   User,
   UserClaims,
+} from '@oidc-rp/core'
+export type {
+  BackchannelLogoutEvent,
+  ErrorAnswer,
+  HookRequest,
+  HookResult,
+  OidcEvent,
+  OnEvent,
+  OnRefresh,
+  OnSignIn,
+  RefreshContext,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  RenderError,
+  SessionEndedEvent,
+  SignedInEvent,
+  SignedOutEvent,
+  SignInContext,
+  SignInRefusedEvent,
 } from '@oidc-rp/core'
 
 declare module 'fastify' {
@@ -142,6 +162,23 @@ const plugin: FastifyPluginAsync<OidcOptions> = async (fastify, registerOptions)
  * await app.register(oidc, { authRequired: false }) // the rest from OIDC_* variables
  * app.get('/me', async (request) => request.oidc.user ?? { signedIn: false })
  * app.get('/admin', { preHandler: requireGroup('admins') }, async () => ({ ok: true }))
+ * ```
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { isOidcError, oidc, refuse, type OnSignIn } from '@oidc-rp/fastify'
+ *
+ * const onSignIn: OnSignIn = ({ claims }) =>
+ *   claims.email_verified === false ? refuse('email_unverified', 'Verify your email address first.') : undefined
+ *
+ * const app = Fastify()
+ * // 401 and 403 go to Fastify's error handler, like every other error (set it before registering).
+ * app.setErrorHandler((err, _request, reply) => {
+ *   if (!isOidcError(err)) throw err
+ *   return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message })
+ * })
+ * await app.register(oidc, { onSignIn, errorHandling: 'framework', onEvent: (event) => app.log.info({ oidc: event }) })
  * ```
  */
 export const oidc = fp(plugin, { name: '@oidc-rp/fastify', fastify: '5.x' })

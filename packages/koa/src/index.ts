@@ -14,6 +14,7 @@ import {
 
 // What an app uses, from this one package.
 export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
+export { HookTokens, refuse, SignInRefused } from '@oidc-rp/core'
 export type {
   AccessToken,
   BearerOptions,
@@ -38,6 +39,25 @@ export type {
   StepUpOptions,
   User,
   UserClaims,
+} from '@oidc-rp/core'
+export type {
+  BackchannelLogoutEvent,
+  ErrorAnswer,
+  HookRequest,
+  HookResult,
+  OidcEvent,
+  OnEvent,
+  OnRefresh,
+  OnSignIn,
+  RefreshContext,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  RenderError,
+  SessionEndedEvent,
+  SignedInEvent,
+  SignedOutEvent,
+  SignInContext,
+  SignInRefusedEvent,
 } from '@oidc-rp/core'
 
 declare module 'koa' {
@@ -83,6 +103,27 @@ function send(ctx: Context, response: HttpResponse): void {
  *   ctx.body = { ok: true, sub: ctx.state.oidc.user?.sub }
  * })
  * app.use(router.routes())
+ * ```
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa'
+ * import { oidc, refuse, type RenderError } from '@oidc-rp/koa'
+ *
+ * // The refused sign-in's page (and the 403 of the guards) in the app's own style.
+ * const renderError: RenderError = ({ html, status, message }) =>
+ *   html ? `<h1>${status}</h1><p>${message.replace(/</g, '&lt;')}</p>` : undefined
+ *
+ * const app = new Koa()
+ * app.on('error', (err: unknown) => console.error(err)) // every error oidc() throws reaches it
+ * app.use(
+ *   oidc({
+ *     onSignIn: ({ claims }) =>
+ *       claims.email_verified === false ? refuse('email_unverified', 'Verify your email address first.') : undefined,
+ *     renderError,
+ *     debug: process.env.NODE_ENV !== 'production',
+ *   }),
+ * )
  * ```
  */
 export function oidc(options?: OidcOptions): Middleware {

@@ -5,6 +5,8 @@ export const defaultUsers: DevUser[] = [
   { id: 'alice', name: 'Alice Admin', email: 'alice@example.com', groups: ['admins', 'developers'] },
   { id: 'bob', name: 'Bob Builder', email: 'bob@example.com', groups: ['developers'] },
   { id: 'carol', name: 'Carol Contractor', email: 'carol@example.com', groups: [] },
+  // Whose email the provider has not verified: the examples' sign-in hook refuses him.
+  { id: 'dave', name: 'Dave Unverified', email: 'dave@example.com', groups: ['developers'], emailVerified: false },
 ]
 
 export function copyUser(user: DevUser): DevUser {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import express from 'express'
 import express4 from 'express4'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/express'
-import { closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
+import { appErrorBody, closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
 
 /** Compile-time contract check: every contract option is an option of this adapter's oidc(). */
 type Assert<T extends true> = T
@@ -13,7 +13,8 @@ export type ExpressTakesEveryContractOption = Assert<[Unsupported] extends [neve
 function expressDriver(name: string, createApp: () => express.Express): Driver {
   return {
     name,
-    async start(options, second) {
+    async start(options, extras = {}) {
+      const { second } = extras
       const app = createApp()
       const server = createServer(app)
       const url = await listenOnLoopback(server)
@@ -68,6 +69,13 @@ function expressDriver(name: string, createApp: () => express.Express): Driver {
         const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/'
         req.oidc.logout({ returnTo, idpLogout: false }).then((url) => res.redirect(url), next)
       })
+      if (extras.errorHandler)
+        // Express tells an error handler by its four parameters, the last one unused here.
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+        app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+          const { status, body } = appErrorBody(err)
+          res.status(status).json(body)
+        })
       return { url, close: () => closeServer(server) }
     },
   }

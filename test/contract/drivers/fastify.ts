@@ -1,14 +1,20 @@
 import { createServer, type Server } from 'node:http'
 import Fastify from 'fastify'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/fastify'
-import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { appErrorBody, closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
 export const fastifyDriver: Driver = {
   name: 'fastify',
-  async start(options, second) {
+  async start(options, extras = {}) {
+    const { second } = extras
     let server!: Server
     const app = Fastify({ serverFactory: (handler) => (server = createServer(handler)) })
     const url = await listenOnLoopback(server)
+    if (extras.errorHandler)
+      app.setErrorHandler((err, _request, reply) => {
+        const { status, body } = appErrorBody(err)
+        return reply.code(status).send(body)
+      })
     await app.register(oidc, { ...options, baseURL: url })
     if (second) {
       await app.register(

@@ -3,18 +3,31 @@ import Koa from 'koa'
 import Koa2 from 'koa2'
 import Router from '@koa/router'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/koa'
-import { closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { appErrorBody, closeServer, listenOnLoopback, type Driver } from '../driver.js'
 
 /** The same app on Koa 3 and on Koa 2. */
 function koaDriver(name: string, createApp: () => Koa): Driver {
   return {
     name,
-    async start(options, second) {
+    async start(options, extras = {}) {
+      const { second } = extras
       let handler: RequestListener = (_req, res) => res.writeHead(503).end()
       const server = createServer((req, res) => handler(req, res))
       const url = await listenOnLoopback(server)
       const app = createApp()
       const router = new Router()
+      if (extras.onAppError) app.on('error', extras.onAppError)
+      if (extras.errorHandler)
+        app.use(async (ctx, next) => {
+          try {
+            await next()
+          } catch (err) {
+            const { status, body } = appErrorBody(err)
+            ctx.status = status
+            ctx.body = body
+            ctx.app.emit('error', err, ctx)
+          }
+        })
       app.use(oidc({ ...options, baseURL: url }))
       if (second) app.use(mounted(second.mount, oidc({ ...second.options, baseURL: url + second.mount })))
       router.get('/', (ctx) => {

@@ -1,5 +1,5 @@
 import type { OidcContext } from '../context.js'
-import { Denial, errorResponse, OidcError } from '../errors.js'
+import { Denial, errorResponse, forFramework, OidcError } from '../errors.js'
 import type { HttpRequest, HttpResponse } from '../http/types.js'
 import type { Claims } from '../identity.js'
 import { stepUpOf, stepUpShortfall, type StepUp, type StepUpOptions } from './step-up.js'
@@ -105,13 +105,20 @@ export function authorize(
   if (!context)
     throw new OidcError('misconfigured', 'A guard ran without the oidc() middleware before it: register oidc() first.')
   if (requirement.silent) return context.isAuthenticated() ? undefined : context.silentLogin(request)
-  if (!context.isAuthenticated()) return errorResponse(new Denial('unauthenticated', context), request)
+  if (!context.isAuthenticated()) return deny(new Denial('unauthenticated', context), request, context)
   const refusal = requirement.check(context)
-  if (refusal !== undefined) return errorResponse(new Denial('forbidden', context, refusal), request)
+  if (refusal !== undefined) return deny(new Denial('forbidden', context, refusal), request, context)
   const { stepUp } = requirement
   if (stepUp === undefined) return undefined
   const shortfall = stepUpShortfall(context, stepUp, Math.floor(Date.now() / 1000), context.clockTolerance)
-  return shortfall === undefined ? undefined : errorResponse(new Denial('step_up', context, shortfall, stepUp), request)
+  return shortfall === undefined ? undefined : deny(new Denial('step_up', context, shortfall, stepUp), request, context)
+}
+
+/** The denial's answer, or with `errorHandling: 'framework'`, thrown for the framework's error handling. */
+function deny(denial: Denial, request: HttpRequest, context: OidcContext): HttpResponse {
+  const response = errorResponse(denial, request, context.errorHandling)
+  if (response === undefined) throw forFramework(denial)
+  return response
 }
 
 /** The guards every adapter exports, each its framework's middleware: written, with their docs, once. */

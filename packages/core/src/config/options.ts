@@ -1,6 +1,9 @@
 import type { JsonWebKey } from 'node:crypto'
 import type { ClientAuthMethod } from './client-credentials.js'
 import type { SessionStore } from '../store.js'
+import type { OnEvent } from '../events.js'
+import type { RenderError } from '../errors.js'
+import type { OnRefresh, OnSignIn } from '../hooks.js'
 
 /** Paths of the routes the middleware answers, relative to where it is mounted. */
 export interface Routes {
@@ -74,6 +77,8 @@ export interface BearerOptions {
 export interface Logger {
   warn(message: string): void
   error(message: string): void
+  /** The `debug` trace (`OIDC_DEBUG`); a logger without it gets the trace as warnings. */
+  debug?(message: string): void
 }
 
 /** Options of `oidc()`. Every one of them can also come from the environment; an option given here wins. */
@@ -176,4 +181,30 @@ export interface OidcOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>
   /** Where warnings go. Default `console`. Tokens and secrets are never logged. */
   logger?: Logger
+  /**
+   * At every sign-in, after every check and before the session is written: return the
+   * claims to keep (mapped, reduced, enriched), `refuse(reason, message)` (403 with the
+   * message, never a redirect), or nothing to keep them as they are. Protocol claims
+   * (`sub`, `iss`, `aud`, `sid`, `auth_time`, `acr`...) always stay the verified token's.
+   */
+  onSignIn?: OnSignIn
+  /**
+   * After every refresh, before the renewed session is saved: the same, with the renewed
+   * claims and the previous ones; a refusal ends the session. Without it, a refresh that
+   * brings a new ID token replaces the claims with the provider's.
+   */
+  onRefresh?: OnRefresh
+  /** Signed in, sign-in refused, refreshed, refresh failed, signed out, back-channel logout, session ended: for logs and metrics. Never holds a token. */
+  onEvent?: OnEvent
+  /** `OIDC_DEBUG`: trace each step of a sign-in and a refresh to `logger.debug`, tokens and secrets redacted. Default `false`. */
+  debug?: boolean
+  /**
+   * `OIDC_ERROR_HANDLING`: `builtin` (default) answers 401 and 403 (guards, refused
+   * sign-ins, bearer tokens) itself; `framework` sends them, like every other error, to the
+   * framework's error handling (Express `next(err)`, Fastify's error handler, Koa's thrown
+   * error and `app.on('error')`). A browser that must sign in is still redirected.
+   */
+  errorHandling?: 'builtin' | 'framework'
+  /** Renders the 401 and 403 answers (HTML page or whole response); undefined keeps the built-in one. */
+  renderError?: RenderError
 }

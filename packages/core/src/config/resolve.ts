@@ -5,6 +5,9 @@ import { outboundFetch, type Fetch } from '../http/outbound.js'
 import { isLoopbackHost } from '../http/types.js'
 import { storeProblem, type SessionStore } from '../store.js'
 import type { CookieOptions, Logger, OidcOptions, Routes } from './options.js'
+import { tracer, type Observer } from '../events.js'
+import type { ErrorHandling } from '../errors.js'
+import type { OnRefresh, OnSignIn } from '../hooks.js'
 
 /** The checked, frozen configuration the core runs on. */
 export interface ResolvedConfig {
@@ -54,6 +57,13 @@ export interface ResolvedConfig {
   readonly logger: Logger
   /** Every request to the provider goes through it (a proxy, when the environment names one). */
   readonly fetch: Fetch
+  readonly onSignIn: OnSignIn | undefined
+  readonly onRefresh: OnRefresh | undefined
+  /** Events and the `debug` trace. */
+  readonly observer: Observer
+  readonly errorHandling: ErrorHandling
+  /** `NODE_ENV=production`: error pages give a reference, not what to fix. */
+  readonly production: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -93,6 +103,12 @@ const KNOWN = new Set([
   'fetch',
   'loginParams',
   'cookies',
+  'onSignIn',
+  'onRefresh',
+  'onEvent',
+  'debug',
+  'errorHandling',
+  'renderError',
 ])
 const KNOWN_SESSION = new Set(['store', 'stateless', 'idleTimeout', 'absoluteTimeout'])
 const KNOWN_BEARER = new Set(['audience', 'allowHmac', 'jwtAccessTokens'])
@@ -440,6 +456,25 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     problem('fetch', undefined, 'must be a function like fetch(url, init)')
   const fetch = outboundFetch(options.fetch, env)
 
+  for (const name of ['onSignIn', 'onRefresh', 'onEvent', 'renderError'] as const)
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      problem(name, undefined, 'must be a function')
+  const debugEnv = parseBoolean(env.OIDC_DEBUG)
+  if (debugEnv === 'invalid') problem('debug', 'OIDC_DEBUG', 'must be true or false')
+  const debug = options.debug ?? debugEnv === true
+  if (typeof debug !== 'boolean') problem('debug', 'OIDC_DEBUG', 'must be true or false')
+  const errorMode = options.errorHandling ?? (env.OIDC_ERROR_HANDLING || 'builtin')
+  if (errorMode !== 'builtin' && errorMode !== 'framework')
+    problem('errorHandling', 'OIDC_ERROR_HANDLING', 'must be builtin or framework')
+  const observer: Observer = Object.freeze({
+    onEvent: options.onEvent,
+    warnOnFailure: (message: string) => logger.error(message),
+    trace:
+      debug === true
+        ? tracer(logger.debug ? (m) => logger.debug!(m) : (m) => logger.warn(m), [clientSecret, ...secrets])
+        : undefined,
+  })
+
   if (problems.length > 0 || !issuer || !clientId || !baseURL) {
     throw new OidcError('invalid_options', `oidc-rp: invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }
@@ -478,6 +513,14 @@ export function resolveConfig(options: OidcOptions = {}, env: Env = process.env)
     absoluteTimeout,
     logger,
     fetch,
+    onSignIn: options.onSignIn,
+    onRefresh: options.onRefresh,
+    observer,
+    errorHandling: Object.freeze({
+      mode: errorMode === 'framework' ? 'framework' : 'builtin',
+      render: options.renderError,
+    }),
+    production: env.NODE_ENV === 'production',
   })
 }
 
@@ -560,6 +603,7 @@ function resolveCookies(
 }
 
 const consoleLogger: Logger = {
+  debug: (message) => console.debug(`[oidc-rp] ${message}`),
   warn: (message) => console.warn(`[oidc-rp] ${message}`),
   error: (message) => console.error(`[oidc-rp] ${message}`),
 }

@@ -59,3 +59,15 @@ export function logoutPage(logoutPath: string): string {
 <p><a href="/">Stay signed in</a></p>`,
   })
 }
+
+/** What a user refused at sign-in by the app (`onSignIn` → `refuse()`) sees. */
+export function refusedPage(page: { message: string }): string {
+  return renderPage({
+    status: '403 · Sign-in refused',
+    title: 'Sign-in refused',
+    accent: '#dc2626',
+    body: `<p class="why">${escapeHtml(page.message)}</p>
+<p>You are not signed in to this app.</p>
+<p><a href="/">Home</a></p>`,
+  })
+}

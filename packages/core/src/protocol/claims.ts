@@ -37,7 +37,7 @@ export function safeClaims<T extends Record<string, unknown>>(claims: T): T {
  * nowhere else. Userinfo can add claims about the user, never replace these (nor add them
  * when the ID token has none).
  */
-const ID_TOKEN_ONLY = [
+export const ID_TOKEN_ONLY: readonly string[] = [
   'iss',
   'sub',
   'aud',

@@ -94,13 +94,25 @@ export function toOidcError(err: unknown, fallback: OidcErrorCode, doing: string
     return new OidcError(
       'provider_error',
       `The OpenID Provider refused the sign-in (error: ${safeErrorCode(err.error)}).`,
-      { cause: err },
+      { cause: err, providerError: safeErrorCode(err.error) },
     )
   }
   if (err instanceof client.ResponseBodyError) {
     return new OidcError(fallback, `The OpenID Provider refused ${doing} (error: ${safeErrorCode(err.error)}).`, {
       cause: err,
+      providerError: safeErrorCode(err.error),
     })
+  }
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    // RFC 6749 §5.2: a token endpoint answers failed client authentication with 401 and a
+    // challenge (often without an `error` parameter): that is invalid_client.
+    const param = err.cause.find((challenge) => challenge.parameters.error !== undefined)?.parameters.error
+    const code = param !== undefined ? safeErrorCode(param) : err.status === 401 ? 'invalid_client' : undefined
+    if (code !== undefined)
+      return new OidcError(fallback, `The OpenID Provider refused ${doing} (error: ${code}).`, {
+        cause: err,
+        providerError: code,
+      })
   }
   if (err instanceof joseErrors.JOSEError) {
     return new OidcError(fallback, `Token validation failed while ${doing}: ${err.message}.`, { cause: err })

@@ -1,4 +1,5 @@
 import * as client from 'openid-client'
+import * as oauth from 'oauth4webapi'
 import type { JWTVerifyGetKey } from 'jose'
 import { OidcError } from '../errors.js'
 import type { ResolvedConfig } from '../config/resolve.js'
@@ -125,6 +126,17 @@ export class ProviderDiscovery {
     try {
       discovered = await discover(config.httpTimeout)
     } catch (err) {
+      const mismatch = issuerMismatch(err, config.issuer)
+      if (mismatch !== undefined) {
+        config.logger.error(`discovery of ${config.issuer.href} failed: ${mismatch}`)
+        throw new OidcError(
+          'provider_unavailable',
+          `The OpenID Provider's discovery document is not usable: ${mismatch}.`,
+          {
+            cause: err,
+          },
+        )
+      }
       const { mapped, error } = providerFailure(
         err,
         'discovering the provider',
@@ -261,4 +273,17 @@ function describeCause(err: unknown): string {
 /** openid-client's fetch hook over the configured `fetch(url, init)` (a body it leaves undefined is left out). */
 function viaFetch(fetch: Fetch): client.CustomFetch {
   return (url, { body, ...init }) => fetch(url, body === undefined ? init : { ...init, body })
+}
+
+/**
+ * A discovery document whose `issuer` is not the configured one: both issuers, so that it
+ * is not mistaken for an outage (it is the configuration, or the wrong URL, to fix).
+ */
+function issuerMismatch(err: unknown, expected: URL): string | undefined {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== oauth.JSON_ATTRIBUTE_COMPARISON) return undefined
+  const cause = err.cause as { attribute?: unknown; body?: { issuer?: unknown } } | undefined
+  if (cause?.attribute !== 'issuer') return undefined
+  const found =
+    typeof cause.body?.issuer === 'string' ? cause.body.issuer.replace(/[^\x20-\x7e]/g, '').slice(0, 200) : '(none)'
+  return `it names the issuer ${JSON.stringify(found)}, but the configured issuer is ${JSON.stringify(expected.href)}: set issuer (OIDC_ISSUER) to exactly the provider's issuer (path and trailing slash included)`
 }

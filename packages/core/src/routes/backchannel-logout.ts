@@ -4,6 +4,7 @@ import { idTokenChecks } from '../protocol/id-token.js'
 import { LOGOUT_TOKEN_MAX_AGE, verifyLogoutToken } from '../protocol/logout-token.js'
 import { now } from '../session/backend.js'
 import { revokeBearers } from '../session/revocations.js'
+import { emit } from '../events.js'
 import type { RouteDeps } from './deps.js'
 
 /** OpenID Connect Back-Channel Logout 1.0: 200 when the sessions are ended; an invalid logout token is `invalid_logout_token` (400). */
@@ -26,7 +27,13 @@ export async function backchannelLogout(
   const spent = `jti:${claims.jti}`
   if ((await sessions.revokedAt(spent)) !== undefined)
     throw new OidcError('invalid_logout_token', 'The logout token was refused: its "jti" was already used.')
-  await sessions.endSessions(claims)
+  const ended = await sessions.endSessions(claims)
+  emit(config.observer, {
+    type: 'backchannelLogout',
+    ...(claims.sub === undefined ? {} : { sub: claims.sub }),
+    ...(claims.sid === undefined ? {} : { sid: claims.sid }),
+    sessions: ended,
+  })
   await revokeBearers(config, sessions, claims.sid !== undefined ? `sid:${claims.sid}` : `sub:${claims.sub}`)
   await sessions.revoke(spent, now(), LOGOUT_TOKEN_MAX_AGE + 2 * config.clockTolerance)
   return json(200, {}, {})

@@ -9,6 +9,7 @@ import { withUserInfo } from '../protocol/userinfo.js'
 import { now } from '../session/backend.js'
 import { signedInSession } from '../session/session-data.js'
 import type { RouteDeps } from './deps.js'
+import { signedIn, signInClaims } from './sign-in.js'
 
 /** Answers to `prompt=none` that mean "the user must interact": a silent sign-in falls back to signed out. */
 const SILENT_FALLBACK = new Set([
@@ -34,6 +35,7 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
     sessions.consumeOnce(key, ttl),
   )
 
+  config.observer.trace?.('sign-in: callback received, login transaction consumed (state checked, one use)')
   const provider = await deps.provider.get()
   checkResponseIssuer(params.get('iss'), provider)
   // A silent sign-in the provider could not complete without the user: back where the
@@ -56,6 +58,9 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
   } catch (err) {
     throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
   }
+  config.observer.trace?.(
+    `sign-in: code exchanged at ${provider.metadata.token_endpoint}: token_type ${tokens.token_type}, access token ${tokens.access_token ? 'yes' : 'no'}, refresh token ${tokens.refresh_token ? 'yes' : 'no'}, ID token ${tokens.id_token ? 'yes' : 'no'}, expires_in ${tokens.expires_in ?? 'not given'}`,
+  )
   if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
   const idClaims = await verifyIdToken(tokens.id_token, {
     ...idTokenChecks(config, provider),
@@ -63,13 +68,23 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
     ...(maxAge === undefined ? {} : { maxAge }),
     ...(tokens.access_token === undefined ? {} : { accessToken: tokens.access_token }),
   })
+  config.observer.trace?.(
+    `sign-in: ID token verified (iss ${idClaims.iss}, sub ${JSON.stringify(idClaims.sub)}, aud ${JSON.stringify(idClaims.aud)}, exp ${idClaims.exp})`,
+  )
   // Step-up: the route that asked stays refused rather than being asked again (no loop).
   if (tx.acr !== undefined && !(typeof idClaims.acr === 'string' && tx.acr.includes(idClaims.acr)))
     throw new OidcError(
       'insufficient_authentication',
       `The provider signed you in${typeof idClaims.acr === 'string' ? ` with "${idClaims.acr.slice(0, 100)}"` : ''}, but this page requires ${tx.acr.join(' or ')}: the sign-in was not accepted.`,
     )
-  const claims = await withUserInfo(config, provider, idClaims, tokens.access_token)
-  await sessions.create(signedInSession(tokens.id_token, idClaims, claims, tokens, now()), cookies, setCookie)
+  const claims = await signInClaims(
+    config,
+    await withUserInfo(config, provider, idClaims, tokens.access_token),
+    tokens,
+    request,
+  )
+  const session = signedInSession(tokens.id_token, idClaims, claims, tokens, now())
+  await sessions.create(session, cookies, setCookie)
+  signedIn(config, session)
   return redirect(tx.returnTo)
 }

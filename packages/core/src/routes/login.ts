@@ -68,6 +68,9 @@ export async function startLogin(
     code_challenge: await client.calculatePKCECodeChallenge(tx.codeVerifier),
     code_challenge_method: 'S256',
   })
+  config.observer.trace?.(
+    `sign-in: to ${provider.metadata.authorization_endpoint} with scope "${provider.scope}", PKCE S256, a new state and nonce`,
+  )
   deps.transactions.start(tx, cookies, setCookie)
   return url.href
 }

@@ -7,6 +7,7 @@ import { providerLogoutUrl } from '../protocol/end-session.js'
 import { safeReturnTo } from '../protocol/return-to.js'
 import { revokeBearers } from '../session/revocations.js'
 import type { SessionRef } from '../session/backend.js'
+import { emit, who } from '../events.js'
 import { mountedPath, type RouteDeps } from './deps.js'
 
 /**
@@ -52,6 +53,7 @@ export async function endSession(
   const after = new URL(returnTo, config.baseURL.origin).href
   if (!ref) return after
   await sessions.destroy(ref, setCookie)
+  emit(config.observer, { type: 'signedOut', ...who(ref.data) })
   // Its ID token was sent in logout URLs (id_token_hint): as a bearer token it dies with the session.
   await revokeBearers(
     config,

@@ -1,6 +1,7 @@
 import type { Cookies } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import type { SessionData } from '../store.js'
+import { emit, who, type Observer } from '../events.js'
 
 /** A loaded session: its id and its data (replaced when tokens are refreshed). */
 export interface SessionRef {
@@ -69,4 +70,11 @@ export function remaining(
 /** Rolling expiry is written at most this often, so that most requests write nothing. */
 export function touchInterval(idleTimeout: number): number {
   return Math.min(idleTimeout / 10, 300)
+}
+
+/** The `sessionEnded` event of a session found past its idle or absolute timeout. */
+export function timedOut(config: { observer: Observer; absoluteTimeout: number }, data: SessionData, t: number): void {
+  if (config.observer.onEvent === undefined) return
+  const reason = data.createdAt + config.absoluteTimeout <= t ? 'absolute_timeout' : 'idle_timeout'
+  emit(config.observer, { type: 'sessionEnded', ...who(data), reason })
 }

@@ -6,7 +6,15 @@ import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import { newSessionId } from './session-data.js'
-import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
+import {
+  now,
+  remaining,
+  timedOut,
+  touchInterval,
+  type Cookies,
+  type SessionBackend,
+  type SessionRef,
+} from './backend.js'
 import { MemoryStore } from './memory-store.js'
 import { pack, unpack } from './cookie-packing.js'
 import type { SessionData } from '../store.js'
@@ -79,6 +87,7 @@ export class CookieSessions implements SessionBackend {
     const ref = this.#decrypt(parts.join(''))
     const t = now()
     if (!ref || remaining(ref.data, t, this.#config) <= 0 || this.#isEnded(ref)) {
+      if (ref && remaining(ref.data, t, this.#config) <= 0) timedOut(this.#config, ref.data, t)
       this.#clear(0, this.#present(cookies), setCookie)
       return undefined
     }

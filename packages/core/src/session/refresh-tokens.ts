@@ -1,6 +1,7 @@
 import * as client from 'openid-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
+import { emit, who } from '../events.js'
 import { isNetworkError, providerFailure, refusesGrant } from '../protocol/errors.js'
 import { idTokenChecks, verifyIdToken } from '../protocol/id-token.js'
 import type { Provider } from '../protocol/provider.js'
@@ -30,7 +31,11 @@ export async function requestTokens(
   current: SessionData & { refreshToken: string },
 ): Promise<client.TokenEndpointResponse> {
   try {
-    return await client.refreshTokenGrant(provider.refreshClient, current.refreshToken)
+    const tokens = await client.refreshTokenGrant(provider.refreshClient, current.refreshToken)
+    deps.config.observer.trace?.(
+      `refresh: token endpoint answered: access token ${tokens.access_token ? 'yes' : 'no'}, refresh token ${tokens.refresh_token ? (tokens.refresh_token === current.refreshToken ? 'the same' : 'rotated') : 'none'}, ID token ${tokens.id_token ? 'yes' : 'no'}, expires_in ${tokens.expires_in ?? 'not given'}`,
+    )
+    return tokens
   } catch (err) {
     if (refusesGrant(err)) {
       const why = err instanceof client.ResponseBodyError ? err.error : 'a 400 without an OAuth error'
@@ -38,6 +43,7 @@ export async function requestTokens(
         `refresh token refused (${why}) for a session of sub ${JSON.stringify(current.sub)}: session ended`,
       )
       await deps.sessions.destroy(ref)
+      emit(deps.config.observer, { type: 'sessionEnded', ...who(current), reason: 'refresh_refused' })
       throw new OidcError('session_ended', 'The provider refused to renew the session: sign in again.', { cause: err })
     }
     const { mapped, error } = providerFailure(err, 'refreshing the session', 'The provider did not renew the session')
@@ -86,6 +92,7 @@ export async function withRenewedIdToken(
         `refreshed ID token changed iss, sub or aud for sub ${JSON.stringify(renewed.sub)}: session ended`,
       )
       await deps.sessions.destroy(ref)
+      emit(config.observer, { type: 'sessionEnded', ...who(renewed), reason: 'refresh_refused' })
       throw new OidcError('session_ended', 'The refreshed ID token is for another user or client: sign in again.')
     }
     const claims = await withUserInfo(config, provider, verified, renewed.accessToken)
@@ -105,6 +112,7 @@ export async function withRenewedIdToken(
       )
     }
     await deps.sessions.destroy(ref)
+    emit(config.observer, { type: 'sessionEnded', ...who(renewed), reason: 'refresh_refused' })
     throw new OidcError('session_ended', 'The refreshed ID token is not valid: sign in again.', { cause: err })
   }
 }

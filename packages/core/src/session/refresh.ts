@@ -6,6 +6,7 @@ import type { ProviderDiscovery } from '../protocol/provider.js'
 import { now, remaining, type SessionBackend, type SessionRef } from './backend.js'
 import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
 import { renewedData, requestTokens, withRenewedIdToken, type RenewDeps } from './refresh-tokens.js'
+import { refreshed, refreshedClaims, refreshFailed } from './refresh-hook.js'
 import type { SessionData } from '../store.js'
 
 /**
@@ -144,7 +145,10 @@ export class Refresher {
     flight
       .then(
         () => this.#backOff.succeeded(ref.id),
-        (err: unknown) => this.#failed(ref.id, err),
+        (err: unknown) => {
+          refreshFailed(this.#deps, own.data, err)
+          this.#failed(ref.id, err)
+        },
       )
       .finally(() => this.#inflight.delete(ref.id))
     return flight
@@ -203,6 +207,9 @@ export class Refresher {
   }
 
   async #renew(ref: SessionRef, current: SessionData): Promise<SessionData> {
+    this.#config.observer.trace?.(
+      `refresh: renewing the tokens of a session of sub ${JSON.stringify(current.sub)} (refresh token ${current.refreshToken ? 'yes' : 'no'})`,
+    )
     const { refreshToken } = current
     if (!refreshToken)
       throw new OidcError(
@@ -215,9 +222,16 @@ export class Refresher {
     // is lost can never be used again, and its predecessor is spent.
     const renewed = renewedData(current, tokens, now())
     await this.#keep(ref, current, renewed)
-    if (!tokens.id_token) return renewed
-    const next = await withRenewedIdToken(this.#deps, provider, ref, renewed, tokens.id_token)
+    if (!tokens.id_token) {
+      const hooked = await refreshedClaims(this.#deps, ref, current, renewed, tokens, false)
+      if (hooked !== renewed) await this.#keep(ref, current, hooked)
+      refreshed(this.#deps, hooked, false)
+      return hooked
+    }
+    const verified = await withRenewedIdToken(this.#deps, provider, ref, renewed, tokens.id_token)
+    const next = await refreshedClaims(this.#deps, ref, current, verified, tokens, true)
     await this.#keep(ref, current, next)
+    refreshed(this.#deps, next, true)
     return next
   }
 

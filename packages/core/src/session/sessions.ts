@@ -3,7 +3,15 @@ import { OidcError } from '../errors.js'
 import { clearCookie, cookieName, type CookieSigner, serializeCookie } from '../http/cookies.js'
 import type { SetCookie } from '../http/types.js'
 import { newSessionId } from './session-data.js'
-import { now, remaining, touchInterval, type Cookies, type SessionBackend, type SessionRef } from './backend.js'
+import {
+  now,
+  remaining,
+  timedOut,
+  touchInterval,
+  type Cookies,
+  type SessionBackend,
+  type SessionRef,
+} from './backend.js'
 import { MemoryStore } from './memory-store.js'
 import { TIMED_OUT, within } from './refresh-schedule.js'
 import type { SessionData, SessionStore } from '../store.js'
@@ -44,6 +52,7 @@ export class StoreSessions implements SessionBackend {
     }
     const t = now()
     if (remaining(data, t, this.#config) <= 0) {
+      timedOut(this.#config, data, t)
       await this.destroy({ id, data }, setCookie)
       return undefined
     }
