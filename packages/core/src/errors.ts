@@ -178,8 +178,12 @@ export class SignInRefused extends OidcError {
 
 /** The answers the middleware gives itself that an app may render its own way (`renderError`). */
 export interface ErrorAnswer {
-  /** `unauthenticated` (401, API clients), `forbidden` (403, a guard) or `sign_in_refused` (403, a hook). */
-  readonly code: 'unauthenticated' | 'forbidden' | 'sign_in_refused'
+  /**
+   * `unauthenticated` (401, API clients), `step_up` (401 with the RFC 9470 challenge: the
+   * route needs a more recent or stronger sign-in), `forbidden` (403, a guard) or
+   * `sign_in_refused` (403, a hook).
+   */
+  readonly code: 'unauthenticated' | 'step_up' | 'forbidden' | 'sign_in_refused'
   readonly status: number
   /** What the user may be told. */
   readonly message: string
@@ -372,7 +376,12 @@ function describeAnswer(failure: unknown, request: HttpRequest, response: HttpRe
     return {
       ...base,
       code: failure.code,
-      message: failure.code === 'unauthenticated' ? UNAUTHENTICATED : `Access denied: this ${failure.refusal}.`,
+      message:
+        failure.code === 'unauthenticated'
+          ? UNAUTHENTICATED
+          : failure.code === 'step_up'
+            ? `This resource needs a new sign-in: ${failure.refusal}.`
+            : `Access denied: this ${failure.refusal}.`,
       user: failure.who.user,
     }
   if (failure instanceof OidcError && failure.code === 'invalid_token')

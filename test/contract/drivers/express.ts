@@ -71,7 +71,7 @@ function expressDriver(name: string, createApp: () => express.Express): Driver {
       })
       if (extras.errorHandler)
         // Express tells an error handler by its four parameters, the last one unused here.
-        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+
         app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
           const { status, body } = appErrorBody(err)
           res.status(status).json(body)

@@ -128,19 +128,19 @@ export interface Guards<Guard> {
    * and strongly enough (step-up): a browser is sent through the provider again, an API
    * client gets 401 with the RFC 9470 challenge.
    */
-  requiresAuth(options?: StepUpOptions): Guard
+  requiresAuth: (options?: StepUpOptions) => Guard
   /** Signed in and a member of any one of `groups`; step-up options may follow: `requireGroup('admins', { maxAge: 300 })`. */
-  requireGroup(...groups: GroupArgs): Guard
+  requireGroup: (...groups: GroupArgs) => Guard
   /** Signed in and a member of every one of `groups`; step-up options may follow. */
-  requireAllGroups(...groups: GroupArgs): Guard
+  requireAllGroups: (...groups: GroupArgs) => Guard
   /** Signed in and `predicate(claims)` holds; with step-up options. */
-  requireClaims(predicate: (claims: Claims) => boolean, options?: StepUpOptions): Guard
+  requireClaims: (predicate: (claims: Claims) => boolean, options?: StepUpOptions) => Guard
   /**
    * For public pages: an anonymous browser navigation tries a silent sign-in
    * (`prompt=none`) once per browser session, and comes back signed in, or signed out
    * without a word when the provider needs the user (`login_required`...).
    */
-  attemptSilentLogin(): Guard
+  attemptSilentLogin: () => Guard
 }
 
 /** An adapter's guards, from its `guard`, which makes a requirement its framework's middleware (around `authorize`). */

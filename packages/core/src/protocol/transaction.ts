@@ -182,7 +182,7 @@ export class LoginTransactions {
         returnTo,
         createdAt,
         ...(maxAge === undefined ? {} : { maxAge }),
-        ...(acr === undefined ? {} : { acr: acr as string[] }),
+        ...(acr === undefined ? {} : { acr: acr }),
         ...(silent === true ? { silent } : {}),
       }
     } catch {
