@@ -41,7 +41,7 @@ describe.each(drivers)('$name: several instances in one app', (driver) => {
   it('signs in to two instances on different mounts and providers, and out of one', async () => {
     other.reset()
     other.bend({ claims: { sub: 'bob' } })
-    await harness.startApp({}, second({ prefix: 'b.' }))
+    await harness.startApp({}, { second: second({ prefix: 'b.' }) })
     const browser = harness.browser()
     await signIn(harness, browser, '', harness.rogue.issuer)
     await signIn(harness, browser, '/b', other.issuer)
@@ -60,7 +60,7 @@ describe.each(drivers)('$name: several instances in one app', (driver) => {
 
   it('interfere when they share cookie names (what the prefix is for)', async () => {
     other.reset()
-    await harness.startApp({}, second())
+    await harness.startApp({}, { second: second() })
     const browser = harness.browser()
     await signIn(harness, browser, '', harness.rogue.issuer)
     await signIn(harness, browser, '/b', other.issuer)
