@@ -1,4 +1,4 @@
-import { encodeAsked } from './authz/step-up.js'
+import { encodeAsked } from './protocol/transaction.js'
 import type { ResolvedConfig } from './config/resolve.js'
 import { OidcError, type ErrorHandling, type StepUp } from './errors.js'
 import { readCookies, type CookieSigner } from './http/cookies.js'

@@ -4,9 +4,8 @@
  */
 import { inspect } from 'node:util'
 import type { HttpRequest } from './http/types.js'
-import type { Claims } from './identity.js'
+import { ID_TOKEN_ONLY, type Claims } from './identity.js'
 import { OidcError, SignInRefused } from './errors.js'
-import { ID_TOKEN_ONLY } from './protocol/claims.js'
 
 /** The tokens of a token endpoint response. They can be used (e.g. to call an API), never logged: printing this object shows no value. */
 export class HookTokens {

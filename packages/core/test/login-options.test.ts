@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decodeAsked, encodeAsked, stepUpOf, stepUpShortfall } from '../src/authz/step-up.js'
+import { stepUpOf, stepUpShortfall } from '../src/authz/step-up.js'
+import { decodeAsked, encodeAsked } from '../src/protocol/transaction.js'
 import { resolveConfig } from '../src/config/resolve.js'
 import { CookieSigner, cookieName } from '../src/http/cookies.js'
 import { OidcError } from '../src/index.js'

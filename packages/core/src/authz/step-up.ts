@@ -1,6 +1,4 @@
 import { OidcError, type StepUp } from '../errors.js'
-import type { CookieSigner } from '../http/cookies.js'
-import type { Asked } from '../protocol/transaction.js'
 
 /**
  * Step-up options of a guard: how recent the sign-in must be, and how strong. A session that
@@ -69,36 +67,4 @@ export function stepUpShortfall(
   if (stepUp.acr !== undefined && !(signIn.acr !== undefined && stepUp.acr.includes(signIn.acr)))
     return `a stronger sign-in is required (${stepUp.acr.join(' or ')})`
   return undefined
-}
-
-/**
- * What a guard asks of the next login, in the `/login` URL it sends a browser to: signed, so
- * a browser cannot choose `max_age`, `acr_values` or `prompt=none` through this way (only
- * those the app allow-lists in `loginParams`), and cannot weaken what the callback checks.
- */
-export function encodeAsked(signer: CookieSigner, asked: Asked): string {
-  // `for` keeps it from being taken for any other value the same secret signs (a login transaction).
-  return signer.sign(Buffer.from(JSON.stringify({ for: 'login', ...asked })).toString('base64url'))
-}
-
-export function decodeAsked(signer: CookieSigner, value: string | null): Asked | undefined {
-  if (value === null || value.length > 1024) return undefined
-  const payload = signer.unsign(value)
-  if (payload === undefined) return undefined
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    if (typeof parsed !== 'object' || parsed === null) return undefined
-    const { for: purpose, maxAge, acr, silent } = parsed as Record<string, unknown>
-    if (purpose !== 'login') return undefined
-    const asked: Asked = {}
-    if (typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0) asked.maxAge = maxAge
-    if (Array.isArray(acr) && acr.length > 0) {
-      const values = acr.filter((a): a is string => typeof a === 'string')
-      if (values.length === acr.length) asked.acr = values
-    }
-    if (silent === true) asked.silent = true
-    return asked
-  } catch {
-    return undefined
-  }
 }

@@ -1,4 +1,4 @@
-import type { Claims } from '../identity.js'
+import { ID_TOKEN_ONLY, type Claims } from '../identity.js'
 
 /**
  * Keys that reach an object's prototype when copied by assignment (`user[key] = value`):
@@ -31,30 +31,6 @@ export function safeJson(value: unknown, depth = 0): unknown {
 export function safeClaims<T extends Record<string, unknown>>(claims: T): T {
   return safeJson(claims) as T
 }
-
-/**
- * Claims about the authentication rather than the user: they come from the ID token and
- * nowhere else. Userinfo can add claims about the user, never replace these (nor add them
- * when the ID token has none).
- */
-export const ID_TOKEN_ONLY: readonly string[] = [
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'jti',
-  'acr',
-  'amr',
-  'auth_time',
-  'nonce',
-  'sid',
-  'azp',
-  'at_hash',
-  'c_hash',
-  's_hash',
-]
 
 /** Userinfo claims (already checked to be for the same `sub`) merged under the ID token's protocol claims. */
 export function withUserInfoClaims(idClaims: Claims, userInfo: Record<string, unknown>): Claims {

@@ -1,5 +1,5 @@
 import * as client from 'openid-client'
-import { decodeAsked } from '../authz/step-up.js'
+import { decodeAsked } from '../protocol/transaction.js'
 import { MAX_LOGIN_PARAM } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import { cookieName, readCookies, serializeCookie, type CookieSigner, type Cookies } from '../http/cookies.js'
