@@ -2,9 +2,11 @@ import { Cluster, type ChainableCommander, type Redis } from 'ioredis'
 import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
 import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
-import { connect, type RedisStoreOptions } from './options.js'
-import { DESTROY, INDEX, TOUCH, WRITE } from './scripts.js'
+import { connect, seconds, type RedisStoreOptions } from './options.js'
+import { DESTROY, TOUCH, WRITE } from './scripts.js'
 import { SessionCache } from './session-cache.js'
+import { addToIndex, liveMembers } from './indexes.js'
+import { ms, write } from './writes.js'
 
 export {
   parseAddresses,
@@ -15,9 +17,6 @@ export {
   type RedisStoreOptions,
 } from './options.js'
 
-/** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
-const CONFIRM_WAIT_MS = 500
-const CONFIRM_RETRY_MS = 5000
 /** After a master change, refresh locks wait this long (see `lock`). */
 const SETTLE_MS = 1000
 
@@ -230,12 +229,12 @@ export class RedisStore implements SessionStore {
 
   async findBySid(sid: string): Promise<string[]> {
     this.#available()
-    return this.#live('sid', sid)
+    return liveMembers(this.client, this.#key('sid', sid), (member) => this.#key('s', member))
   }
 
   async findBySub(sub: string): Promise<string[]> {
     this.#available()
-    return this.#live('sub', sub)
+    return liveMembers(this.client, this.#key('sub', sub), (member) => this.#key('s', member))
   }
 
   /**
@@ -274,76 +273,15 @@ export class RedisStore implements SessionStore {
     return `${this.#prefix}${kind}:${id}`
   }
 
-  /**
-   * Runs a one-key write and answers its result. With `confirmWrites`, the write is
-   * followed, on the same connection, by `WAIT 1`: one that no replica acknowledged (the
-   * master is failing, or has just lost its role) is sent again, on the new master once the
-   * client has moved there, until one does, for up to 5 s; then it fails (503).
-   */
-  async #write(command: (pipeline: ChainableCommander) => ChainableCommander): Promise<unknown> {
+  /** A one-key write, confirmed by a replica with `confirmWrites` (writes.ts). */
+  #write(command: (pipeline: ChainableCommander) => ChainableCommander): Promise<unknown> {
     this.#available()
-    if (!this.#confirmWrites) return result(await command(this.client.pipeline()).exec(), 0)
-    const deadline = Date.now() + CONFIRM_RETRY_MS
-    for (;;) {
-      let problem: string
-      try {
-        const results = await command(this.client.pipeline()).call('wait', '1', String(CONFIRM_WAIT_MS)).exec()
-        const value = result(results, 0)
-        if (Number(result(results, 1)) >= 1) return value
-        problem = 'no replica acknowledged it'
-      } catch (error) {
-        problem = error instanceof Error ? error.message : String(error)
-      }
-      if (Date.now() > deadline)
-        throw new Error(`Redis did not confirm a session write within ${CONFIRM_RETRY_MS / 1000}s (${problem})`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    return write(this.client, this.#confirmWrites, command)
   }
 
   async #indexAll(id: string, sub: string, sid: string | undefined, ttl: number): Promise<void> {
-    await this.#index('sub', sub, id, ttl)
-    if (sid !== undefined) await this.#index('sid', sid, id, ttl)
+    await addToIndex(this.client, this.#key('sub', sub), id, ms(ttl), (member) => this.#key('s', member))
+    if (sid !== undefined)
+      await addToIndex(this.client, this.#key('sid', sid), id, ms(ttl), (member) => this.#key('s', member))
   }
-
-  /** Adds a session to an index (which then lives at least as long as it) and drops the index's members whose sessions are gone. */
-  async #index(kind: 'sub' | 'sid', value: string, id: string, ttl: number): Promise<void> {
-    await this.client.eval(INDEX, 1, this.#key(kind, value), id, String(ms(ttl)))
-    await this.#live(kind, value)
-  }
-
-  async #live(kind: 'sub' | 'sid', value: string): Promise<string[]> {
-    const key = this.#key(kind, value)
-    const ids = await this.client.smembers(key)
-    // One command per member (not a pipeline): in a Cluster the sessions live in other slots.
-    const exists = await Promise.all(ids.map((id) => this.client.exists(this.#key('s', id))))
-    const live = ids.filter((_, i) => exists[i] === 1)
-    const dead = ids.filter((_, i) => exists[i] !== 1)
-    if (dead.length > 0) await this.client.srem(key, ...dead)
-    return live
-  }
-}
-
-/**
- * The result of the pipeline's `index`th command. ioredis resolves `exec()` with one
- * `[error, result]` pair per command instead of rejecting: turn an error into a rejection.
- */
-function result(results: Array<[Error | null, unknown]> | null, index: number): unknown {
-  const entry = results?.[index]
-  if (!entry) throw new Error('Redis did not run the command')
-  if (entry[0] !== null) throw entry[0]
-  return entry[1]
-}
-
-function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new TypeError(
-      `@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`,
-    )
-  }
-  return value
-}
-
-function ms(seconds: number): number {
-  return Math.max(1, Math.ceil(seconds * 1000))
 }

@@ -178,3 +178,14 @@ export function parseAddresses(value: string, variable: string): RedisAddress[] 
   }
   return parsed.map((match) => ({ host: match![1].replace(/^\[|\]$/g, ''), port: Number(match![2]) }))
 }
+
+/** An option in seconds, checked (`fallback` when not given). */
+export function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new TypeError(
+      `@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`,
+    )
+  }
+  return value
+}
