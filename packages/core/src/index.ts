@@ -1,6 +1,6 @@
 // What apps use: each adapter re-exports these, by name.
-export { OidcContext, type AccessToken, type User, type UserClaims } from './context.js'
-export type { LoginOptions, LogoutOptions } from './context.js'
+export { OidcContext, type User, type UserClaims } from './context.js'
+export type { AccessToken, LoginOptions, LogoutOptions } from './context-types.js'
 export type { StepUpOptions } from './authz/step-up.js'
 export type { GroupArgs } from './authz/guards.js'
 export type { CookieOptions, RouteOptions } from './config/options.js'
