@@ -35,6 +35,7 @@ export type {
 } from './events.js'
 
 // What adapter authors use: the relying party, the neutral request and response, the guards.
-export { RelyingParty, type HandleResult, type Route } from './relying-party.js'
+export { RelyingParty, type HandleResult } from './relying-party.js'
+export type { Route } from './routes/table.js'
 export type { HttpRequest, HttpResponse, SetCookie } from './http/types.js'
 export { authorize, guards, type Guards, type Requirement } from './authz/guards.js'
