@@ -1,28 +1,17 @@
+/** The request context every adapter exposes (`req.oidc`): who is signed in, their tokens, login and logout. */
 import { encodeAsked } from './protocol/transaction.js'
-import type { ResolvedConfig } from './config/resolve.js'
 import { OidcError, type ErrorHandling, type StepUp } from './errors.js'
-import { readCookies, type CookieSigner } from './http/cookies.js'
+import { readCookies } from './http/cookies.js'
 import { isBrowserNavigation, redirect, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { safeReturnTo } from './protocol/return-to.js'
-import type { LoginTransactions } from './protocol/transaction.js'
 import { ASKED_PARAM, codeParams, startLogin } from './routes/login.js'
 import { endSession } from './routes/logout.js'
-import type { SessionBackend } from './session/backend.js'
 import type { Claims } from './identity.js'
-import type { VerifiedBearer } from './protocol/bearer.js'
-import type { ProviderDiscovery } from './protocol/provider.js'
 import { fetchUserInfo } from './protocol/userinfo.js'
-import { now, remaining, type SessionRef } from './session/backend.js'
+import { now, remaining } from './session/backend.js'
 import { groupsFromClaims, groupsOverage } from './session/groups.js'
-import type { Refresher } from './session/refresh.js'
-
-export interface AccessToken {
-  value: string
-  /** e.g. `Bearer`. */
-  type: string
-  /** Epoch seconds, when the provider said. */
-  expiresAt: number | undefined
-}
+import type { AccessToken, ContextDeps, LoginOptions, LogoutOptions, Principal } from './context-types.js'
+import { userClaims } from './user-claims.js'
 
 /**
  * The claims an app knows its provider sends, for `user`: empty here, widened by module
@@ -49,59 +38,6 @@ export interface UserClaims {}
 
 /** The signed-in user: the claims every provider sends (`sub`), those the app declared, and any others. */
 export type User = Claims & UserClaims
-
-/** Who a request is: a service presenting a bearer token (an identity), or a browser session (which has one). */
-export type Principal =
-  | { readonly via: 'bearer'; readonly identity: VerifiedBearer }
-  | { readonly via: 'session'; readonly session: SessionRef; readonly setCookie: SetCookie }
-
-/** What request contexts work with: made once by the relying party, shared by all its contexts. */
-export interface ContextDeps {
-  readonly config: ResolvedConfig
-  readonly provider: ProviderDiscovery
-  readonly refresher: Refresher
-  readonly loginPath: string
-  readonly logoutPath: string
-  readonly sessions: SessionBackend
-  readonly transactions: LoginTransactions
-  readonly signer: CookieSigner
-  /** Name of the cookie that says a silent sign-in was tried in this browser session. */
-  readonly silentCookie: string
-}
-
-/**
- * `oidc.login()`: where to come back and what to ask the provider.
- *
- * @example
- * ```ts
- * import type { LoginOptions } from '@oidc-rp/core'
- *
- * export const again: LoginOptions = { returnTo: '/account', authorizationParams: { prompt: 'login' } }
- * ```
- */
-export interface LoginOptions {
-  /** A path of this app to come back to (checked: same origin only). Default `/`. */
-  returnTo?: string
-  /** Sent to the provider (`prompt`, `login_hint`, `acr_values`, `max_age`...); never `state`, `nonce`, PKCE, `redirect_uri`, `scope`. */
-  authorizationParams?: Record<string, string | number | boolean>
-}
-
-/**
- * `oidc.logout()`: where to land, and whether the provider's session ends too.
- *
- * @example
- * ```ts
- * import type { LogoutOptions } from '@oidc-rp/core'
- *
- * export const here: LogoutOptions = { returnTo: '/goodbye', idpLogout: false }
- * ```
- */
-export interface LogoutOptions {
-  /** A path of this app to land on (checked: same origin only). Default: `postLogoutRedirect`. */
-  returnTo?: string
-  /** End the provider's session too. Default: the `idpLogout` option. */
-  idpLogout?: boolean
-}
 
 /**
  * What every adapter puts on the request (`req.oidc`, `request.oidc`, `ctx.state.oidc`):
@@ -333,36 +269,4 @@ export class OidcContext {
     const p = this.#principal
     return p === undefined ? undefined : p.via === 'bearer' ? p.identity.claims : p.session.data.claims
   }
-}
-
-/**
- * Claims about the token rather than the user, left out of `user` (as express-openid-connect
- * does); and the names that would set the prototype of `user` when assigned, which claims
- * never bring (they are dropped where claims come in) but a session stored by an older
- * version might.
- */
-const PROTOCOL_CLAIMS = new Set([
-  'iss',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'nonce',
-  'azp',
-  'auth_time',
-  'at_hash',
-  'c_hash',
-  's_hash',
-  'sid',
-  'jti',
-  '__proto__',
-  'constructor',
-  'prototype',
-])
-
-/** Built by adding the wanted keys (not copying and deleting): a fast object, quick to serialise. */
-function userClaims(claims: Claims): Claims {
-  const user: Record<string, unknown> = {}
-  for (const key in claims) if (!PROTOCOL_CLAIMS.has(key)) user[key] = claims[key]
-  return user as Claims
 }

@@ -1,6 +1,6 @@
 // What apps use: each adapter re-exports these, by name.
-export { OidcContext, type AccessToken, type User, type UserClaims } from './context.js'
-export type { LoginOptions, LogoutOptions } from './context.js'
+export { OidcContext, type User, type UserClaims } from './context.js'
+export type { AccessToken, LoginOptions, LogoutOptions } from './context-types.js'
 export type { StepUpOptions } from './authz/step-up.js'
 export type { GroupArgs } from './authz/guards.js'
 export type { CookieOptions, RouteOptions } from './config/options.js'
@@ -35,6 +35,7 @@ export type {
 } from './events.js'
 
 // What adapter authors use: the relying party, the neutral request and response, the guards.
-export { RelyingParty, type HandleResult, type Route } from './relying-party.js'
+export { RelyingParty, type HandleResult } from './relying-party.js'
+export type { Route } from './routes/table.js'
 export type { HttpRequest, HttpResponse, SetCookie } from './http/types.js'
 export { authorize, guards, type Guards, type Requirement } from './authz/guards.js'

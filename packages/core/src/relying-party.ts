@@ -1,19 +1,18 @@
 import { authorize, signedIn } from './authz/guards.js'
 import type { OidcOptions } from './config/options.js'
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js'
-import { OidcContext, type ContextDeps } from './context.js'
-import { errorResponse, forFramework, OidcError, type ErrorHandling } from './errors.js'
+import { OidcContext } from './context.js'
+import type { ContextDeps } from './context-types.js'
+import { OidcError, type ErrorHandling } from './errors.js'
+import { errorResponse, forFramework } from './error-response.js'
 import { CookieSigner, cookieName, readCookies, type Cookies } from './http/cookies.js'
 import { header, type HttpRequest, type HttpResponse, type SetCookie } from './http/types.js'
 import { BearerVerifier, type VerifiedBearer } from './protocol/bearer.js'
 import { ProviderDiscovery } from './protocol/provider.js'
 import { LoginTransactions } from './protocol/transaction.js'
-import { backchannelLogout } from './routes/backchannel-logout.js'
-import { callback } from './routes/callback.js'
-import { signInFailed } from './routes/sign-in.js'
 import { mountedPath, type RouteDeps } from './routes/deps.js'
-import { login, SILENT_COOKIE } from './routes/login.js'
-import { logout } from './routes/logout.js'
+import { SILENT_COOKIE } from './routes/login.js'
+import { routeTable, type MountedRoute, type Route } from './routes/table.js'
 import type { SessionBackend } from './session/backend.js'
 import { CookieSessions } from './session/cookie-sessions.js'
 import { MemoryStore } from './session/memory-store.js'
@@ -25,16 +24,6 @@ import { StoreSessions } from './session/sessions.js'
 export interface HandleResult {
   context?: OidcContext
   response?: HttpResponse
-}
-
-/** A route the relying party answers itself: adapters that route by path and method mount these. */
-export interface Route {
-  readonly path: string
-  readonly methods: readonly string[]
-}
-
-interface MountedRoute extends Route {
-  answer(request: HttpRequest, setCookie: SetCookie): Promise<HttpResponse>
 }
 
 /**
@@ -69,26 +58,7 @@ export class RelyingParty {
       transactions: new LoginTransactions(config, signer),
     }
     const { routes } = config
-    const table: MountedRoute[] = [
-      {
-        path: routes.login,
-        methods: ['GET', 'HEAD'],
-        answer: (request, setCookie) => login({ ...deps, signer }, request, setCookie),
-      },
-      {
-        path: routes.callback,
-        methods: ['GET', 'POST'],
-        answer: (request, setCookie) =>
-          callback(deps, request, setCookie).catch((err: unknown) => signInFailed(config, err)),
-      },
-      {
-        path: routes.logout,
-        methods: ['GET', 'POST'],
-        answer: (request, setCookie) => logout(deps, request, setCookie),
-      },
-      { path: routes.backchannelLogout, methods: ['POST'], answer: (request) => backchannelLogout(deps, request) },
-    ]
-    this.#routes = table.filter((route) => !config.routesOff.some((off) => routes[off] === route.path))
+    this.#routes = routeTable(deps, signer)
     this.routes = this.#routes.map(({ path, methods }) => Object.freeze({ path, methods: Object.freeze([...methods]) }))
     this.#context = {
       config,

@@ -2,7 +2,8 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../src/config/resolve.js'
 import { emit, tracer } from '../src/events.js'
-import { errorResponse, OidcError, SignInRefused } from '../src/errors.js'
+import { OidcError, SignInRefused } from '../src/errors.js'
+import { errorResponse } from '../src/error-response.js'
 import { HookTokens, keptClaims, refuse } from '../src/hooks.js'
 
 const verified = {

@@ -1,5 +1,6 @@
 import type { OidcContext } from '../context.js'
-import { Denial, errorResponse, forFramework, OidcError } from '../errors.js'
+import { OidcError } from '../errors.js'
+import { Denial, errorResponse, forFramework } from '../error-response.js'
 import type { HttpRequest, HttpResponse } from '../http/types.js'
 import type { Claims } from '../identity.js'
 import { stepUpOf, stepUpShortfall, type StepUp, type StepUpOptions } from './step-up.js'

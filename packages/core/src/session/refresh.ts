@@ -7,6 +7,7 @@ import { now, remaining, type SessionBackend, type SessionRef } from './backend.
 import { BackOff, expired, needsRefresh, TIMED_OUT, within } from './refresh-schedule.js'
 import { renewedData, requestTokens, withRenewedIdToken, type RenewDeps } from './refresh-tokens.js'
 import { refreshed, refreshedClaims, refreshFailed } from './refresh-hook.js'
+import { backingOff, ended, isOidc } from './refresh-failures.js'
 import type { SessionData } from '../store.js'
 
 /**
@@ -288,19 +289,4 @@ export class Refresher {
       return undefined
     return recent.data
   }
-}
-
-function isOidc(err: unknown, code: OidcError['code']): boolean {
-  return err instanceof OidcError && err.code === code
-}
-
-function ended(): OidcError {
-  return new OidcError('session_ended', 'The session has ended: sign in again.')
-}
-
-/** 503 while backing off, with the seconds left as Retry-After. */
-function backingOff(ms: number): OidcError {
-  return new OidcError('provider_unavailable', 'The provider failed to renew sessions just now; try again shortly.', {
-    headers: { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) },
-  })
 }
