@@ -1,5 +1,6 @@
 import * as client from 'openid-client'
 import { decodeAsked } from '../protocol/transaction.js'
+import { RESERVED_PARAMS } from '../config/known-options.js'
 import { MAX_LOGIN_PARAM } from '../config/resolve.js'
 import { OidcError } from '../errors.js'
 import { cookieName, readCookies, serializeCookie, type CookieSigner, type Cookies } from '../http/cookies.js'
@@ -13,18 +14,6 @@ export const SILENT_COOKIE = 'silent'
 
 /** Query parameter of `/login` with what a guard asks of the sign-in (signed: see `encodeAsked`). */
 export const ASKED_PARAM = 'authn'
-
-/** Parameters the middleware sets itself, never taken from a browser or from `login()`. */
-const OWN_PARAMS = new Set([
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'redirect_uri',
-  'client_id',
-  'response_type',
-  'scope',
-])
 
 export interface StartLogin {
   /** A path of this app, checked (same origin) here. */
@@ -82,7 +71,7 @@ export function codeParams(given: unknown): Record<string, string> {
     throw new OidcError('misconfigured', 'login(): authorizationParams must be an object, e.g. { prompt: "login" }')
   const params: Record<string, string> = {}
   for (const [key, value] of Object.entries(given)) {
-    if (OWN_PARAMS.has(key))
+    if (RESERVED_PARAMS.has(key))
       throw new OidcError('misconfigured', `login(): "${key}" is set by the middleware itself and cannot be passed.`)
     if (typeof value === 'string') params[key] = value
     else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')
