@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { startExample, type ExampleProcess } from '../support/example-process.js'
 import { expect } from 'vitest'
-import { get, newSecret, sleep, statuses, untilExpired, type Answer } from '../refresh/helpers.js'
+import { get, newSecret, poll, sleep, statuses, untilExpired, type Answer } from '../refresh/helpers.js'
 
 /** Token lifetime: a session refreshes every ~2 s (the leeway is half of it). */
 export const TTL = 4
@@ -94,27 +94,37 @@ export function traffic(fleet: Fleet): Traffic {
 }
 
 /**
- * Waits until every session's tokens have expired, then asks for /me once per session from
- * each app in turn: the first request refreshes with the refresh token in Redis, which the
- * provider accepts only if it is the last one it issued. Answers how many sessions are
- * served by both apps afterwards, and how many refreshes that took.
+ * Waits until every session's tokens have expired, then asks for /me per session from each
+ * app in turn: the first request refreshes with the refresh token in Redis, which the
+ * provider accepts only if it is the last one it issued. A 503 is asked again after its
+ * Retry-After, for up to 15 s (an app still reconnecting to the new master says "try again
+ * shortly": nothing is lost); a lost session answers 401. Answers how many sessions are
+ * served by both apps afterwards, how many refreshes that took, and the longest an app took
+ * to serve again.
  */
 export async function survivors(
   fleet: Fleet,
-): Promise<{ alive: number; refreshed: number; statuses: Record<number, number> }> {
+): Promise<{ alive: number; refreshed: number; statuses: Record<number, number>; slowestMs: number }> {
   await untilExpired(Date.now(), TTL)
   const before = fleet.refreshes()
+  const started = Date.now()
+  let slowestMs = 0
+  const served = async (url: string, cookie: string) => {
+    const answer = await poll(`${url}/me`, cookie, (a) => a.status !== 503, 15_000)
+    slowestMs = Math.max(slowestMs, Date.now() - started)
+    return answer
+  }
   const answers = await Promise.all(
-    fleet.cookies.map(async (cookie) => {
-      const first = await get(`${fleet.apps[0].url}/me`, cookie)
-      const second = await get(`${fleet.apps[1].url}/me`, cookie)
-      return [first, second]
-    }),
+    fleet.cookies.map(async (cookie) => [
+      await served(fleet.apps[0].url, cookie),
+      await served(fleet.apps[1].url, cookie),
+    ]),
   )
   return {
-    alive: answers.filter(([first, second]) => first.status === 200 && second.status === 200).length,
+    alive: answers.filter(([first, second]) => first?.status === 200 && second?.status === 200).length,
     refreshed: fleet.refreshes() - before,
     statuses: statuses(answers.flat()),
+    slowestMs,
   }
 }
 
@@ -148,7 +158,7 @@ export async function expectNoSessionLost(
   const refreshesDuring = fleet.refreshes() - refreshesBefore
   const after = await survivors(fleet)
   console.log(
-    `${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}`,
+    `${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}, all served within ${after.slowestMs} ms`,
   )
   expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
   expect(seen.loggedOut).toEqual([])
