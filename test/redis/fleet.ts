@@ -160,6 +160,10 @@ export async function expectNoSessionLost(
   console.log(
     `${label}: ${how}; traffic ${JSON.stringify(seen.statuses)}, ${refreshesDuring} refreshes; afterwards ${after.alive}/${fleet.cookies.length} sessions alive, ${after.refreshed} refreshes ${JSON.stringify(after.statuses)}, all served within ${after.slowestMs} ms`,
   )
+  if (seen.loggedOut.length > 0 || after.alive !== fleet.cookies.length) {
+    for (const app of fleet.apps)
+      console.log(`what ${app.url} logged:\n${app.output().split('\n').slice(-30).join('\n')}`)
+  }
   expect(refreshesDuring).toBeGreaterThan(fleet.cookies.length) // the fault happened amid refreshes
   expect(seen.loggedOut).toEqual([])
   expect(Object.keys(seen.statuses).filter((s) => s !== '200' && s !== '503')).toEqual([])

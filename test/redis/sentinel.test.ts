@@ -56,6 +56,6 @@ it('a SIGKILLed master under traffic and refreshes loses no session', async () =
       await until('the sentinels name a new master', async () => (await sentinel.master()) !== old)
       return `new master after ${Date.now() - started} ms`
     },
-    3000,
+    5000, // the apps reconnect, wait 2 s (RedisStore's settle), then refresh: all under traffic
   )
 }, 60_000)

@@ -17,8 +17,11 @@ export {
   type RedisStoreOptions,
 } from './options.js'
 
-/** After a master change, refresh locks wait this long (see `lock`). */
-const SETTLE_MS = 1000
+/** After a reconnection or a master change, refresh locks wait this long (see `lock`). */
+const SETTLE_MS = 2000
+
+/** After its client gave up for good, the store starts it again after this long. */
+const RESTART_MS = 1000
 
 /**
  * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
@@ -39,8 +42,10 @@ export class RedisStore implements SessionStore {
   readonly #journal: Journal | undefined
   /** Until when (epoch ms) refresh locks wait after a master change: the other processes write their recent changes again first. */
   #settling = 0
-  /** The run id of the master the client was last ready on (a Cluster: its masters' addresses). */
+  /** A Cluster's masters' addresses, when its client last refreshed the slots. */
   #master: string | undefined
+  /** Set by `close()`: the client's end is then wanted. */
+  #closing = false
   /** Why Redis is unreachable, from its client's first error until it is ready again. */
   #outage: string | undefined
 
@@ -65,11 +70,27 @@ export class RedisStore implements SessionStore {
       this.#outage = err.message
       this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
     })
+    const client = this.client
+    if (this.#owned && !(client instanceof Cluster)) {
+      // ioredis gives up for good ('end') when a Sentinel's +switch-master comes in while it
+      // is still asking the sentinels where the master is (a killed master, then the
+      // switch): every request would get 503 until the app restarts. Start it again.
+      const restart = () => {
+        if (client.status === 'end' && !this.#closing) client.connect().catch(() => undefined) // fails: 'end' again
+      }
+      client.on('end', () => setTimeout(restart, RESTART_MS).unref())
+    }
+    let connected = false
     this.client.on('ready', () => {
-      if (this.#journal && !(this.client instanceof Cluster)) void this.#ready()
-      if (this.#outage === undefined) return
-      this.#outage = undefined
-      this.#logger.warn('Redis is back')
+      // A reconnection may be to another master (Sentinel), where the other processes
+      // write their recent changes again: refreshes wait for them (see `lock`), and this
+      // process writes its own. Set at once: commands queued meanwhile already run there.
+      if (connected && this.#journal && !(this.client instanceof Cluster)) {
+        this.#settling = Date.now() + SETTLE_MS
+        void this.#replay()
+      }
+      connected = true
+      this.#back()
     })
     this.#journal = this.#confirmWrites || this.client instanceof Cluster ? new Journal() : undefined
     if (this.client instanceof Cluster) {
@@ -170,20 +191,9 @@ export class RedisStore implements SessionStore {
     )
   }
 
-  /** On a master other than the last one: writes this process's recent writes again (journal.ts). */
-  async #ready(): Promise<void> {
-    const master = await this.client.info('server').then(
-      (info) => /run_id:(\w+)/.exec(info)?.[1],
-      () => undefined,
-    )
-    if (master === undefined) return
-    const previous = this.#master
-    this.#master = master
-    if (previous !== undefined && master !== previous) await this.#replay()
-  }
-
+  /** Writes this process's recent session changes again (journal.ts), after a reconnection or a Cluster's masters changed. */
   async #replay(): Promise<void> {
-    this.#settling = Date.now() + SETTLE_MS
+    this.#settling = Math.max(this.#settling, Date.now() + SETTLE_MS)
     try {
       let again = 0
       for (const [id, entry] of this.#journal!.recent()) {
@@ -201,12 +211,13 @@ export class RedisStore implements SessionStore {
         }
         again += 1
       }
-      this.#logger.warn(
-        `Redis master changed; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case the old master had not passed them on`,
-      )
+      if (again > 0)
+        this.#logger.warn(
+          `Redis reconnected; wrote ${again} recent session change${again === 1 ? '' : 's'} again in case a new master had not received them`,
+        )
     } catch (error) {
       this.#logger.error(
-        `Redis master changed; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`,
+        `Redis reconnected; could not write the recent session changes again (${error instanceof Error ? error.message : String(error)})`,
       )
     }
   }
@@ -239,24 +250,30 @@ export class RedisStore implements SessionStore {
 
   /**
    * The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. Just
-   * after a master change it is taken only after a second: every process moves at about the
-   * same time, and a refresh must not read a session on the new master before the process
-   * that refreshed it last has written it there again (its refresh token would be a used one).
+   * after a reconnection, or a Cluster's masters changed, it is handed over only after
+   * SETTLE_MS (counted from the last one): every process moves at about the same time, and a
+   * refresh must not read a session on a new master before the process that refreshed it
+   * last has written it there again (its refresh token would be a used one). The wait comes
+   * after the lock is taken, since a lock asked for while the client reconnected is sent
+   * to the new master the moment it is ready.
    */
   async lock(id: string): Promise<SessionLock> {
-    const settling = this.#settling - Date.now()
-    if (settling > 0) await new Promise((resolve) => setTimeout(resolve, settling))
-    return takeLock(this.#key('lock', id), {
+    const lock = await takeLock(this.#key('lock', id), {
       client: this.client,
       lease: this.#lease,
       wait: this.#wait,
+      confirm: this.#confirmWrites,
       logger: this.#logger,
       available: () => this.#available(),
     })
+    for (let left = this.#settling - Date.now(); left > 0; left = this.#settling - Date.now())
+      await new Promise((resolve) => setTimeout(resolve, left))
+    return lock
   }
 
   /** Closes the store's connections (the client only if the store made it). */
   async close(): Promise<void> {
+    this.#closing = true
     await this.#cache?.close()
     if (this.#owned) await this.client.quit().catch(() => this.client.disconnect())
   }
@@ -266,7 +283,18 @@ export class RedisStore implements SessionStore {
    * after the client's retry and timeout (up to 2 s each). The client keeps reconnecting.
    */
   #available(): void {
-    if (this.#outage !== undefined) throw new Error(`Redis is unavailable (${this.#outage})`)
+    if (this.#outage === undefined) return
+    // The client's state decides: an 'error' that comes in while it is ready (a late one
+    // from a connection attempt, a Cluster's failed slot refresh) must not leave the
+    // store refusing every request until the next reconnection.
+    if (this.client.status === 'ready') this.#back()
+    else throw new Error(`Redis is unavailable (${this.#outage})`)
+  }
+
+  #back(): void {
+    if (this.#outage === undefined) return
+    this.#outage = undefined
+    this.#logger.warn('Redis is back')
   }
 
   #key(kind: string, id: string): string {

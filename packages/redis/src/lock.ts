@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import { OidcError, type Logger, type SessionLock } from '@oidc-rp/core'
+import { CONFIRM_WAIT, result } from './writes.js'
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
@@ -11,6 +12,8 @@ export interface LockSettings {
   lease: number
   /** Milliseconds to wait for it. */
   wait: number
+  /** Whether a replica must acknowledge the lock (`confirmWrites`). */
+  confirm: boolean
   logger: Logger
   /** Throws while Redis is known to be down. */
   available: () => void
@@ -27,6 +30,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * stalled, or the connection broke) may still run when Redis resumes, and would leave a
  * lock nobody holds for a whole lease: it is undone with a compare-and-delete of its token,
  * sent after it on the same connection and retried until it has run or the lease is over.
+ *
+ * With `confirm`, a lock counts only once a replica has it (`WAIT 1`), like the session
+ * writes: a master that has lost its replicas (an old master that Sentinel has not yet
+ * turned into a replica, still taking writes from a client that missed the switch) would
+ * grant a lock nobody else sees, and its holder would refresh from a copy of the session
+ * older than the new master's. An unconfirmed lock is let go and asked for again.
  */
 export async function takeLock(key: string, settings: LockSettings): Promise<SessionLock> {
   const { client, lease, wait } = settings
@@ -35,21 +44,25 @@ export async function takeLock(key: string, settings: LockSettings): Promise<Ses
   for (;;) {
     settings.available()
     token = randomBytes(16).toString('base64url')
-    let answer: string | null
+    let answer: unknown
     try {
-      answer = await client.set(key, token, 'PX', lease, 'NX')
+      answer = await attempt(key, token, settings)
     } catch (error) {
       undo(key, token, settings)
       throw error
     }
     if (answer === 'OK') break
+    const unconfirmed = answer === UNCONFIRMED
+    if (unconfirmed) undo(key, token, settings)
     if (Date.now() > deadline) {
+      if (unconfirmed)
+        throw new Error(`no Redis replica confirmed a refresh lock within ${wait / 1000}s (is the master cut off?)`)
       throw new OidcError(
         'session_busy',
         `Another request is renewing this session's tokens and did not finish within ${wait / 1000}s; try again shortly.`,
       )
     }
-    await sleep(15 + Math.random() * 20)
+    await sleep(unconfirmed ? 200 : 15 + Math.random() * 20)
   }
   const held = token
   const renewal = setInterval(() => {
@@ -65,6 +78,17 @@ export async function takeLock(key: string, settings: LockSettings): Promise<Ses
       await client.eval(RELEASE, 1, key, held)
     },
   }
+}
+
+const UNCONFIRMED = Symbol('unconfirmed')
+
+/** `SET NX PX` (with `confirm`, and `WAIT 1` in the same pipeline): 'OK', null (taken) or UNCONFIRMED. */
+async function attempt(key: string, token: string, { client, lease, confirm }: LockSettings): Promise<unknown> {
+  if (!confirm) return client.set(key, token, 'PX', lease, 'NX')
+  const results = await client.pipeline().set(key, token, 'PX', lease, 'NX').call('wait', '1', CONFIRM_WAIT).exec()
+  const answer = result(results, 0)
+  if (answer !== 'OK') return answer
+  return Number(result(results, 1)) >= 1 ? 'OK' : UNCONFIRMED
 }
 
 /** Deletes the lock if `token` holds it, retrying until that has run or the lease is over (then it is gone anyway). */

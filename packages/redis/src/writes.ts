@@ -1,8 +1,8 @@
 // Writes to Redis: one-key commands in a pipeline, confirmed by a replica when asked.
 import type { Cluster, ChainableCommander, Redis } from 'ioredis'
 
-/** With `confirmWrites`: milliseconds a write waits for a replica, and keeps being retried. */
-const CONFIRM_WAIT_MS = 500
+/** With `confirmWrites`: milliseconds a write (or a lock) waits for a replica (`WAIT 1 <ms>`), and a write keeps being retried. */
+export const CONFIRM_WAIT = '500'
 const CONFIRM_RETRY_MS = 5000
 
 /**
@@ -21,7 +21,7 @@ export async function write(
   for (;;) {
     let problem: string
     try {
-      const results = await command(client.pipeline()).call('wait', '1', String(CONFIRM_WAIT_MS)).exec()
+      const results = await command(client.pipeline()).call('wait', '1', CONFIRM_WAIT).exec()
       const value = result(results, 0)
       if (Number(result(results, 1)) >= 1) return value
       problem = 'no replica acknowledged it'
@@ -38,7 +38,7 @@ export async function write(
  * The result of the pipeline's `index`th command. ioredis resolves `exec()` with one
  * `[error, result]` pair per command instead of rejecting: turn an error into a rejection.
  */
-function result(results: Array<[Error | null, unknown]> | null, index: number): unknown {
+export function result(results: Array<[Error | null, unknown]> | null, index: number): unknown {
   const entry = results?.[index]
   if (!entry) throw new Error('Redis did not run the command')
   if (entry[0] !== null) throw entry[0]
