@@ -194,6 +194,20 @@ describe('session store option', () => {
     expect(message).toContain('consumeOnce')
   })
 
+  it.each(['get', 'set', 'destroy', 'consumeOnce'])('refuses, at start-up, a store without %s', (method) => {
+    const without = Object.fromEntries(Object.entries(store).filter(([name]) => name !== method))
+    expect(problemsOf({ ...valid, session: { store: without } })).toContain(
+      `session.store: must be a SessionStore (get, set, destroy, consumeOnce): it has no ${method}`,
+    )
+  })
+
+  it('refuses a store that is not an object, and names every missing method at once', () => {
+    expect(problemsOf({ ...valid, session: { store: 'redis' } })).toContain('session.store: must be a SessionStore')
+    expect(problemsOf({ ...valid, session: { store: { get: store.get } } })).toContain(
+      'it has no set, destroy, consumeOnce',
+    )
+  })
+
   it('refuses an optional method that is not a function', () => {
     expect(problemsOf({ ...valid, session: { store: { ...store, lock: 'yes' } } })).toMatch(
       /session\.store.*lock must be methods/,

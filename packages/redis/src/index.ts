@@ -1,5 +1,5 @@
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis'
-import type { Logger, SessionData, SessionLock, SessionStore } from '@oidc-rp/core'
+import { OidcError, type Logger, type SessionData, type SessionLock, type SessionStore } from '@oidc-rp/core'
 import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
 import { connect, seconds, type RedisStoreOptions } from './options.js'
@@ -51,9 +51,13 @@ export class RedisStore implements SessionStore {
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null)
-      throw new TypeError('@oidc-rp/redis: RedisStore takes an options object, e.g. { url: process.env.REDIS_URL }')
+      throw new OidcError(
+        'invalid_options',
+        '@oidc-rp/redis: RedisStore takes an options object, e.g. { url: process.env.REDIS_URL }',
+      )
     this.#prefix = options.prefix ?? 'oidc-rp:'
-    if (typeof this.#prefix !== 'string') throw new TypeError('@oidc-rp/redis: `prefix` must be a string')
+    if (typeof this.#prefix !== 'string')
+      throw new OidcError('invalid_options', '@oidc-rp/redis: `prefix` must be a string')
     this.#lease = ms(seconds('lockLease', options.lockLease, 10, false))
     this.#wait = ms(seconds('lockWait', options.lockWait, 30, true))
     const cache = seconds('cache', options.cache, 5, true)

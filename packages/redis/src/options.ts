@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
-import type { Logger } from '@oidc-rp/core'
+import { OidcError, type Logger } from '@oidc-rp/core'
 
 /** A Redis node or a Sentinel: where the store connects first. */
 export interface RedisAddress {
@@ -95,17 +95,19 @@ const TOPOLOGIES = ['url', 'sentinels', 'cluster', 'client'] as const
 export function connect(options: RedisStoreOptions): Connection {
   const given = TOPOLOGIES.filter((name) => options[name] !== undefined)
   if (given.length !== 1) {
-    throw new TypeError(
+    throw new OidcError(
+      'invalid_options',
       `@oidc-rp/redis: give RedisStore exactly one of \`url\` (e.g. process.env.REDIS_URL), \`sentinels\` (with \`name\`), \`cluster\` or \`client\` (an ioredis client)${given.length > 1 ? `, not ${given.join(' and ')}` : ''}`,
     )
   }
   if (options.confirmWrites !== undefined && typeof options.confirmWrites !== 'boolean')
-    throw new TypeError('@oidc-rp/redis: `confirmWrites` must be a boolean')
+    throw new OidcError('invalid_options', '@oidc-rp/redis: `confirmWrites` must be a boolean')
   if (options.name !== undefined && options.sentinels === undefined)
-    throw new TypeError('@oidc-rp/redis: `name` goes with `sentinels`')
+    throw new OidcError('invalid_options', '@oidc-rp/redis: `name` goes with `sentinels`')
   if (options.url !== undefined) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-      throw new TypeError(
+      throw new OidcError(
+        'invalid_options',
         '@oidc-rp/redis: `url` must be a redis:// or rediss:// URL, e.g. process.env.REDIS_URL (is REDIS_URL set?)',
       )
     }
@@ -118,7 +120,10 @@ export function connect(options: RedisStoreOptions): Connection {
   if (options.sentinels !== undefined) {
     const sentinels = addresses('sentinels', options.sentinels)
     if (typeof options.name !== 'string' || options.name === '')
-      throw new TypeError('@oidc-rp/redis: `sentinels` needs `name`, the name of the master they watch')
+      throw new OidcError(
+        'invalid_options',
+        '@oidc-rp/redis: `sentinels` needs `name`, the name of the master they watch',
+      )
     return {
       client: new Redis({ ...recommendedSentinelOptions, sentinels, name: options.name }),
       owned: true,
@@ -127,7 +132,8 @@ export function connect(options: RedisStoreOptions): Connection {
   }
   if (options.cluster !== undefined) {
     if (options.confirmWrites === true)
-      throw new TypeError(
+      throw new OidcError(
+        'invalid_options',
         '@oidc-rp/redis: `confirmWrites` is not available with `cluster` (the store does not send WAIT on the connection of a write to a Cluster; it writes recent changes again after a failover instead)',
       )
     return {
@@ -137,9 +143,12 @@ export function connect(options: RedisStoreOptions): Connection {
     }
   }
   if (!(options.client instanceof Redis) && !(options.client instanceof Cluster))
-    throw new TypeError('@oidc-rp/redis: `client` must be an ioredis client (new Redis(...) or new Cluster(...))')
+    throw new OidcError(
+      'invalid_options',
+      '@oidc-rp/redis: `client` must be an ioredis client (new Redis(...) or new Cluster(...))',
+    )
   if (options.confirmWrites === true && options.client instanceof Cluster)
-    throw new TypeError('@oidc-rp/redis: `confirmWrites` is not available with a Cluster client')
+    throw new OidcError('invalid_options', '@oidc-rp/redis: `confirmWrites` is not available with a Cluster client')
   return { client: options.client, owned: false, confirmWrites: options.confirmWrites ?? false }
 }
 
@@ -153,7 +162,8 @@ function addresses(name: string, value: unknown): RedisAddress[] {
     (a as RedisAddress).port > 0 &&
     (a as RedisAddress).port < 65536
   if (!Array.isArray(value) || value.length === 0 || !value.every(valid)) {
-    throw new TypeError(
+    throw new OidcError(
+      'invalid_options',
       `@oidc-rp/redis: \`${name}\` must be a non-empty array of { host, port }, e.g. [{ host: '10.0.0.1', port: ${name === 'sentinels' ? 26379 : 6379} }]`,
     )
   }
@@ -161,8 +171,8 @@ function addresses(name: string, value: unknown): RedisAddress[] {
 }
 
 /**
- * `host:port,host:port` (e.g. REDIS_SENTINELS, REDIS_CLUSTER_NODES) as addresses; throws a
- * TypeError naming `variable` when the value is not that.
+ * `host:port,host:port` (e.g. REDIS_SENTINELS, REDIS_CLUSTER_NODES) as addresses; throws an
+ * `OidcError('invalid_options')` naming `variable` when the value is not that.
  */
 export function parseAddresses(value: string, variable: string): RedisAddress[] {
   const parts = value
@@ -172,7 +182,8 @@ export function parseAddresses(value: string, variable: string): RedisAddress[] 
   const parsed = parts.map((part) => /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(part))
   const bad = parts.find((_, i) => parsed[i] === null || Number(parsed[i][2]) === 0 || Number(parsed[i][2]) > 65535)
   if (parts.length === 0 || bad !== undefined) {
-    throw new TypeError(
+    throw new OidcError(
+      'invalid_options',
       `@oidc-rp/redis: ${variable} must be host:port[,host:port...], e.g. 10.0.0.1:26379,10.0.0.2:26379${bad !== undefined ? ` (not "${bad}")` : ''}`,
     )
   }
@@ -183,7 +194,8 @@ export function parseAddresses(value: string, variable: string): RedisAddress[] 
 export function seconds(name: string, value: number | undefined, fallback: number, zeroAllowed: boolean): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new TypeError(
+    throw new OidcError(
+      'invalid_options',
       `@oidc-rp/redis: \`${name}\` must be a number of seconds ${zeroAllowed ? 'of 0 or more' : 'above 0'}`,
     )
   }

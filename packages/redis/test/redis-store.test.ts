@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { SessionData, SessionLock } from '@oidc-rp/core'
+import { OidcError, type SessionData, type SessionLock } from '@oidc-rp/core'
 import { startRedisServer, type RedisServer } from './support/redis-server.js'
-import { RedisStore, type RedisStoreOptions } from '../src/index.js'
+import { parseAddresses, RedisStore, type RedisStoreOptions } from '../src/index.js'
 
 let redis: RedisServer
 const stores: RedisStore[] = []
@@ -86,11 +86,18 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } 
   }
 }
 
+/** What a bad option throws: `OidcError('invalid_options')`, its message naming the option. */
+const invalidOption = (message: RegExp): unknown =>
+  expect.objectContaining({ name: 'OidcError', code: 'invalid_options', message: expect.stringMatching(message) })
+
 describe('options', () => {
   it('wants exactly one of url and client', () => {
-    expect(() => new RedisStore({})).toThrow(/exactly one of `url`.*`sentinels` \(with `name`\), `cluster` or `client`/)
+    expect(() => new RedisStore({})).toThrow(
+      invalidOption(/exactly one of `url`.*`sentinels` \(with `name`\), `cluster` or `client`/),
+    )
     const client = new Redis(redis.url, { lazyConnect: true })
-    expect(() => new RedisStore({ url: redis.url, client })).toThrow(TypeError)
+    expect(() => new RedisStore({ url: redis.url, client })).toThrow(OidcError)
+    expect(() => new RedisStore({ url: redis.url, client })).toThrow(invalidOption(/, not url and client$/))
     client.disconnect()
   })
 
@@ -111,7 +118,17 @@ describe('options', () => {
     [{ url: 'redis://127.0.0.1:1', lockLease: Number.NaN }, /`lockLease`/],
     [{ url: 'redis://127.0.0.1:1', lockWait: -1 }, /`lockWait` must be a number of seconds of 0 or more/],
   ])('refuses bad options at construction, naming them: %j', (options, message) => {
-    expect(() => new RedisStore(options)).toThrow(message)
+    expect(() => new RedisStore(options)).toThrow(invalidOption(message))
+  })
+
+  it('refuses a missing options object, a prefix that is not a string, and bad host:port lists', () => {
+    // @ts-expect-error: what a JavaScript caller can pass
+    expect(() => new RedisStore()).toThrow(invalidOption(/RedisStore takes an options object/))
+    // @ts-expect-error: what a JavaScript caller can pass
+    expect(() => new RedisStore({ url: 'redis://127.0.0.1:1', prefix: 1 })).toThrow(invalidOption(/`prefix` must be/))
+    expect(() => parseAddresses('10.0.0.1', 'REDIS_SENTINELS')).toThrow(
+      invalidOption(/REDIS_SENTINELS must be host:port\[,host:port\.\.\.\].*\(not "10\.0\.0\.1"\)/),
+    )
   })
 
   it('uses a client it is given, and leaves it open on close()', async () => {

@@ -1,3 +1,4 @@
+import { OidcError } from '@oidc-rp/core'
 import type { ClientMetadata } from 'oidc-provider'
 import type { DevClient, DevIdTokenSigningAlg, DevTokenEndpointAuthMethod } from './types.js'
 
@@ -38,16 +39,17 @@ export function copyClient(client: DevClient): DevClient {
 }
 
 function fail(client: DevClient, message: string): never {
-  throw new TypeError(`@oidc-rp/testing: client "${client.clientId}": ${message}`)
+  throw new OidcError('invalid_options', `@oidc-rp/testing: client "${client.clientId}": ${message}`)
 }
 
 /** Checks every client once, before the provider starts. */
 export function checkClients(clients: readonly DevClient[]): void {
-  if (clients.length === 0) throw new TypeError('@oidc-rp/testing: options.clients must not be empty')
+  if (clients.length === 0)
+    throw new OidcError('invalid_options', '@oidc-rp/testing: options.clients must not be empty')
   const seen = new Set<string>()
   for (const client of clients) {
     if (typeof client.clientId !== 'string' || client.clientId === '') {
-      throw new TypeError('@oidc-rp/testing: every client needs a non-empty string clientId')
+      throw new OidcError('invalid_options', '@oidc-rp/testing: every client needs a non-empty string clientId')
     }
     if (seen.has(client.clientId)) fail(client, 'duplicate clientId')
     seen.add(client.clientId)

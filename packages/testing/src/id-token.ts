@@ -1,3 +1,4 @@
+import { OidcError } from '@oidc-rp/core'
 import { importJWK, SignJWT, type JWK as JoseJWK } from 'jose'
 import type { JWK } from 'oidc-provider'
 import type { DevClient, IssueIdTokenOptions } from './types.js'
@@ -14,10 +15,10 @@ interface Issuer {
 /** An ID token as the token endpoint would issue it, signed with the provider's own key. */
 export async function issueIdToken(from: Issuer, userId: string, options: IssueIdTokenOptions): Promise<string> {
   const user = from.users.list().find((u) => u.id === userId)
-  if (!user) throw new TypeError(`@oidc-rp/testing: no user "${userId}"`)
+  if (!user) throw new OidcError('invalid_options', `@oidc-rp/testing: no user "${userId}"`)
   const client =
     options.clientId === undefined ? from.clients[0] : from.clients.find((c) => c.clientId === options.clientId)
-  if (!client) throw new TypeError(`@oidc-rp/testing: no client "${options.clientId}"`)
+  if (!client) throw new OidcError('invalid_options', `@oidc-rp/testing: no client "${options.clientId}"`)
   const alg = client.idTokenSigningAlg ?? 'RS256'
   const key =
     alg === 'HS256'

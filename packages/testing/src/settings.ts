@@ -1,3 +1,4 @@
+import { OidcError } from '@oidc-rp/core'
 import { checkClients, copyClient, defaultClient } from './clients.js'
 import type { DevClient, DevProviderOptions, DevUser } from './types.js'
 import { defaultUsers } from './users.js'
@@ -17,11 +18,14 @@ export interface Settings {
 export function checkOptions(options: DevProviderOptions): Settings {
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError('@oidc-rp/testing: options.port must be an integer from 0 to 65535 (0 picks a free port)')
+    throw new OidcError(
+      'invalid_options',
+      '@oidc-rp/testing: options.port must be an integer from 0 to 65535 (0 picks a free port)',
+    )
   }
   const host = options.host ?? '127.0.0.1'
   if (typeof host !== 'string' || host === '')
-    throw new TypeError('@oidc-rp/testing: options.host must be a host name or IP address')
+    throw new OidcError('invalid_options', '@oidc-rp/testing: options.host must be a host name or IP address')
   const ttl = {
     accessToken: seconds('ttl.accessToken', options.ttl?.accessToken, 3600),
     idToken: seconds('ttl.idToken', options.ttl?.idToken, 3600),
@@ -43,7 +47,10 @@ export function checkOptions(options: DevProviderOptions): Settings {
 function seconds(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`@oidc-rp/testing: options.${name} must be a positive whole number of seconds`)
+    throw new OidcError(
+      'invalid_options',
+      `@oidc-rp/testing: options.${name} must be a positive whole number of seconds`,
+    )
   }
   return value
 }

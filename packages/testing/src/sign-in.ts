@@ -1,3 +1,4 @@
+import { OidcError } from '@oidc-rp/core'
 import { CookieJar } from './cookie-jar.js'
 import { loginActionPath, loginPageUid } from './interactions.js'
 
@@ -55,9 +56,10 @@ const MAX_HOPS = 20
 export async function signIn(appUrl: string, userId: string, options: SignInOptions = {}): Promise<SignInResult> {
   const app = URL.parse(appUrl)
   if (!app || (app.protocol !== 'http:' && app.protocol !== 'https:')) {
-    throw new TypeError(`signIn: appUrl must be an absolute http(s) URL, got "${appUrl}"`)
+    throw new OidcError('invalid_options', `signIn: appUrl must be an absolute http(s) URL, got "${appUrl}"`)
   }
-  if (typeof userId !== 'string' || userId === '') throw new TypeError('signIn: userId must be a non-empty string')
+  if (typeof userId !== 'string' || userId === '')
+    throw new OidcError('invalid_options', 'signIn: userId must be a non-empty string')
   const jar = new CookieJar()
 
   const login = new URL(`${app.pathname.replace(/\/$/, '')}${options.loginPath ?? '/login'}`, app)

@@ -1,3 +1,4 @@
+import { OidcError } from '@oidc-rp/core'
 import type { Account, AccountClaims } from 'oidc-provider'
 import type { DevUser } from './types.js'
 
@@ -17,7 +18,7 @@ export function copyUser(user: DevUser): DevUser {
 
 function checkGroups(where: string, groups: unknown): string[] {
   if (!Array.isArray(groups) || !groups.every((g): g is string => typeof g === 'string')) {
-    throw new TypeError(`@oidc-rp/testing: ${where} must be an array of strings`)
+    throw new OidcError('invalid_options', `@oidc-rp/testing: ${where} must be an array of strings`)
   }
   return [...groups]
 }
@@ -27,12 +28,13 @@ export class UserDirectory {
   readonly #users = new Map<string, DevUser>()
 
   constructor(users: readonly DevUser[]) {
-    if (users.length === 0) throw new TypeError('@oidc-rp/testing: options.users must not be empty')
+    if (users.length === 0) throw new OidcError('invalid_options', '@oidc-rp/testing: options.users must not be empty')
     for (const user of users) {
       if (typeof user.id !== 'string' || user.id === '') {
-        throw new TypeError('@oidc-rp/testing: every user needs a non-empty string id')
+        throw new OidcError('invalid_options', '@oidc-rp/testing: every user needs a non-empty string id')
       }
-      if (this.#users.has(user.id)) throw new TypeError(`@oidc-rp/testing: duplicate user id "${user.id}"`)
+      if (this.#users.has(user.id))
+        throw new OidcError('invalid_options', `@oidc-rp/testing: duplicate user id "${user.id}"`)
       checkGroups(`groups of user "${user.id}"`, user.groups)
       this.#users.set(user.id, copyUser(user))
     }
@@ -49,7 +51,7 @@ export class UserDirectory {
 
   setGroups(id: string, groups: string[]): void {
     const user = this.#users.get(id)
-    if (!user) throw new Error(`@oidc-rp/testing: setGroups: unknown user "${id}"`)
+    if (!user) throw new OidcError('invalid_options', `@oidc-rp/testing: setGroups: unknown user "${id}"`)
     user.groups = checkGroups('setGroups(userId, groups): groups', groups)
   }
 

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OidcError } from '@oidc-rp/core'
 import { CookieJar } from '../src/cookie-jar.js'
 import { startDevProvider } from '../src/index.js'
 import type { DevProvider } from '../src/index.js'
@@ -24,6 +25,10 @@ async function verifyIdToken(token: unknown, clientId = CLIENT_ID): Promise<JWTP
   const { payload } = await jwtVerify(token, jwks, { issuer: provider.issuer, audience: clientId })
   return payload
 }
+
+/** What a bad option throws: `OidcError('invalid_options')`, its message naming the option. */
+const invalidOption = (message: RegExp): unknown =>
+  expect.objectContaining({ name: 'OidcError', code: 'invalid_options', message: expect.stringMatching(message) })
 
 beforeAll(async () => {
   provider = await startDevProvider({
@@ -352,7 +357,7 @@ describe('refresh tokens', () => {
         headers: { authorization: `Bearer ${String(refreshed.body['access_token'])}` },
       })
       expect(await userinfo.json()).toMatchObject({ sub: 'bob', groups: ['developers', 'admins'] })
-      expect(() => own.setGroups('nobody', [])).toThrow(/unknown user "nobody"/)
+      expect(() => own.setGroups('nobody', [])).toThrow(invalidOption(/unknown user "nobody"/))
     } finally {
       await own.close()
     }
@@ -397,15 +402,16 @@ describe('stats and outages', () => {
 
 describe('options', () => {
   it('rejects bad options at start, naming the option', async () => {
-    await expect(startDevProvider({ port: -1 })).rejects.toThrow(/options\.port/)
+    await expect(startDevProvider({ port: -1 })).rejects.toThrow(OidcError)
+    await expect(startDevProvider({ port: -1 })).rejects.toThrow(invalidOption(/options\.port/))
     await expect(startDevProvider({ clients: [{ clientId: 'a', idTokenSigningAlg: 'HS256' }] })).rejects.toThrow(
-      /HS256 needs a clientSecret/,
+      invalidOption(/HS256 needs a clientSecret/),
     )
     await expect(startDevProvider({ clients: [{ clientId: 'a' }, { clientId: 'a' }] })).rejects.toThrow(
-      /duplicate clientId/,
+      invalidOption(/duplicate clientId/),
     )
-    await expect(startDevProvider({ users: [] })).rejects.toThrow(/users must not be empty/)
-    await expect(startDevProvider({ ttl: { accessToken: 1.5 } })).rejects.toThrow(/ttl\.accessToken/)
+    await expect(startDevProvider({ users: [] })).rejects.toThrow(invalidOption(/users must not be empty/))
+    await expect(startDevProvider({ ttl: { accessToken: 1.5 } })).rejects.toThrow(invalidOption(/ttl\.accessToken/))
   })
 
   it('uses the configured lifetimes and never changes the caller objects', async () => {

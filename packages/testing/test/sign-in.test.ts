@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OidcError } from '@oidc-rp/core'
 import { SignInError, signIn, startDevProvider } from '../src/index.js'
 import type { DevProvider } from '../src/index.js'
 import { close, listen, startThrowawayRp } from './helpers.js'
@@ -103,6 +104,15 @@ describe('signIn', () => {
       step: 'app login route',
       status: undefined,
     })
-    await expect(signIn('not a url', 'alice')).rejects.toThrow(TypeError)
+    await expect(signIn('not a url', 'alice')).rejects.toThrow(OidcError)
+    await expect(signIn('not a url', 'alice')).rejects.toMatchObject({
+      code: 'invalid_options',
+      message: 'signIn: appUrl must be an absolute http(s) URL, got "not a url"',
+    })
+    await expect(signIn('http://127.0.0.1:9', '')).rejects.toMatchObject({
+      name: 'OidcError',
+      code: 'invalid_options',
+      message: 'signIn: userId must be a non-empty string',
+    })
   })
 })

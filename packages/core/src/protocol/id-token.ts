@@ -15,8 +15,6 @@ export interface IdTokenChecks {
   algorithms: readonly string[]
   jwks: JWTVerifyGetKey
   clockTolerance: number
-  /** The nonce sent in the authorization request; required when given. */
-  nonce?: string
   /** The `max_age` sent in the authorization request: `auth_time` is then required and checked. */
   maxAge?: number
   /** The access token issued with the ID token: its `at_hash`, when present, must match. */
@@ -25,7 +23,7 @@ export interface IdTokenChecks {
 
 /**
  * The provider, client and key checks every ID token gets (and, with the public key set,
- * logout tokens): built here only. A login adds its nonce, max_age and access token.
+ * logout tokens): built here only. A login adds its max_age and access token.
  */
 export function idTokenChecks(
   config: Pick<ResolvedConfig, 'clientId' | 'clientSecret' | 'clockTolerance'>,
@@ -43,7 +41,7 @@ export function idTokenChecks(
 
 /** The provider and client part of a JWT profile: the same for ID tokens and logout tokens. */
 export function providerChecks(
-  checks: Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'>,
+  checks: Omit<IdTokenChecks, 'maxAge' | 'accessToken'>,
 ): Omit<JwtProfile, 'name' | 'code' | 'types' | 'requiredClaims'> {
   return {
     jwks: checks.jwks,
@@ -68,10 +66,18 @@ export type IdTokenClaims = Claims & JWTPayload & { iat: number; exp: number }
  * Verifies an ID token ourselves (openid-client does not verify its signature on the
  * code flow): signature against the provider's JWKS, or HMAC with the client secret for
  * HS*, with `alg` restricted to `algorithms` (which never holds `none`); then the type
- * (`typ`, no `events`), iss, aud, azp, exp, nbf, iat, sub and nonce (OpenID Connect Core
- * 3.1.3.7) and plausible dates. Keys that cannot be fetched are the provider's outage
- * (`provider_unavailable`), not a refused token. The claims come back without the keys
- * that reach a prototype (`safeClaims`).
+ * (`typ`, no `events`), iss, aud, azp, exp, nbf, iat, sub, auth_time and max_age, at_hash
+ * (OpenID Connect Core 3.1.3.7) and plausible dates. Keys that cannot be fetched are the
+ * provider's outage (`provider_unavailable`), not a refused token. The claims come back
+ * without the keys that reach a prototype (`safeClaims`).
+ *
+ * Who checks what (one place per check): openid-client, at the code exchange, binds the
+ * answer to the login (state, PKCE verifier, an ID token present) and checks its `nonce`,
+ * which it cannot be told to skip (without `expectedNonce` it demands that there be none).
+ * Everything else is checked here, at sign-in and refresh alike; max_age is not given to
+ * openid-client. It still runs, on every token response, checks that no option turns off
+ * (`alg` advertised, `crit`, exp, nbf, iss, aud, sub, azp with several audiences, auth_time
+ * a number): each is made here too, the same or stricter, so none is relied on.
  */
 export async function verifyIdToken(token: string, checks: IdTokenChecks): Promise<IdTokenClaims> {
   const { payload, alg } = await verifyProviderJwt(token, { ...ID_TOKEN, ...providerChecks(checks) })
@@ -81,7 +87,6 @@ export async function verifyIdToken(token: string, checks: IdTokenChecks): Promi
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined)
     throw refuse('several audiences and no "azp"')
   if (payload.azp !== undefined && payload.azp !== checks.clientId) throw refuse('"azp" is not this client')
-  if (checks.nonce !== undefined && payload.nonce !== checks.nonce) throw refuse('"nonce" does not match the login')
   if (checks.maxAge !== undefined) {
     if (typeof payload.auth_time !== 'number') throw refuse('"auth_time" is required when max_age is requested')
     if (payload.auth_time + checks.maxAge + checks.clockTolerance < now)

@@ -15,7 +15,7 @@ const LOGOUT_TOKEN_TYPES: readonly (string | undefined)[] = ['logout+jwt', 'jwt'
  * The provider, client and key checks of an ID token (logout tokens have no nonce, max_age
  * or at_hash), and whether `exp` is required (`logoutTokenWithoutExp` turns that off).
  */
-export type LogoutTokenChecks = Omit<IdTokenChecks, 'nonce' | 'maxAge' | 'accessToken'> & { expRequired: boolean }
+export type LogoutTokenChecks = Omit<IdTokenChecks, 'maxAge' | 'accessToken'> & { expRequired: boolean }
 
 export interface LogoutClaims {
   jti: string

@@ -48,12 +48,14 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
     (config.authorizationParams.max_age === undefined ? undefined : Number(config.authorizationParams.max_age))
   let tokens: client.TokenEndpointResponse
   try {
+    // openid-client binds the answer to this login: state, the PKCE verifier, an ID token,
+    // and its nonce. Every other check of the ID token, max_age included, is
+    // verifyIdToken's below (see "Who checks what" in protocol/id-token.ts).
     tokens = await client.authorizationCodeGrant(provider.client, currentUrl, {
       pkceCodeVerifier: tx.codeVerifier,
       expectedState: tx.state,
       expectedNonce: tx.nonce,
       idTokenExpected: true,
-      ...(maxAge === undefined ? {} : { maxAge }),
     })
   } catch (err) {
     throw toOidcError(err, 'token_exchange_failed', 'completing the sign-in')
@@ -64,7 +66,6 @@ export async function callback(deps: RouteDeps, request: HttpRequest, setCookie:
   if (!tokens.id_token) throw new OidcError('invalid_id_token', 'The provider returned no ID token.')
   const idClaims = await verifyIdToken(tokens.id_token, {
     ...idTokenChecks(config, provider),
-    nonce: tx.nonce,
     ...(maxAge === undefined ? {} : { maxAge }),
     ...(tokens.access_token === undefined ? {} : { accessToken: tokens.access_token }),
   })
