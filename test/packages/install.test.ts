@@ -128,7 +128,8 @@ app.get('/admin', requireGroup('admins'), (req, res) => res.json({ ok: true, sub
 }
 main()`,
         // TypeScript on module commonjs (node10 resolution, which reads only top-level "types").
-        'check.ts': `import { oidc, requireGroup } from '@oidc-rp/express'\nconst handlers: unknown[] = [oidc({ authRequired: false }), requireGroup('admins')]\nexport default handlers\n`,
+        // The names from @oidc-rp/core's app list come through the adapter.
+        'check.ts': `import { isOidcError, oidc, requireGroup, type OidcOptions } from '@oidc-rp/express'\nconst options: OidcOptions = { authRequired: false }\nconst handlers: unknown[] = [oidc(options), requireGroup('admins'), isOidcError]\nexport default handlers\n`,
         'tsconfig.json': JSON.stringify({
           compilerOptions: {
             strict: true,

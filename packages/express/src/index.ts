@@ -11,53 +11,8 @@ import {
   type Requirement,
 } from '@oidc-rp/core'
 
-// What an app uses, from this one package.
-export { isOidcError, MemoryStore, OidcError, expressSessionStore } from '@oidc-rp/core'
-export { HookTokens, refuse, SignInRefused } from '@oidc-rp/core'
-export type {
-  AccessToken,
-  BearerOptions,
-  Claims,
-  ClientAuthMethod,
-  CookieOptions,
-  ExpressSessionStoreLike,
-  GroupArgs,
-  LoginOptions,
-  LogoutOptions,
-  Logger,
-  MemoryStoreOptions,
-  OidcContext,
-  OidcErrorCode,
-  OidcOptions,
-  RouteOptions,
-  Routes,
-  SessionData,
-  SessionLock,
-  SessionOptions,
-  SessionStore,
-  StepUpOptions,
-  User,
-  UserClaims,
-} from '@oidc-rp/core'
-export type {
-  BackchannelLogoutEvent,
-  ErrorAnswer,
-  HookRequest,
-  HookResult,
-  OidcEvent,
-  OnEvent,
-  OnRefresh,
-  OnSignIn,
-  RefreshContext,
-  RefreshedEvent,
-  RefreshFailedEvent,
-  RenderError,
-  SessionEndedEvent,
-  SignedInEvent,
-  SignedOutEvent,
-  SignInContext,
-  SignInRefusedEvent,
-} from '@oidc-rp/core'
+// What an app uses, from this one package: the list is @oidc-rp/core's app.ts.
+export * from '@oidc-rp/core/app'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
