@@ -1,5 +1,6 @@
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis'
 import { OidcError, type Logger, type SessionData, type SessionLock, type SessionStore } from '@oidc-rp/core'
+import { ClientState } from './client-state.js'
 import { Journal } from './journal.js'
 import { takeLock } from './lock.js'
 import { connect, seconds, type RedisStoreOptions } from './options.js'
@@ -17,12 +18,6 @@ export {
   type RedisStoreOptions,
 } from './options.js'
 
-/** After a reconnection or a master change, refresh locks wait this long (see `lock`). */
-const SETTLE_MS = 2000
-
-/** After its client gave up for good, the store starts it again after this long. */
-const RESTART_MS = 1000
-
 /**
  * Sessions in Redis: one hash per session with a TTL, indexes by `sub` and `sid` for
  * back-channel logout that live no longer than their sessions, one-time keys for login
@@ -35,19 +30,12 @@ export class RedisStore implements SessionStore {
   readonly #lease: number
   readonly #wait: number
   readonly #owned: boolean
+  readonly #state: ClientState
   readonly #confirmWrites: boolean
   readonly #logger: Logger
   readonly #cache: SessionCache | undefined
   /** With `confirmWrites` or a Cluster: recent writes, re-applied on a new master (journal.ts). */
   readonly #journal: Journal | undefined
-  /** Until when (epoch ms) refresh locks wait after a master change: the other processes write their recent changes again first. */
-  #settling = 0
-  /** A Cluster's masters' addresses, when its client last refreshed the slots. */
-  #master: string | undefined
-  /** Set by `close()`: the client's end is then wanted. */
-  #closing = false
-  /** Why Redis is unreachable, from its client's first error until it is ready again. */
-  #outage: string | undefined
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null)
@@ -69,47 +57,12 @@ export class RedisStore implements SessionStore {
     this.client = connection.client
     this.#owned = connection.owned
     this.#confirmWrites = connection.confirmWrites
-    this.client.on('error', (err: Error) => {
-      if (this.#outage !== undefined) return
-      this.#outage = err.message
-      this.#logger.error(`Redis unavailable (${err.message}); requests that need sessions get 503 until it is back`)
-    })
-    const client = this.client
-    if (this.#owned && !(client instanceof Cluster)) {
-      // ioredis gives up for good ('end') when a Sentinel's +switch-master comes in while it
-      // is still asking the sentinels where the master is (a killed master, then the
-      // switch): every request would get 503 until the app restarts. Start it again.
-      const restart = () => {
-        if (client.status === 'end' && !this.#closing) client.connect().catch(() => undefined) // fails: 'end' again
-      }
-      client.on('end', () => setTimeout(restart, RESTART_MS).unref())
-    }
-    let connected = false
-    this.client.on('ready', () => {
-      // A reconnection may be to another master (Sentinel), where the other processes
-      // write their recent changes again: refreshes wait for them (see `lock`), and this
-      // process writes its own. Set at once: commands queued meanwhile already run there.
-      if (connected && this.#journal && !(this.client instanceof Cluster)) {
-        this.#settling = Date.now() + SETTLE_MS
-        void this.#replay()
-      }
-      connected = true
-      this.#back()
-    })
     this.#journal = this.#confirmWrites || this.client instanceof Cluster ? new Journal() : undefined
-    if (this.client instanceof Cluster) {
-      const cluster = this.client
-      cluster.on('refresh', () => {
-        const masters = cluster
-          .nodes('master')
-          .map((node) => `${node.options.host}:${node.options.port}`)
-          .sort()
-          .join(',')
-        const previous = this.#master
-        this.#master = masters
-        if (previous !== undefined && masters !== previous) void this.#replay()
-      })
-    }
+    this.#state = new ClientState(this.client, {
+      logger: this.#logger,
+      owned: this.#owned,
+      ...(this.#journal ? { onMove: () => void this.#replay() } : {}),
+    })
     this.#cache =
       cache > 0
         ? new SessionCache({
@@ -129,7 +82,7 @@ export class RedisStore implements SessionStore {
 
   /** From this process's read cache only; undefined during an outage (then `get` answers it). */
   peek(id: string): SessionData | undefined {
-    return this.#outage === undefined ? this.#cache?.peek(id) : undefined
+    return this.#state.down ? undefined : this.#cache?.peek(id)
   }
 
   async #read(id: string): Promise<SessionData | undefined> {
@@ -197,7 +150,6 @@ export class RedisStore implements SessionStore {
 
   /** Writes this process's recent session changes again (journal.ts), after a reconnection or a Cluster's masters changed. */
   async #replay(): Promise<void> {
-    this.#settling = Math.max(this.#settling, Date.now() + SETTLE_MS)
     try {
       let again = 0
       for (const [id, entry] of this.#journal!.recent()) {
@@ -255,7 +207,7 @@ export class RedisStore implements SessionStore {
   /**
    * The session's refresh lock (see lock.ts); a wait that runs out is `session_busy`. Just
    * after a reconnection, or a Cluster's masters changed, it is handed over only after
-   * SETTLE_MS (counted from the last one): every process moves at about the same time, and a
+   * 2 s (client-state.ts, counted from the last one): every process moves at about the same time, and a
    * refresh must not read a session on a new master before the process that refreshed it
    * last has written it there again (its refresh token would be a used one). The wait comes
    * after the lock is taken, since a lock asked for while the client reconnected is sent
@@ -270,35 +222,19 @@ export class RedisStore implements SessionStore {
       logger: this.#logger,
       available: () => this.#available(),
     })
-    for (let left = this.#settling - Date.now(); left > 0; left = this.#settling - Date.now())
-      await new Promise((resolve) => setTimeout(resolve, left))
+    await this.#state.settled()
     return lock
   }
 
   /** Closes the store's connections (the client only if the store made it). */
   async close(): Promise<void> {
-    this.#closing = true
+    this.#state.close()
     await this.#cache?.close()
     if (this.#owned) await this.client.quit().catch(() => this.client.disconnect())
   }
 
-  /**
-   * While Redis is known to be down, fail at once: the request gets its 503 now rather than
-   * after the client's retry and timeout (up to 2 s each). The client keeps reconnecting.
-   */
   #available(): void {
-    if (this.#outage === undefined) return
-    // The client's state decides: an 'error' that comes in while it is ready (a late one
-    // from a connection attempt, a Cluster's failed slot refresh) must not leave the
-    // store refusing every request until the next reconnection.
-    if (this.client.status === 'ready') this.#back()
-    else throw new Error(`Redis is unavailable (${this.#outage})`)
-  }
-
-  #back(): void {
-    if (this.#outage === undefined) return
-    this.#outage = undefined
-    this.#logger.warn('Redis is back')
+    this.#state.available()
   }
 
   #key(kind: string, id: string): string {
