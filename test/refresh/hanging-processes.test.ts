@@ -57,7 +57,7 @@ it('four processes, token endpoint hanging, tokens valid: no request waits, no 5
     // Signed in through the first process; the others know the session from Redis alone.
     const { callback } = await loginDance({ browser, appUrl: apps[0].url })
     expect(callback.status).toBe(302)
-    cookies.push(browser.jar.header(new URL(apps[0].url))!)
+    cookies.push(browser.jar.header(new URL(apps[0].url)))
   }
   const signedInAt = Date.now()
   await sleep(Math.max(0, signedInAt + (TTL / 2) * 1000 + 1000 - Date.now()))

@@ -47,7 +47,7 @@ describe.concurrent(
           const { callback } = await loginDance({ browser, appUrl: app.url })
           expect(callback.status, 'sign-in').toBe(302)
           const signedInAt = Date.now()
-          const cookie = browser.jar.header(new URL(app.url))!
+          const cookie = browser.jar.header(new URL(app.url))
 
           await rogue.rotateKey()
           rogue.bend(outage)

@@ -40,7 +40,7 @@ async function sessionsAtSlowProvider(driver: Driver, cleanup: Cleanup) {
     const browser = new Browser()
     const { callback } = await loginDance({ browser, appUrl: app.url })
     if (callback.status !== 302) throw new Error(`sign-in failed: ${callback.status}`)
-    cookies.push(browser.jar.header(new URL(app.url))!)
+    cookies.push(browser.jar.header(new URL(app.url)))
   }
   const signedInAt = Date.now()
   rogue.bend({ answerDelayMs: ANSWER_DELAY })

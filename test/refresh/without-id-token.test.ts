@@ -40,7 +40,7 @@ async function signedIn(driver: Driver, cleanup: Cleanup, behaviour: Partial<Beh
   const browser = new Browser()
   const { callback } = await loginDance({ browser, appUrl: app.url })
   if (callback.status !== 302) throw new Error(`sign-in failed: ${callback.status}`)
-  return { rogue, app, cookie: browser.jar.header(new URL(app.url))!, signedInAt: Date.now() }
+  return { rogue, app, cookie: browser.jar.header(new URL(app.url)), signedInAt: Date.now() }
 }
 
 /** GET every 100 ms for `seconds`: every answer. */
