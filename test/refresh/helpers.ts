@@ -6,26 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { drivers, type Driver } from '../contract/drivers.js'
+import { get, type Answer } from '../support/http.js'
 
-export interface Answer {
-  status: number
-  location: string | null
-  retryAfter: string | null
-  setCookie: string[]
-  body: string
-}
-
-/** GET as an API client (Accept: application/json) or, with `accept: 'text/html'`, as a browser navigation. */
-export async function get(url: string, cookie?: string, accept = 'application/json'): Promise<Answer> {
-  const response = await fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
-  return {
-    status: response.status,
-    location: response.headers.get('location'),
-    retryAfter: response.headers.get('retry-after'),
-    setCookie: response.headers.getSetCookie(),
-    body: await response.text(),
-  }
-}
+// The refresh and Redis tests take get() from here, beside the helpers built on it.
+export { get, type Answer }
 
 /**
  * GETs until `done(answer)`, waiting Retry-After after a 503 (else 100 ms): what a client
