@@ -5,7 +5,7 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { closeServer, listenOnLoopback } from './http.js'
 import { handleAuthorize } from './rogue/authorize.js'
 import { defaultBehaviour, mergeBehaviour, type Behaviour, type Endpoint } from './rogue/behaviour.js'
 import { handleDiscovery, handleEndSession, handleForeignJwks, handleJwks, handleUserinfo } from './rogue/documents.js'
@@ -74,13 +74,9 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
   const initial = mergeBehaviour(defaultBehaviour(), options.behaviour ?? {})
   const keys = await generateRogueKeys()
   const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const issuer = await listenOnLoopback(server)
   const state: RogueState = {
-    issuer: `http://127.0.0.1:${port}`,
+    issuer,
     clientId: options.clientId ?? 'rogue-client',
     clientSecret: options.clientSecret ?? randomBytes(30).toString('base64url'),
     clientKey: options.clientKey,
@@ -137,11 +133,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     get lastClientAuth() {
       return state.lastClientAuth
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
+    close: () => closeServer(server),
   }
 }
 
