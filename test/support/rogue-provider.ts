@@ -15,6 +15,7 @@ import { zeroCounts, type ClientAuthMethod, type RequestCounts, type RogueState 
 import { handleToken } from './rogue/token.js'
 
 export type { AuthorizeOverrides, Behaviour, Bend, Claims, Endpoint, Overrides, SignMode } from './rogue/behaviour.js'
+export { correctIdTokenClaims } from './rogue/id-token.js'
 export type { RogueKey, RogueKeys } from './rogue/keys.js'
 export type { ClientAuthMethod, RequestCounts } from './rogue/state.js'
 
