@@ -9,10 +9,8 @@
  */
 import { describe, it } from 'vitest'
 import { drivers } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { get, newSecret, poll, sleep, type Answer } from './helpers.js'
+import { get, newSecret, poll, signInInBrowser, sleep, type Answer } from './helpers.js'
 
 const BROWNOUT = Number(process.env['BROWNOUT_SECONDS'] ?? 20)
 /** Seconds a valid session's refresh is due before its ID token expires: the whole brownout and some. */
@@ -55,10 +53,9 @@ describe.concurrent(
         try {
           const signIn = async (ttl: number) => {
             rogue.bend({ claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + ttl }) })
-            const browser = new Browser()
-            const { callback } = await loginDance({ browser, appUrl: app.url })
+            const { callback, cookie } = await signInInBrowser(app.url)
             expect(callback.status).toBe(302)
-            return browser.jar.header(new URL(app.url))
+            return cookie
           }
           const valid: string[] = []
           for (let i = 0; i < VALID; i += 1) valid.push(await signIn(VALID_TTL))

@@ -1,12 +1,15 @@
 /**
- * What the refresh tests share: requests as a browser or an API client would send them,
- * bursts of concurrent requests, waiting for tokens to expire, and app processes
- * (./app-process.mjs) that can be killed.
+ * What the refresh tests share: an app on a rogue provider with alice signed in, requests
+ * as a browser or an API client would send them, bursts of concurrent requests, waiting for
+ * tokens to expire, and app processes (./app-process.mjs) that can be killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { drivers, type Driver } from '../contract/drivers.js'
+import { drivers, type AppOptions, type Driver, type RunningApp } from '../contract/drivers.js'
+import { Browser, type Exchange } from '../support/browser.js'
 import { get, type Answer } from '../support/http.js'
+import { loginDance } from '../support/login-dance.js'
+import { startRogueProvider, type Behaviour, type RogueProvider } from '../support/rogue-provider.js'
 
 // The refresh and Redis tests take get() from here, beside the helpers built on it.
 export { get, type Answer }
@@ -95,6 +98,36 @@ export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanu
   } finally {
     await Promise.allSettled(closers.reverse().map((close) => close()))
   }
+}
+
+/**
+ * A rogue provider that behaves as `behaviour`, and an app of `driver` on it (`app`: options
+ * on top of its client, a new secret and no sign-in required); `cleanup` closes both.
+ */
+export async function startRogueAndApp(
+  driver: Driver,
+  cleanup: Cleanup,
+  options: { behaviour?: Partial<Behaviour>; app?: Partial<AppOptions> } = {},
+): Promise<{ rogue: RogueProvider; app: RunningApp }> {
+  const rogue = await startRogueProvider({ behaviour: options.behaviour ?? {} })
+  cleanup(() => rogue.close())
+  const app = await driver.start({
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+    ...options.app,
+  })
+  cleanup(() => app.close())
+  return { rogue, app }
+}
+
+/** Alice signs in to the app at `appUrl` in a new browser: the callback's answer, and the Cookie header she then sends the app. */
+export async function signInInBrowser(appUrl: string): Promise<{ callback: Exchange; cookie: string }> {
+  const browser = new Browser()
+  const { callback } = await loginDance({ browser, appUrl })
+  return { callback, cookie: browser.jar.header(new URL(appUrl)) }
 }
 
 export interface AppProcess {
