@@ -10,7 +10,7 @@
 import { describe, it } from 'vitest'
 import { drivers } from '../contract/drivers.js'
 import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { get, newSecret, poll, signInInBrowser, sleep, type Answer } from './helpers.js'
+import { get, poll, rogueAppOptions, signInInBrowser, sleep, type Answer } from './helpers.js'
 
 const BROWNOUT = Number(process.env['BROWNOUT_SECONDS'] ?? 20)
 /** Seconds a valid session's refresh is due before its ID token expires: the whole brownout and some. */
@@ -42,14 +42,7 @@ describe.concurrent(
       { timeout: (2 * BROWNOUT + 120) * 1000 },
       async ([, outage], { expect }) => {
         const rogue = await startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true } })
-        const app = await driver.start({
-          issuer: rogue.issuer,
-          clientId: rogue.clientId,
-          clientSecret: rogue.clientSecret,
-          secret: newSecret(),
-          authRequired: false,
-          httpTimeout: HTTP_TIMEOUT,
-        })
+        const app = await driver.start({ ...rogueAppOptions(rogue), httpTimeout: HTTP_TIMEOUT })
         try {
           const signIn = async (ttl: number) => {
             rogue.bend({ claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + ttl }) })

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { defaultClient, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type AppOptions, type Driver, type RunningApp } from '../contract/drivers.js'
 import { Browser, type Exchange } from '../support/browser.js'
 import { get, type Answer } from '../support/http.js'
@@ -100,9 +101,31 @@ export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanu
   }
 }
 
+/** Options of an app on the rogue provider, as its client: a new secret, no sign-in required. */
+export function rogueAppOptions(rogue: RogueProvider): AppOptions {
+  return {
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+  }
+}
+
+/** Options of an app on the dev provider, as its default client: a new secret, no sign-in required. */
+export function devAppOptions(provider: DevProvider): AppOptions {
+  return {
+    issuer: provider.issuer,
+    clientId: defaultClient.clientId,
+    clientSecret: defaultClient.clientSecret!,
+    secret: newSecret(),
+    authRequired: false,
+  }
+}
+
 /**
- * A rogue provider that behaves as `behaviour`, and an app of `driver` on it (`app`: options
- * on top of its client, a new secret and no sign-in required); `cleanup` closes both.
+ * A rogue provider that behaves as `behaviour`, and an app of `driver` on it
+ * (`rogueAppOptions`, `app` on top); `cleanup` closes both.
  */
 export async function startRogueAndApp(
   driver: Driver,
@@ -111,14 +134,7 @@ export async function startRogueAndApp(
 ): Promise<{ rogue: RogueProvider; app: RunningApp }> {
   const rogue = await startRogueProvider({ behaviour: options.behaviour ?? {} })
   cleanup(() => rogue.close())
-  const app = await driver.start({
-    issuer: rogue.issuer,
-    clientId: rogue.clientId,
-    clientSecret: rogue.clientSecret,
-    secret: newSecret(),
-    authRequired: false,
-    ...options.app,
-  })
+  const app = await driver.start({ ...rogueAppOptions(rogue), ...options.app })
   cleanup(() => app.close())
   return { rogue, app }
 }

@@ -10,12 +10,12 @@
  * the scenarios run side by side: the waits for tokens to come due overlap.
  */
 import { describe, it } from 'vitest'
-import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
 import {
+  devAppOptions,
   forEveryAdapter,
   get,
-  newSecret,
   poll,
   signInInBrowser,
   sleep,
@@ -33,13 +33,7 @@ async function devProviderAndApp(
 ): Promise<{ provider: DevProvider; app: RunningApp }> {
   const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
   cleanup(() => provider.close())
-  const app = await driver.start({
-    issuer: provider.issuer,
-    clientId: defaultClient.clientId,
-    clientSecret: defaultClient.clientSecret!,
-    secret: newSecret(),
-    authRequired: false,
-  })
+  const app = await driver.start(devAppOptions(provider))
   cleanup(() => app.close())
   return { provider, app }
 }

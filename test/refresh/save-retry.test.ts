@@ -8,7 +8,7 @@
 import { describe, it } from 'vitest'
 import { MemoryStore, type SessionData } from '@oidc-rp/core'
 import { startRogueProvider } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, signInInBrowser, untilExpired } from './helpers.js'
+import { forEveryAdapter, get, rogueAppOptions, signInInBrowser, untilExpired } from './helpers.js'
 
 const TTL = 4
 
@@ -33,14 +33,7 @@ describe.concurrent('renewed tokens whose save fails on the store', () => {
         const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
         cleanup(() => rogue.close())
         const store = new FailingSaves()
-        const options = {
-          issuer: rogue.issuer,
-          clientId: rogue.clientId,
-          clientSecret: rogue.clientSecret,
-          secret: newSecret(),
-          authRequired: false,
-          session: { store },
-        }
+        const options = { ...rogueAppOptions(rogue), session: { store } }
         const first = await driver.start(options)
         cleanup(() => first.close())
         const second = await driver.start(options)
