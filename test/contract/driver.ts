@@ -2,8 +2,6 @@
  * What the contract suite needs from an adapter. A new adapter (Fastify, Koa) needs only a
  * driver in ./drivers/ and a line in ./drivers.ts; every contract test then runs against it.
  */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type {
   BearerOptions,
   ClientAuthMethod,
@@ -98,22 +96,6 @@ export interface RunningApp {
 export interface Driver {
   name: string
   start(options: AppOptions, extras?: AppExtras): Promise<RunningApp>
-}
-
-export async function listenOnLoopback(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  return `http://127.0.0.1:${port}`
-}
-
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()))
-    server.closeAllConnections()
-  })
 }
 
 /** The body of the contract app's own error handler (`AppExtras.errorHandler`). */

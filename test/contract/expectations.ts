@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import type { Browser, Exchange } from '../support/browser.js'
-import { parseSetCookie } from '../support/cookie-jar.js'
+import { parseSetCookie } from '../../packages/testing/src/cookie-jar.js'
 import type { Harness } from './harness.js'
 
 /** A stack trace as plain text, as finalhandler's HTML (&nbsp;), or as file:line:column frames. */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { Browser, type Exchange } from '../support/browser.js'
-import type { CookieJar } from '../support/cookie-jar.js'
+import type { CookieJar } from '../../packages/testing/src/cookie-jar.js'
 import { loginDance, reachCallback, type Dance, type ReachedCallback } from '../support/login-dance.js'
 import { startRogueProvider, type RogueProvider, type RogueProviderOptions } from '../support/rogue-provider.js'
 import type { AppExtras, AppOptions, Driver, RunningApp } from './drivers.js'

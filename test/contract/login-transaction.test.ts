@@ -2,7 +2,7 @@ import { sign, unsign } from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
 import { drivers } from './drivers.js'
 import { cookiesSet, expectRefused, expectSignedIn, summary } from './expectations.js'
-import { parseSetCookie } from '../support/cookie-jar.js'
+import { parseSetCookie } from '../../packages/testing/src/cookie-jar.js'
 import { useHarness } from './harness.js'
 
 describe.each(drivers)('$name: login transactions', (driver) => {
@@ -41,7 +41,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
       const index = Math.floor(cookie.value.length / 3)
       const flipped =
         cookie.value.slice(0, index) + (cookie.value[index] === 'A' ? 'B' : 'A') + cookie.value.slice(index + 1)
-      reached.browser.jar.set(harness.url('/'), { ...cookie, value: flipped })
+      reached.browser.jar.store(harness.url('/'), [`${cookie.name}=${flipped}; Path=${cookie.path}`])
     }
     const callback = await reached.browser.navigate(reached.callbackUrl)
     await expectRefused(harness, { browser: reached.browser, callback })
@@ -53,7 +53,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const home = await browser.navigate(harness.url('/'))
     expect(
       home.status,
-      `${summary(home)} with a Cookie header of ${browser.jar.header(harness.url('/'))?.length ?? 0} bytes`,
+      `${summary(home)} with a Cookie header of ${browser.jar.header(harness.url('/')).length} bytes`,
     ).toBe(200)
     await expectSignedIn(harness, await harness.dance({ browser }))
   })
@@ -71,7 +71,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
       const tx = JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as { createdAt: number }
       tx.createdAt -= 601
       const aged = sign(Buffer.from(JSON.stringify(tx)).toString('base64url'), secret)
-      reached.browser.jar.set(harness.url('/'), { ...cookie, value: encodeURIComponent(aged) })
+      reached.browser.jar.store(harness.url('/'), [`${cookie.name}=${encodeURIComponent(aged)}; Path=${cookie.path}`])
     }
     const callback = await reached.browser.navigate(reached.callbackUrl)
     await expectRefused(harness, { browser: reached.browser, callback })
@@ -85,7 +85,7 @@ describe.each(drivers)('$name: login transactions', (driver) => {
     const returnTo = `/${'a'.repeat(1000)}`
     await Promise.all(Array.from({ length: 60 }, () => browser.navigate(harness.url(`/login?returnTo=${returnTo}`))))
     for (let attempt = 0; attempt < 10; attempt += 1) await browser.navigate(harness.url(`/login?returnTo=${returnTo}`))
-    const header = browser.jar.header(harness.url('/')) ?? ''
+    const header = browser.jar.header(harness.url('/'))
     const transactions = header.split('; ').filter((cookie) => cookie.startsWith('oidc.tx.'))
     expect(transactions.length).toBeLessThanOrEqual(3)
     expect(header.length, 'the Cookie header stays well under the 8 KB a proxy accepts').toBeLessThan(6 * 1024)

@@ -6,7 +6,7 @@
 import { createServer, request, type Server } from 'node:http'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closeServer, listenOnLoopback } from './driver.js'
+import { closeServer, listenOnLoopback } from '../support/http.js'
 import { drivers } from './drivers.js'
 import { expectSignedIn } from './expectations.js'
 import { useHarness } from './harness.js'

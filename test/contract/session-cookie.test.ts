@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { Browser } from '../support/browser.js'
-import { parseSetCookie, type ParsedSetCookie } from '../support/cookie-jar.js'
+import { parseSetCookie, type ParsedSetCookie } from '../../packages/testing/src/cookie-jar.js'
 import { drivers } from './drivers.js'
 import { cookiesSet, expectSignedIn, summary } from './expectations.js'
 import { useHarness, type Harness } from './harness.js'
@@ -76,7 +76,7 @@ async function signedIn(
 
 /** With the session cookie replaced: /me is 401 (not 500) and / still 200. */
 async function expectAnonymousWith(harness: Harness, browser: Browser, cookie: ParsedSetCookie): Promise<void> {
-  browser.jar.set(harness.url('/'), cookie)
+  browser.jar.store(harness.url('/'), [`${cookie.name}=${cookie.value}; Path=${cookie.path}`])
   const me = await harness.me(browser)
   expect(me.status, summary(me)).toBe(401)
   const home = await browser.navigate(harness.url('/'))

@@ -1,7 +1,7 @@
 /** Tokens minted in tests with the rogue provider's keys (or others), for bearer and logout tests. */
 import { randomUUID } from 'node:crypto'
 import { SignJWT, UnsecuredJWT, type CryptoKey } from 'jose'
-import type { RogueProvider } from '../support/rogue-provider.js'
+import { correctIdTokenClaims, type RogueProvider } from '../support/rogue-provider.js'
 
 export interface MintOptions {
   claims?: Record<string, unknown>
@@ -14,22 +14,12 @@ export interface MintOptions {
 
 const now = () => Math.floor(Date.now() / 1000)
 
-/** An ID token as the rogue provider would issue it for alice; overrides where undefined deletes. */
+/**
+ * An ID token for alice with the claims the rogue provider issues (without a nonce or
+ * at_hash: no sign-in asked for it); overrides where undefined deletes.
+ */
 export async function mintIdToken(rogue: RogueProvider, options: MintOptions = {}): Promise<string> {
-  return mint(
-    rogue,
-    {
-      iss: rogue.issuer,
-      sub: 'alice',
-      aud: rogue.clientId,
-      iat: now(),
-      exp: now() + 600,
-      name: 'Alice Admin',
-      email: 'alice@example.com',
-      groups: ['admins', 'developers'],
-    },
-    options,
-  )
+  return mint(rogue, correctIdTokenClaims({ issuer: rogue.issuer, clientId: rogue.clientId }), options)
 }
 
 /** A back-channel logout token for `sid` (and alice); overrides where undefined deletes. */

@@ -6,11 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, SignInError } from '@oidc-rp/testing'
 import { startExample } from '../support/example-process.js'
-
-async function get(url: string, cookie?: string, accept = 'application/json') {
-  const response = await fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
-  return { status: response.status, location: response.headers.get('location'), body: await response.text() }
-}
+import { get } from '../support/http.js'
 
 describe.each(['express', 'fastify', 'koa'])('examples/%s', (name) => {
   let app: Awaited<ReturnType<typeof startExample>>

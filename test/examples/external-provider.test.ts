@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { startExample, type ExampleProcess } from '../support/example-process.js'
+import { get } from '../support/http.js'
 
 let provider: DevProvider
 const clientSecret = randomBytes(24).toString('base64url')
@@ -17,11 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await provider?.close()
 })
-
-async function get(url: string, headers: Record<string, string>) {
-  const response = await fetch(url, { redirect: 'manual', headers: { accept: 'application/json', ...headers } })
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.text() }
-}
 
 describe.each(['express', 'fastify', 'koa'])('examples/%s with OIDC_* variables', (name) => {
   let app: ExampleProcess

@@ -9,10 +9,8 @@
  */
 import { describe, it } from 'vitest'
 import { drivers } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { get, newSecret, poll, sleep, type Answer } from './helpers.js'
+import { get, poll, rogueAppOptions, signInInBrowser, sleep, type Answer } from './helpers.js'
 
 const BROWNOUT = Number(process.env['BROWNOUT_SECONDS'] ?? 20)
 /** Seconds a valid session's refresh is due before its ID token expires: the whole brownout and some. */
@@ -44,21 +42,13 @@ describe.concurrent(
       { timeout: (2 * BROWNOUT + 120) * 1000 },
       async ([, outage], { expect }) => {
         const rogue = await startRogueProvider({ behaviour: { expiresIn: 3600, rotateRefreshTokens: true } })
-        const app = await driver.start({
-          issuer: rogue.issuer,
-          clientId: rogue.clientId,
-          clientSecret: rogue.clientSecret,
-          secret: newSecret(),
-          authRequired: false,
-          httpTimeout: HTTP_TIMEOUT,
-        })
+        const app = await driver.start({ ...rogueAppOptions(rogue), httpTimeout: HTTP_TIMEOUT })
         try {
           const signIn = async (ttl: number) => {
             rogue.bend({ claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + ttl }) })
-            const browser = new Browser()
-            const { callback } = await loginDance({ browser, appUrl: app.url })
+            const { callback, cookie } = await signInInBrowser(app.url)
             expect(callback.status).toBe(302)
-            return browser.jar.header(new URL(app.url))!
+            return cookie
           }
           const valid: string[] = []
           for (let i = 0; i < VALID; i += 1) valid.push(await signIn(VALID_TTL))

@@ -8,10 +8,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider, type RogueProvider } from '../support/rogue-provider.js'
-import { get, newSecret, sleep, startAppProcess, type AppProcess } from './helpers.js'
+import { get, newSecret, signInInBrowser, sleep, startAppProcess, type AppProcess } from './helpers.js'
 
 /** Seconds the ID tokens live: a refresh is due from half of it, well before they expire. */
 const TTL = 40
@@ -53,11 +51,10 @@ afterAll(async () => {
 it('four processes, token endpoint hanging, tokens valid: no request waits, no 503', async () => {
   const cookies: string[] = []
   for (let i = 0; i < SESSIONS; i += 1) {
-    const browser = new Browser()
     // Signed in through the first process; the others know the session from Redis alone.
-    const { callback } = await loginDance({ browser, appUrl: apps[0].url })
+    const { callback, cookie } = await signInInBrowser(apps[0].url)
     expect(callback.status).toBe(302)
-    cookies.push(browser.jar.header(new URL(apps[0].url))!)
+    cookies.push(cookie)
   }
   const signedInAt = Date.now()
   await sleep(Math.max(0, signedInAt + (TTL / 2) * 1000 + 1000 - Date.now()))

@@ -1,31 +1,19 @@
 /**
- * What the refresh tests share: requests as a browser or an API client would send them,
- * bursts of concurrent requests, waiting for tokens to expire, and app processes
- * (./app-process.mjs) that can be killed.
+ * What the refresh tests share: an app on a rogue provider with alice signed in, requests
+ * as a browser or an API client would send them, bursts of concurrent requests, waiting for
+ * tokens to expire, and app processes (./app-process.mjs) that can be killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { drivers, type Driver } from '../contract/drivers.js'
+import { defaultClient, type DevProvider } from '@oidc-rp/testing'
+import { drivers, type AppOptions, type Driver, type RunningApp } from '../contract/drivers.js'
+import { Browser, type Exchange } from '../support/browser.js'
+import { get, type Answer } from '../support/http.js'
+import { loginDance } from '../support/login-dance.js'
+import { startRogueProvider, type Behaviour, type RogueProvider } from '../support/rogue-provider.js'
 
-export interface Answer {
-  status: number
-  location: string | null
-  retryAfter: string | null
-  setCookie: string[]
-  body: string
-}
-
-/** GET as an API client (Accept: application/json) or, with `accept: 'text/html'`, as a browser navigation. */
-export async function get(url: string, cookie?: string, accept = 'application/json'): Promise<Answer> {
-  const response = await fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
-  return {
-    status: response.status,
-    location: response.headers.get('location'),
-    retryAfter: response.headers.get('retry-after'),
-    setCookie: response.headers.getSetCookie(),
-    body: await response.text(),
-  }
-}
+// The refresh and Redis tests take get() from here, beside the helpers built on it.
+export { get, type Answer }
 
 /**
  * GETs until `done(answer)`, waiting Retry-After after a 503 (else 100 ms): what a client
@@ -111,6 +99,51 @@ export async function forEveryAdapter(scenario: (driver: Driver, cleanup: Cleanu
   } finally {
     await Promise.allSettled(closers.reverse().map((close) => close()))
   }
+}
+
+/** Options of an app on the rogue provider, as its client: a new secret, no sign-in required. */
+export function rogueAppOptions(rogue: RogueProvider): AppOptions {
+  return {
+    issuer: rogue.issuer,
+    clientId: rogue.clientId,
+    clientSecret: rogue.clientSecret,
+    secret: newSecret(),
+    authRequired: false,
+  }
+}
+
+/** Options of an app on the dev provider, as its default client: a new secret, no sign-in required. */
+export function devAppOptions(provider: DevProvider): AppOptions {
+  return {
+    issuer: provider.issuer,
+    clientId: defaultClient.clientId,
+    clientSecret: defaultClient.clientSecret!,
+    secret: newSecret(),
+    authRequired: false,
+  }
+}
+
+/**
+ * A rogue provider that behaves as `behaviour`, and an app of `driver` on it
+ * (`rogueAppOptions`, `app` on top); `cleanup` closes both.
+ */
+export async function startRogueAndApp(
+  driver: Driver,
+  cleanup: Cleanup,
+  options: { behaviour?: Partial<Behaviour>; app?: Partial<AppOptions> } = {},
+): Promise<{ rogue: RogueProvider; app: RunningApp }> {
+  const rogue = await startRogueProvider({ behaviour: options.behaviour ?? {} })
+  cleanup(() => rogue.close())
+  const app = await driver.start({ ...rogueAppOptions(rogue), ...options.app })
+  cleanup(() => app.close())
+  return { rogue, app }
+}
+
+/** Alice signs in to the app at `appUrl` in a new browser: the callback's answer, and the Cookie header she then sends the app. */
+export async function signInInBrowser(appUrl: string): Promise<{ callback: Exchange; cookie: string }> {
+  const browser = new Browser()
+  const { callback } = await loginDance({ browser, appUrl })
+  return { callback, cookie: browser.jar.header(new URL(appUrl)) }
 }
 
 export interface AppProcess {

@@ -9,10 +9,17 @@
  */
 import { describe, it } from 'vitest'
 import { drivers } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
-import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, poll, until, untilDue, untilExpired } from './helpers.js'
+import type { Behaviour } from '../support/rogue-provider.js'
+import {
+  forEveryAdapter,
+  get,
+  poll,
+  signInInBrowser,
+  startRogueAndApp,
+  until,
+  untilDue,
+  untilExpired,
+} from './helpers.js'
 
 /** Seconds both the access token and the ID token live: a refresh is due from half of it. */
 const TTL = 10
@@ -30,24 +37,13 @@ describe.concurrent(
       async ([, outage], { expect }) => {
         await forEveryAdapter(async (driver, cleanup) => {
           // Both tokens short-lived, so that the session needs the refreshed ID token to go on.
-          const rogue = await startRogueProvider({
+          const { rogue, app } = await startRogueAndApp(driver, cleanup, {
             behaviour: { expiresIn: TTL, claims: (correct) => ({ ...correct, exp: Number(correct['iat']) + TTL }) },
           })
-          cleanup(() => rogue.close())
-          const app = await driver.start({
-            issuer: rogue.issuer,
-            clientId: rogue.clientId,
-            clientSecret: rogue.clientSecret,
-            secret: newSecret(),
-            authRequired: false,
-          })
-          cleanup(() => app.close())
-          const browser = new Browser()
           const signingInAt = Date.now()
-          const { callback } = await loginDance({ browser, appUrl: app.url })
+          const { callback, cookie } = await signInInBrowser(app.url)
           expect(callback.status, 'sign-in').toBe(302)
           const signedInAt = Date.now()
-          const cookie = browser.jar.header(new URL(app.url))!
 
           await rogue.rotateKey()
           rogue.bend(outage)

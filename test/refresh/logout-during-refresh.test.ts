@@ -7,10 +7,16 @@
  */
 import { describe, it } from 'vitest'
 import { drivers } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
-import { startRogueProvider } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, sleep, until, untilDue, untilExpired } from './helpers.js'
+import {
+  forEveryAdapter,
+  get,
+  signInInBrowser,
+  sleep,
+  startRogueAndApp,
+  until,
+  untilDue,
+  untilExpired,
+} from './helpers.js'
 
 const TTL = 6
 const ANSWER_DELAY = 2000
@@ -27,23 +33,13 @@ describe.concurrent(`a logout during a refresh, for every adapter (${drivers.map
     { timeout: 60_000 },
     async ([, , stateless, wait], { expect }) => {
       await forEveryAdapter(async (driver, cleanup) => {
-        const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
-        cleanup(() => rogue.close())
-        const app = await driver.start({
-          issuer: rogue.issuer,
-          clientId: rogue.clientId,
-          clientSecret: rogue.clientSecret,
-          secret: newSecret(),
-          authRequired: false,
-          httpTimeout: 1,
-          ...(stateless ? { session: { stateless: true } } : {}),
+        const { rogue, app } = await startRogueAndApp(driver, cleanup, {
+          behaviour: { expiresIn: TTL, rotateRefreshTokens: true },
+          app: { httpTimeout: 1, ...(stateless ? { session: { stateless: true } } : {}) },
         })
-        cleanup(() => app.close())
-        const browser = new Browser()
-        const { callback } = await loginDance({ browser, appUrl: app.url })
+        const { callback, cookie } = await signInInBrowser(app.url)
         expect(callback.status).toBe(302)
         const signedInAt = Date.now()
-        const cookie = browser.jar.header(new URL(app.url))!
         rogue.bend({ answerDelayMs: ANSWER_DELAY })
 
         await wait(signedInAt, TTL)

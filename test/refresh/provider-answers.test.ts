@@ -10,12 +10,21 @@
  * the scenarios run side by side: the waits for tokens to come due overlap.
  */
 import { describe, it } from 'vitest'
-import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type Driver, type RunningApp } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
-import { startRogueProvider } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, poll, sleep, until, untilDue, untilExpired, type Cleanup } from './helpers.js'
+import {
+  devAppOptions,
+  forEveryAdapter,
+  get,
+  poll,
+  signInInBrowser,
+  sleep,
+  startRogueAndApp,
+  until,
+  untilDue,
+  untilExpired,
+  type Cleanup,
+} from './helpers.js'
 
 async function devProviderAndApp(
   driver: Driver,
@@ -24,33 +33,17 @@ async function devProviderAndApp(
 ): Promise<{ provider: DevProvider; app: RunningApp }> {
   const provider = await startDevProvider({ ttl: { accessToken: ttl, idToken: ttl }, rotateRefreshTokens: true })
   cleanup(() => provider.close())
-  const app = await driver.start({
-    issuer: provider.issuer,
-    clientId: defaultClient.clientId,
-    clientSecret: defaultClient.clientSecret!,
-    secret: newSecret(),
-    authRequired: false,
-  })
+  const app = await driver.start(devAppOptions(provider))
   cleanup(() => app.close())
   return { provider, app }
 }
 
 /** A rogue provider whose access tokens live `ttl` seconds, an app on it, and alice signed in. */
 async function signedInAtRogue(driver: Driver, cleanup: Cleanup, ttl: number) {
-  const rogue = await startRogueProvider({ behaviour: { expiresIn: ttl } })
-  cleanup(() => rogue.close())
-  const app = await driver.start({
-    issuer: rogue.issuer,
-    clientId: rogue.clientId,
-    clientSecret: rogue.clientSecret,
-    secret: newSecret(),
-    authRequired: false,
-  })
-  cleanup(() => app.close())
-  const browser = new Browser()
-  const { callback } = await loginDance({ browser, appUrl: app.url })
+  const { rogue, app } = await startRogueAndApp(driver, cleanup, { behaviour: { expiresIn: ttl } })
+  const { callback, cookie } = await signInInBrowser(app.url)
   if (callback.status !== 302) throw new Error(`sign-in at the rogue provider failed: ${callback.status}`)
-  return { rogue, app, cookie: browser.jar.header(new URL(app.url))!, signedInAt: Date.now() }
+  return { rogue, app, cookie, signedInAt: Date.now() }
 }
 
 describe.concurrent(`at refresh, for every adapter (${drivers.map((d) => d.name).join(', ')})`, () => {

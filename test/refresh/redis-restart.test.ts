@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisStore } from '@oidc-rp/redis'
-import { defaultClient, signIn, SignInError, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { signIn, SignInError, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type RunningApp } from '../contract/drivers.js'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
-import { get, newSecret, sleep } from './helpers.js'
+import { devAppOptions, get, sleep } from './helpers.js'
 
 interface Subject {
   name: string
@@ -33,14 +33,7 @@ beforeAll(async () => {
       prefix: `${driver.name}:`,
       logger: { warn: (m) => log.warn.push(m), error: (m) => log.error.push(m) },
     })
-    const app = await driver.start({
-      issuer: provider.issuer,
-      clientId: defaultClient.clientId,
-      clientSecret: defaultClient.clientSecret!,
-      secret: newSecret(),
-      authRequired: false,
-      session: { store },
-    })
+    const app = await driver.start({ ...devAppOptions(provider), session: { store } })
     const cookies = { alice: (await signIn(app.url, 'alice')).cookie, bob: (await signIn(app.url, 'bob')).cookie }
     subjects.push({ name: driver.name, app, store, log, cookies })
   }

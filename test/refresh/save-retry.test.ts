@@ -7,10 +7,8 @@
  */
 import { describe, it } from 'vitest'
 import { MemoryStore, type SessionData } from '@oidc-rp/core'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
 import { startRogueProvider } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, untilExpired } from './helpers.js'
+import { forEveryAdapter, get, rogueAppOptions, signInInBrowser, untilExpired } from './helpers.js'
 
 const TTL = 4
 
@@ -35,23 +33,14 @@ describe.concurrent('renewed tokens whose save fails on the store', () => {
         const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
         cleanup(() => rogue.close())
         const store = new FailingSaves()
-        const options = {
-          issuer: rogue.issuer,
-          clientId: rogue.clientId,
-          clientSecret: rogue.clientSecret,
-          secret: newSecret(),
-          authRequired: false,
-          session: { store },
-        }
+        const options = { ...rogueAppOptions(rogue), session: { store } }
         const first = await driver.start(options)
         cleanup(() => first.close())
         const second = await driver.start(options)
         cleanup(() => second.close())
-        const browser = new Browser()
-        const { callback } = await loginDance({ browser, appUrl: first.url })
+        const { callback, cookie } = await signInInBrowser(first.url)
         expect(callback.status).toBe(302)
         const signedInAt = Date.now()
-        const cookie = browser.jar.header(new URL(first.url))!
 
         await untilExpired(signedInAt, TTL)
         const calls = rogue.requests.token

@@ -5,9 +5,9 @@
  * one comes back) sees exactly one refresh.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultClient, signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
+import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { drivers, type RunningApp } from '../contract/drivers.js'
-import { burst, get, newSecret, sleep, statuses, until, untilDue, untilExpired } from './helpers.js'
+import { burst, devAppOptions, get, sleep, statuses, until, untilDue, untilExpired } from './helpers.js'
 
 /**
  * Long enough that the burst is over well before the refreshed tokens are due in turn
@@ -23,13 +23,7 @@ beforeAll(async () => {
   provider = await startDevProvider({ ttl: { accessToken: TTL, idToken: TTL }, rotateRefreshTokens: true })
   // Every adapter's app signs alice in first, so that one wait covers them all.
   for (const driver of drivers) {
-    const app = await driver.start({
-      issuer: provider.issuer,
-      clientId: defaultClient.clientId,
-      clientSecret: defaultClient.clientSecret!,
-      secret: newSecret(),
-      authRequired: false,
-    })
+    const app = await driver.start(devAppOptions(provider))
     const { cookie } = await signIn(app.url, 'alice')
     apps.set(driver.name, { app, cookie })
   }

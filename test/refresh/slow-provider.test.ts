@@ -7,10 +7,18 @@
  */
 import { describe, it } from 'vitest'
 import { drivers, type Driver } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
-import { startRogueProvider } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, poll, sleep, until, untilDue, untilExpired, type Cleanup } from './helpers.js'
+import {
+  forEveryAdapter,
+  get,
+  poll,
+  signInInBrowser,
+  sleep,
+  startRogueAndApp,
+  until,
+  untilDue,
+  untilExpired,
+  type Cleanup,
+} from './helpers.js'
 
 /**
  * Seconds the tokens live: long enough that tokens renewed by a late answer are not due
@@ -24,23 +32,15 @@ const ANSWER_DELAY = 2500
 const SESSIONS = 3
 
 async function sessionsAtSlowProvider(driver: Driver, cleanup: Cleanup) {
-  const rogue = await startRogueProvider({ behaviour: { expiresIn: TTL, rotateRefreshTokens: true } })
-  cleanup(() => rogue.close())
-  const app = await driver.start({
-    issuer: rogue.issuer,
-    clientId: rogue.clientId,
-    clientSecret: rogue.clientSecret,
-    secret: newSecret(),
-    authRequired: false,
-    httpTimeout: HTTP_TIMEOUT,
+  const { rogue, app } = await startRogueAndApp(driver, cleanup, {
+    behaviour: { expiresIn: TTL, rotateRefreshTokens: true },
+    app: { httpTimeout: HTTP_TIMEOUT },
   })
-  cleanup(() => app.close())
   const cookies: string[] = []
   for (let i = 0; i < SESSIONS; i += 1) {
-    const browser = new Browser()
-    const { callback } = await loginDance({ browser, appUrl: app.url })
+    const { callback, cookie } = await signInInBrowser(app.url)
     if (callback.status !== 302) throw new Error(`sign-in failed: ${callback.status}`)
-    cookies.push(browser.jar.header(new URL(app.url))!)
+    cookies.push(cookie)
   }
   const signedInAt = Date.now()
   rogue.bend({ answerDelayMs: ANSWER_DELAY })

@@ -8,10 +8,17 @@
  */
 import { describe, it } from 'vitest'
 import { drivers, type Driver } from '../contract/drivers.js'
-import { Browser } from '../support/browser.js'
-import { loginDance } from '../support/login-dance.js'
-import { startRogueProvider, type Behaviour } from '../support/rogue-provider.js'
-import { forEveryAdapter, get, newSecret, sleep, statuses, type Answer, type Cleanup } from './helpers.js'
+import type { Behaviour } from '../support/rogue-provider.js'
+import {
+  forEveryAdapter,
+  get,
+  signInInBrowser,
+  sleep,
+  startRogueAndApp,
+  statuses,
+  type Answer,
+  type Cleanup,
+} from './helpers.js'
 
 /** Seconds every token lives (the first ID token too): due from half of it. */
 const TTL = 6
@@ -20,7 +27,7 @@ const WINDOW = 3 * TTL
 
 /** A rogue provider that sends no ID token on refresh, an app on it, and alice signed in. */
 async function signedIn(driver: Driver, cleanup: Cleanup, behaviour: Partial<Behaviour>) {
-  const rogue = await startRogueProvider({
+  const { rogue, app } = await startRogueAndApp(driver, cleanup, {
     behaviour: {
       expiresIn: TTL,
       omitIdToken: 'refresh',
@@ -28,19 +35,9 @@ async function signedIn(driver: Driver, cleanup: Cleanup, behaviour: Partial<Beh
       ...behaviour,
     },
   })
-  cleanup(() => rogue.close())
-  const app = await driver.start({
-    issuer: rogue.issuer,
-    clientId: rogue.clientId,
-    clientSecret: rogue.clientSecret,
-    secret: newSecret(),
-    authRequired: false,
-  })
-  cleanup(() => app.close())
-  const browser = new Browser()
-  const { callback } = await loginDance({ browser, appUrl: app.url })
+  const { callback, cookie } = await signInInBrowser(app.url)
   if (callback.status !== 302) throw new Error(`sign-in failed: ${callback.status}`)
-  return { rogue, app, cookie: browser.jar.header(new URL(app.url))!, signedInAt: Date.now() }
+  return { rogue, app, cookie, signedInAt: Date.now() }
 }
 
 /** GET every 100 ms for `seconds`: every answer. */

@@ -1,13 +1,15 @@
 /**
  * A tiny HTTP client that behaves like a browser where it matters to an RP: redirects are
- * NOT followed (each hop is inspected), cookies are kept per host, and every exchange is
- * recorded so a test can check all responses (e.g. for leaked stack traces).
+ * NOT followed (each hop is inspected), cookies are kept per host name (as browsers do:
+ * the apps and the provider on 127.0.0.1 share them), and every exchange is recorded so a
+ * test can check all responses (e.g. for leaked stack traces). Cookies are sent past their
+ * expiry, as an attacker could send them: the server's own expiry is what is tested.
  *
  * It speaks node:http rather than fetch(): Node's fetch forces `Sec-Fetch-Mode: cors` on
  * every request, so it cannot look like a top-level navigation (`Sec-Fetch-Mode: navigate`).
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { CookieJar } from './cookie-jar.js'
+import { CookieJar } from '../../packages/testing/src/cookie-jar.js'
 
 export interface Exchange {
   method: string
@@ -49,7 +51,7 @@ export class Browser {
   readonly log: Exchange[]
 
   constructor(options: BrowserOptions = {}) {
-    this.jar = options.jar ?? new CookieJar()
+    this.jar = options.jar ?? new CookieJar({ keepExpired: true })
     this.log = options.log ?? []
   }
 
@@ -68,8 +70,8 @@ export class Browser {
     const method = options.method ?? 'GET'
     const sendCookies = options.cookies ?? true
     const headers: Record<string, string> = { ...options.headers }
-    const cookie = sendCookies ? this.jar.header(url) : undefined
-    if (cookie !== undefined) headers['cookie'] = cookie
+    const cookie = sendCookies ? this.jar.header(url) : ''
+    if (cookie !== '') headers['cookie'] = cookie
     const response = await send({ url, method, headers, body: options.body })
     const setCookies = response.message.headers['set-cookie'] ?? []
     if (sendCookies) this.jar.store(url, setCookies)

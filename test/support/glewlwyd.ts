@@ -21,11 +21,11 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import type { Browser, Exchange } from './browser.js'
+import { closeServer, listenOnLoopback } from './http.js'
 import { freePort } from './net.js'
 
 export const GLEWLWYD_BINARY = '/usr/bin/glewlwyd'
@@ -557,20 +557,7 @@ async function startRecorder(upstreamPort: number): Promise<Recorder> {
       queue = queue.then(() => forward(incoming, outgoing, Buffer.concat(chunks)))
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    tokenRequests,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
+  return { origin: await listenOnLoopback(server), tokenRequests, close: () => closeServer(server) }
 }
 
 function tokenRequest(

@@ -3,7 +3,7 @@
  * /authorize, which redirects straight back to the app's callback, then GET the callback.
  */
 import type { Browser, Exchange } from './browser.js'
-import type { CookieJar } from './cookie-jar.js'
+import type { CookieJar } from '../../packages/testing/src/cookie-jar.js'
 
 export interface DanceOptions {
   browser: Browser

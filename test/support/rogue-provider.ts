@@ -5,7 +5,7 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { closeServer, listenOnLoopback } from './http.js'
 import { handleAuthorize } from './rogue/authorize.js'
 import { defaultBehaviour, mergeBehaviour, type Behaviour, type Endpoint } from './rogue/behaviour.js'
 import { handleDiscovery, handleEndSession, handleForeignJwks, handleJwks, handleUserinfo } from './rogue/documents.js'
@@ -15,6 +15,7 @@ import { zeroCounts, type ClientAuthMethod, type RequestCounts, type RogueState 
 import { handleToken } from './rogue/token.js'
 
 export type { AuthorizeOverrides, Behaviour, Bend, Claims, Endpoint, Overrides, SignMode } from './rogue/behaviour.js'
+export { correctIdTokenClaims } from './rogue/id-token.js'
 export type { RogueKey, RogueKeys } from './rogue/keys.js'
 export type { ClientAuthMethod, RequestCounts } from './rogue/state.js'
 
@@ -74,13 +75,9 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
   const initial = mergeBehaviour(defaultBehaviour(), options.behaviour ?? {})
   const keys = await generateRogueKeys()
   const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const issuer = await listenOnLoopback(server)
   const state: RogueState = {
-    issuer: `http://127.0.0.1:${port}`,
+    issuer,
     clientId: options.clientId ?? 'rogue-client',
     clientSecret: options.clientSecret ?? randomBytes(30).toString('base64url'),
     clientKey: options.clientKey,
@@ -137,11 +134,7 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     get lastClientAuth() {
       return state.lastClientAuth
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
+    close: () => closeServer(server),
   }
 }
 

@@ -1,25 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../src/config/resolve.js'
-import { OidcError } from '../src/index.js'
-
-const valid = {
-  issuer: 'https://id.example.com',
-  clientId: 'app',
-  clientSecret: 'shh',
-  baseURL: 'https://app.example.com',
-  secret: 'x'.repeat(32),
-}
-
-function problemsOf(options: object, env: Record<string, string> = {}): string {
-  try {
-    resolveConfig(options, env)
-  } catch (err) {
-    expect(err).toBeInstanceOf(OidcError)
-    expect((err as OidcError).code).toBe('invalid_options')
-    return (err as Error).message
-  }
-  throw new Error('expected the configuration to be refused')
-}
+import { problemsOf, valid } from './support/options.js'
 
 describe('configuration', () => {
   it('reports every missing option in one error, naming each option and its variable', () => {

@@ -3,26 +3,7 @@ import { stepUpOf, stepUpShortfall } from '../src/authz/step-up.js'
 import { decodeAsked, encodeAsked } from '../src/protocol/transaction.js'
 import { resolveConfig } from '../src/config/resolve.js'
 import { CookieSigner, cookieName } from '../src/http/cookies.js'
-import { OidcError } from '../src/index.js'
-
-const valid = {
-  issuer: 'https://id.example.com',
-  clientId: 'app',
-  clientSecret: 'shh',
-  baseURL: 'https://app.example.com',
-  secret: 'x'.repeat(32),
-}
-
-function problemsOf(options: object, env: Record<string, string> = {}): string {
-  try {
-    resolveConfig(options, env)
-  } catch (err) {
-    expect(err).toBeInstanceOf(OidcError)
-    expect((err as OidcError).code).toBe('invalid_options')
-    return (err as Error).message
-  }
-  throw new Error('expected the configuration to be refused')
-}
+import { problemsOf, valid } from './support/options.js'
 
 describe('loginParams', () => {
   it('is empty by default and read from OIDC_LOGIN_PARAMS', () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { CookieJar } from '../src/cookie-jar.js'
+import { describe, expect, it, vi } from 'vitest'
+import { CookieJar, parseSetCookie } from '../src/cookie-jar.js'
 
 function respond(...cookies: string[]): Response {
   const headers = new Headers()
@@ -37,5 +37,56 @@ describe('CookieJar', () => {
     jar.store(new URL('http://127.0.0.1:4000/'), respond('op=2; Path=/'))
     expect(jar.header(new URL('http://127.0.0.1:3000/'))).toBe('app=1; op=2')
     expect(jar.header(new URL('http://127.0.0.1:3000/'), 'http://127.0.0.1:3000')).toBe('app=1')
+  })
+
+  it('takes the Set-Cookie headers themselves, as a node:http client has them', () => {
+    const jar = new CookieJar()
+    const url = new URL('http://127.0.0.1:3000/')
+    jar.store(url, ['a=1; Path=/', 'b=2; Path=/'])
+    jar.store(url, ['a=; Path=/; Max-Age=0'])
+    expect(jar.header(url)).toBe('b=2')
+  })
+
+  it('clones into an independent jar', () => {
+    const jar = new CookieJar()
+    const url = new URL('http://127.0.0.1:3000/')
+    jar.store(url, ['a=1; Path=/'])
+    const copy = jar.clone()
+    jar.store(url, ['a=2; Path=/', 'b=3; Path=/'])
+    expect(copy.header(url)).toBe('a=1')
+    expect(jar.header(url)).toBe('a=2; b=3')
+  })
+
+  it('drops a cookie past its Max-Age, or keeps sending it with keepExpired (a deletion still deletes)', () => {
+    const url = new URL('http://127.0.0.1:3000/')
+    const browser = new CookieJar()
+    const attacker = new CookieJar({ keepExpired: true })
+    const now = Date.now()
+    try {
+      for (const jar of [browser, attacker]) jar.store(url, ['a=1; Path=/; Max-Age=1', 'b=2; Path=/'])
+      vi.spyOn(Date, 'now').mockReturnValue(now + 2000)
+      expect(browser.header(url)).toBe('b=2')
+      expect(attacker.header(url)).toBe('a=1; b=2')
+      expect(attacker.clone().header(url)).toBe('a=1; b=2')
+      attacker.store(url, ['a=; Path=/; Max-Age=0'])
+      expect(attacker.header(url)).toBe('b=2')
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
+
+  it('parses one Set-Cookie header: Max-Age wins over Expires, the default path, deletion', () => {
+    const url = new URL('http://h/auth/x')
+    const past = 'Thu, 01 Jan 1970 00:00:00 GMT'
+    expect(parseSetCookie('a=1', url)).toEqual({
+      name: 'a',
+      value: '1',
+      path: '/auth',
+      expiresAt: undefined,
+      deleted: false,
+    })
+    expect(parseSetCookie(`a=1; Max-Age=60; Expires=${past}`, url)).toMatchObject({ deleted: false })
+    expect(parseSetCookie(`a=; Path=/; Expires=${past}`, url)).toMatchObject({ path: '/', expiresAt: 0, deleted: true })
+    expect(parseSetCookie('no-equals-sign', url)).toBeUndefined()
   })
 })

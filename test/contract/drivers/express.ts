@@ -2,7 +2,8 @@ import { createServer } from 'node:http'
 import express from 'express'
 import express4 from 'express4'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/express'
-import { appErrorBody, closeServer, listenOnLoopback, type AppOptions, type Driver } from '../driver.js'
+import { closeServer, listenOnLoopback } from '../../support/http.js'
+import { appErrorBody, type AppOptions, type Driver } from '../driver.js'
 
 /** Compile-time contract check: every contract option is an option of this adapter's oidc(). */
 type Assert<T extends true> = T

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import Fastify from 'fastify'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/fastify'
-import { appErrorBody, closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { closeServer, listenOnLoopback } from '../../support/http.js'
+import { appErrorBody, type Driver } from '../driver.js'
 
 export const fastifyDriver: Driver = {
   name: 'fastify',

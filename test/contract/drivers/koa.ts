@@ -3,7 +3,8 @@ import Koa from 'koa'
 import Koa2 from 'koa2'
 import Router from '@koa/router'
 import { attemptSilentLogin, oidc, requireClaims, requireGroup, requiresAuth } from '@oidc-rp/koa'
-import { appErrorBody, closeServer, listenOnLoopback, type Driver } from '../driver.js'
+import { closeServer, listenOnLoopback } from '../../support/http.js'
+import { appErrorBody, type Driver } from '../driver.js'
 
 /** The same app on Koa 3 and on Koa 2. */
 function koaDriver(name: string, createApp: () => Koa): Driver {

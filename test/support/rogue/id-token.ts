@@ -19,8 +19,19 @@ export interface MintedIdToken {
 
 /** The ID token a correct provider would issue, then bent by the behaviour. */
 export function mintIdToken(options: MintOptions): MintedIdToken {
+  const claims = bendObject(correctIdTokenClaims(options), options.behaviour.claims)
+  return { jwt: signJws({ ...options, claims }), claims }
+}
+
+/** Alice's ID token claims from a correct provider; `nonce` and `at_hash` only with a nonce and an access token. */
+export function correctIdTokenClaims(options: {
+  issuer: string
+  clientId: string
+  nonce?: string | undefined
+  accessToken?: string
+}): Claims {
   const now = Math.floor(Date.now() / 1000)
-  const correct: Claims = {
+  return {
     iss: options.issuer,
     sub: 'alice',
     aud: options.clientId,
@@ -28,14 +39,12 @@ export function mintIdToken(options: MintOptions): MintedIdToken {
     iat: now,
     auth_time: now,
     ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
-    at_hash: leftHalfHash(options.accessToken),
+    ...(options.accessToken === undefined ? {} : { at_hash: leftHalfHash(options.accessToken) }),
     email: 'alice@example.com',
     email_verified: true,
     name: 'Alice Example',
     groups: ['admins', 'developers'],
   }
-  const claims = bendObject(correct, options.behaviour.claims)
-  return { jwt: signJws({ ...options, claims }), claims }
 }
 
 interface SignOptions extends MintOptions {
