@@ -150,6 +150,32 @@ describe('client authentication options', () => {
     expect(problemsOf({ clientPrivateKey: '{"kty":"RSA","n":"secret-ish"' })).not.toContain('secret-ish')
   })
 
+  it('refuses a JWK whose alg does not fit its key, when it starts rather than at the first sign-in', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })
+    for (const [jwk, alg] of [
+      [rsa, 'ES256'],
+      [rsa, 'HS256'],
+      [rsa, 'none'],
+      [p256, 'ES384'],
+      [p256, 'RS256'],
+      [ed, 'ES256'],
+      [rsa, 42],
+    ] as const) {
+      expect(problemsOf({ clientPrivateKey: JSON.stringify({ ...jwk, alg }) })).toContain(
+        `clientPrivateKey (OIDC_CLIENT_PRIVATE_KEY): its "alg" ${JSON.stringify(alg)} does not fit`,
+      )
+    }
+    for (const [jwk, alg] of [
+      [rsa, 'RS512'],
+      [rsa, 'PS256'],
+      [p256, 'ES256'],
+      [ed, 'EdDSA'],
+    ] as const)
+      expect(credentials({ privateKey: { ...jwk, alg } }).privateKey?.alg).toBe(alg)
+  })
+
   it('refuses a public key', () => {
     const publicJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
     expect(problemsOf({ clientPrivateKey: JSON.stringify(publicJwk) })).toContain('must be a private key')

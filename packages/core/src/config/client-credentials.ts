@@ -79,7 +79,12 @@ function parsePrivateKey(raw: unknown, problem: (message: string) => void): Clie
     invalid('must be a private key as PEM, or as a JWK (JSON) with its private members')
     return undefined
   }
-  const alg = typeof jwk?.alg === 'string' ? jwk.alg : defaultAlg(key)
+  const alg = jwk?.alg === undefined ? defaultAlg(key) : jwk.alg
+  if (jwk?.alg !== undefined && (typeof alg !== 'string' || !fits(key, alg))) {
+    // Found here rather than at the first sign-in, where the key is imported for this alg.
+    invalid(`its "alg" ${JSON.stringify(jwk.alg)} does not fit its ${key.asymmetricKeyType} key`)
+    return undefined
+  }
   if (alg === undefined) {
     invalid(
       `is a ${key.asymmetricKeyType} key, which cannot sign client assertions (use RSA, EC P-256/384/521 or Ed25519)`,
@@ -90,6 +95,20 @@ function parsePrivateKey(raw: unknown, problem: (message: string) => void): Clie
 }
 
 const CURVE_ALGS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
+
+/** Whether a client assertion can be signed with `key` under `alg`. */
+function fits(key: KeyObject, alg: string): boolean {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return /^(RS|PS)(256|384|512)$/.test(alg)
+    case 'rsa-pss':
+      return /^PS(256|384|512)$/.test(alg)
+    case 'ed25519':
+      return alg === 'EdDSA' || alg === 'Ed25519'
+    default:
+      return alg === defaultAlg(key)
+  }
+}
 
 function defaultAlg(key: KeyObject): string | undefined {
   const type = key.asymmetricKeyType

@@ -1,5 +1,6 @@
 import { importJWK } from 'jose'
 import * as client from 'openid-client'
+import { OidcError } from '../errors.js'
 import { SECRET_METHODS, type ClientAuthMethod, type ClientCredentials } from '../config/client-credentials.js'
 
 /**
@@ -47,7 +48,8 @@ export async function clientAuthentication(
     case 'private_key_jwt': {
       const { key, alg, kid } = credentials.privateKey!
       const cryptoKey = await importJWK(key.export({ format: 'jwk' }), alg)
-      if (cryptoKey instanceof Uint8Array) throw new TypeError('clientPrivateKey: not an asymmetric key')
+      if (cryptoKey instanceof Uint8Array)
+        throw new OidcError('invalid_options', 'clientPrivateKey (OIDC_CLIENT_PRIVATE_KEY): not an asymmetric key')
       return client.PrivateKeyJwt(kid === undefined ? { key: cryptoKey } : { key: cryptoKey, kid })
     }
     case 'none':
