@@ -79,12 +79,13 @@ function parsePrivateKey(raw: unknown, problem: (message: string) => void): Clie
     invalid('must be a private key as PEM, or as a JWK (JSON) with its private members')
     return undefined
   }
-  const alg = jwk?.alg === undefined ? defaultAlg(key) : jwk.alg
-  if (jwk?.alg !== undefined && (typeof alg !== 'string' || !fits(key, alg))) {
+  const given: unknown = jwk?.alg
+  if (given !== undefined && (typeof given !== 'string' || !fits(key, given))) {
     // Found here rather than at the first sign-in, where the key is imported for this alg.
-    invalid(`its "alg" ${JSON.stringify(jwk.alg)} does not fit its ${key.asymmetricKeyType} key`)
+    invalid(`its "alg" ${JSON.stringify(given)} does not fit its ${key.asymmetricKeyType} key`)
     return undefined
   }
+  const alg = typeof given === 'string' ? given : defaultAlg(key)
   if (alg === undefined) {
     invalid(
       `is a ${key.asymmetricKeyType} key, which cannot sign client assertions (use RSA, EC P-256/384/521 or Ed25519)`,
