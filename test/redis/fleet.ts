@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { signIn, startDevProvider, type DevProvider } from '@oidc-rp/testing'
 import { startExample, type ExampleProcess } from '../support/example-process.js'
 import { expect } from 'vitest'
-import { get, newSecret, poll, sleep, statuses, untilExpired, type Answer } from '../refresh/helpers.js'
+import { get, newSecret, poll, sleep, statuses, type Answer } from '../refresh/helpers.js'
 
 /** Token lifetime: a session refreshes every ~2 s (the leeway is half of it). */
 export const TTL = 4
@@ -105,7 +105,7 @@ export function traffic(fleet: Fleet): Traffic {
 export async function survivors(
   fleet: Fleet,
 ): Promise<{ alive: number; refreshed: number; statuses: Record<number, number>; slowestMs: number }> {
-  await untilExpired(Date.now(), TTL)
+  await untilAllExpired(fleet)
   const before = fleet.refreshes()
   const started = Date.now()
   let slowestMs = 0
@@ -128,6 +128,20 @@ export async function survivors(
   }
 }
 
+/**
+ * Resolves once the tokens of every refresh so far have expired. A refresh still in flight
+ * when the traffic stopped (one waiting out the store's 2 s after a failover) moves that
+ * moment on: its session would otherwise be served with valid tokens, and not refresh.
+ */
+async function untilAllExpired(fleet: Fleet): Promise<void> {
+  let seen = fleet.refreshes()
+  let last = Date.now()
+  for (let left = TTL * 1000 + 250; left > 0; left = last + TTL * 1000 + 250 - Date.now()) {
+    await sleep(Math.min(left, 100))
+    if (fleet.refreshes() !== seen) [seen, last] = [fleet.refreshes(), Date.now()]
+  }
+}
+
 /** The session id in a `Cookie` header: the signed value of `oidc.session` without its signature. */
 export function sessionId(cookie: string): string {
   const value = /(?:^|;\s*)oidc\.session=([^;]+)/.exec(cookie)?.[1]
@@ -138,7 +152,8 @@ export function sessionId(cookie: string): string {
 
 /**
  * Traffic on every session for 2.5 s, then `fault` (which resolves to a line on how it
- * went, once the topology serves again), traffic for `settle` ms more; then expects that no
+ * went, once the topology serves again), traffic for `settle` ms more (by default 4 s: the
+ * store's 2 s after a failover, then a refresh cycle); then expects that no
  * session was logged out, that requests got only 200 or 503 (no 500, no sign-in
  * redirect), that sessions were refreshed both before the fault and after it while the
  * traffic went on, and that every session is still served and refreshed afterwards. Prints
@@ -148,7 +163,7 @@ export async function expectNoSessionLost(
   fleet: Fleet,
   label: string,
   fault: () => Promise<string>,
-  settle = 2000,
+  settle = 4000,
 ): Promise<void> {
   const load = traffic(fleet)
   const start = fleet.refreshes()
